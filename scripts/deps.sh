@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages mamori needs to build, test and fuzz.
+# Idempotent: asks dpkg which are missing, runs `apt-get update` only when
+# something is, and installs only those. Needs root (or sudo) only then.
+set -eu
+
+packages="
+build-essential
+meson
+ninja-build
+pkg-config
+clang
+libclang-rt-dev
+libyaml-dev
+libjansson-dev
+libcmocka-dev
+hyperfine
+"
+
+missing=""
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+else
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,19 @@
+/* cli.h — shared by the `mamori` subcommands (src/cli/). */
+#ifndef MMR_CLI_H
+#define MMR_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Print "mamori: エラー [CODE]: message" as one line on stderr. */
+void cli_fail(const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Read all of f, at most `limit` bytes, NUL-terminated, malloc'd. */
+int cli_read_all(FILE *f, size_t limit, char **out, size_t *len);
+
+int cmd_decide(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+
+#endif

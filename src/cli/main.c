@@ -1,0 +1,105 @@
+/*
+ * main.c — the `mamori` command: one binary, subcommands. This file turns
+ * library results into exit codes and messages; it holds no policy.
+ *
+ * Exit codes: 0 success (for `decide`: any decision), 1 internal failure,
+ * 2 bad input (a request, a profile, an argument), with one line on stderr.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "mamori.h"
+
+static const char usage[] =
+	"使い方 (usage): mamori <コマンド> [引数]\n"
+	"\n"
+	"  decide --profile FILE [--request FILE]\n"
+	"        要求 (JSON) に対する判定を出力します。要求は標準入力か --request から。\n"
+	"        decide a request (JSON on stdin or --request) under a profile.\n"
+	"  policy check FILE...\n"
+	"        プロファイルを検査します（未知のキー、未定義の役割・レベル、引用の誤り、矛盾する規則）。\n"
+	"  policy show FILE [--level AXIS=LEVEL] [--format text|json]\n"
+	"        役割・分類と取扱制限・規則と根拠条項を表示します。\n"
+	"  help [コマンド]      この説明を表示します。\n"
+	"  version            版を表示します。\n"
+	"\n"
+	"終了コード: 0 成功（decide はどの判定でも 0）, 1 内部エラー, 2 入力の誤り。\n";
+
+void cli_fail(const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "mamori: エラー [%s]: ", code);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_read_all(FILE *f, size_t limit, char **out, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *b = malloc(cap + 1);
+	if (!b)
+		return MMR_ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap > limit) {
+				free(b);
+				return MMR_ELIMIT;
+			}
+			cap *= 2;
+			char *nb = realloc(b, cap + 1);
+			if (!nb) {
+				free(b);
+				return MMR_ENOMEM;
+			}
+			b = nb;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (!got)
+			break;
+	}
+	if (ferror(f)) {
+		free(b);
+		return MMR_EIO;
+	}
+	if (n > limit) {
+		free(b);
+		return MMR_ELIMIT;
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return MMR_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		if (argc > 2 && !strcmp(argv[2], "decide"))
+			return cmd_decide(2, (char *[]){"decide", "--help", NULL});
+		if (argc > 2 && !strcmp(argv[2], "policy"))
+			return cmd_policy(2, (char *[]){"policy", "--help", NULL});
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("mamori %s\n", MAMORI_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "decide"))
+		return cmd_decide(argc - 1, argv + 1);
+	if (!strcmp(cmd, "policy"))
+		return cmd_policy(argc - 1, argv + 1);
+	cli_fail("EINVAL", "未知のコマンド \"%s\"（mamori help を参照）(unknown command)", cmd);
+	return 2;
+}
