@@ -1205,8 +1205,7 @@ int mmr_policy_load_diag(const char *path, bool collect_all, mmr_policy **out)
 		mmr_policy_free(pol);
 		return rc;
 	}
-	if (!pol->n_diags)
-		mmr_policy_compile(pol);
+	mmr_policy_compile(pol); /* also after load problems: report them all */
 	*out = pol;
 	return MMR_OK;
 }
