@@ -41,7 +41,8 @@ struct req {
 	char *json;
 };
 
-static const char *profiles[] = {"guideline", "tsuruoka", "toyohashi", "ibaraki-gikai", "meguro", "kameoka"};
+static const char *profiles[] = {"guideline",	  "tsuruoka", "toyohashi",
+				 "ibaraki-gikai", "meguro",   "kameoka"};
 #define NP (sizeof profiles / sizeof *profiles)
 
 static double spawn_ms(const char *prog, char *const argv[], const char *stdin_file, int runs)
@@ -111,7 +112,8 @@ int main(int argc, char **argv)
 			char f[4200];
 			snprintf(f, sizeof f, "%s/%s", path, e->d_name);
 			json_t *tc = json_load_file(f, 0, NULL);
-			char *js = tc ? json_dumps(json_object_get(tc, "request"), JSON_COMPACT) : NULL;
+			char *js = tc ? json_dumps(json_object_get(tc, "request"), JSON_COMPACT)
+				      : NULL;
 			json_decref(tc);
 			mmr_request *r;
 			mmr_error err;
@@ -150,7 +152,8 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < nreq; i++) {
 			mmr_request *r;
 			mmr_error err;
-			if (!mmr_request_parse(reqs[i].pol, reqs[i].json, strlen(reqs[i].json), &r, &err)) {
+			if (!mmr_request_parse(reqs[i].pol, reqs[i].json, strlen(reqs[i].json), &r,
+					       &err)) {
 				sink += (unsigned long)mmr_decide(reqs[i].pol, r, dec);
 				mmr_request_free(r);
 			}

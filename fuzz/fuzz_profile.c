@@ -16,10 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mmr_policy *pol;
 	mmr_error err;
 	err.message[0] = '\0';
-	if (mmr_policy_load_buffer("fuzz.yaml", (const char *)data, size, NULL, &pol, &err) == MMR_OK) {
+	if (mmr_policy_load_buffer("fuzz.yaml", (const char *)data, size, NULL, &pol, &err) ==
+	    MMR_OK) {
 		free(mmr_policy_describe_json(pol, NULL, NULL, &err));
 		mmr_policy_free(pol);
-	} else if (strncmp(err.message, "fuzz.yaml", 9) && err.code != MMR_ENOMEM && err.code != MMR_ELIMIT) {
+	} else if (strncmp(err.message, "fuzz.yaml", 9) && err.code != MMR_ENOMEM &&
+		   err.code != MMR_ELIMIT) {
 		abort(); /* a refusal names the place */
 	}
 	return 0;

@@ -11,16 +11,23 @@
 
 static const char profile[] =
 	"profile: fuzz\ntitle: t\nbody: b\ndocument: d\n"
-	"roles: {staff: 職員等, security_manager: 情報セキュリティ管理者, system_manager: 情報システム管理者}\n"
+	"roles: {staff: 職員等, security_manager: 情報セキュリティ管理者, system_manager: "
+	"情報システム管理者}\n"
 	"axes:\n"
-	"  confidentiality: {name: 機密性, levels: [{id: 3A, aliases: ['3']}, {id: 3B}, {id: 3C}, {id: '2'}, {id: '1'}]}\n"
+	"  confidentiality: {name: 機密性, levels: [{id: 3A, aliases: ['3']}, {id: 3B}, {id: 3C}, "
+	"{id: '2'}, {id: '1'}]}\n"
 	"  importance: {name: 重要性分類, levels: [{id: I}, {id: II}, {id: III}, {id: IV}]}\n"
 	"obligations: {encrypt: 暗号化}\n"
 	"rules:\n"
-	"  - {id: a, title: a, action: info.send, when: {confidentiality: {at_least: '2'}, context: {destination: external}}, effect: needs_approval, approvers: [security_manager], obligations: [encrypt], citation: {clause: '1', text: t}}\n"
-	"  - {id: b, title: b, action: 'info.*', when: {importance: [I]}, unless: {context: {law_basis: true}}, effect: deny, citation: {clause: '2', text: t}}\n"
-	"  - {id: c, title: c, action: device.takeout, effect: needs_approval, approvers: {all_of: [security_manager, system_manager]}, citation: {clause: '3', text: t}}\n"
-	"  - {id: d, title: d, action: media.write, when: {segment: [mynumber]}, effect: deny, citation: {clause: '4', text: t}}\n";
+	"  - {id: a, title: a, action: info.send, when: {confidentiality: {at_least: '2'}, "
+	"context: {destination: external}}, effect: needs_approval, approvers: [security_manager], "
+	"obligations: [encrypt], citation: {clause: '1', text: t}}\n"
+	"  - {id: b, title: b, action: 'info.*', when: {importance: [I]}, unless: {context: "
+	"{law_basis: true}}, effect: deny, citation: {clause: '2', text: t}}\n"
+	"  - {id: c, title: c, action: device.takeout, effect: needs_approval, approvers: {all_of: "
+	"[security_manager, system_manager]}, citation: {clause: '3', text: t}}\n"
+	"  - {id: d, title: d, action: media.write, when: {segment: [mynumber]}, effect: deny, "
+	"citation: {clause: '4', text: t}}\n";
 
 static mmr_policy *pol;
 
@@ -29,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!pol) {
 		mmr_error err;
-		if (mmr_policy_load_buffer("fuzz.yaml", profile, sizeof profile - 1, NULL, &pol, &err))
+		if (mmr_policy_load_buffer("fuzz.yaml", profile, sizeof profile - 1, NULL, &pol,
+					   &err))
 			abort();
 	}
 	mmr_request *req;

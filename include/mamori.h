@@ -33,12 +33,12 @@ extern "C" {
 /* The one error convention: functions that can fail return one of these. */
 enum mmr_code {
 	MMR_OK = 0,
-	MMR_EINVAL = 1,    /* bad input: profile, request, argument */
-	MMR_ENOMEM = 2,    /* out of memory */
-	MMR_EIO = 3,       /* a file could not be read */
+	MMR_EINVAL = 1,	   /* bad input: profile, request, argument */
+	MMR_ENOMEM = 2,	   /* out of memory */
+	MMR_EIO = 3,	   /* a file could not be read */
 	MMR_ENOTFOUND = 4, /* a named thing does not exist */
 	MMR_EDENIED = 5,   /* refused by policy */
-	MMR_ELIMIT = 6     /* input exceeds a fixed limit */
+	MMR_ELIMIT = 6	   /* input exceeds a fixed limit */
 };
 
 /* Filled by a failing call: code plus one human-readable line that names the
@@ -70,9 +70,8 @@ int mmr_policy_load(const char *path, mmr_policy **out, mmr_error *err);
 
 /* As mmr_policy_load, from memory. `name` is used in messages; `base_dir`
  * (may be NULL) is where `extends:` looks for base profiles. */
-int mmr_policy_load_buffer(const char *name, const char *yaml, size_t len,
-			   const char *base_dir, mmr_policy **out,
-			   mmr_error *err);
+int mmr_policy_load_buffer(const char *name, const char *yaml, size_t len, const char *base_dir,
+			   mmr_policy **out, mmr_error *err);
 
 void mmr_policy_free(mmr_policy *pol);
 
@@ -84,8 +83,7 @@ const char *mmr_policy_id(const mmr_policy *pol);
  * contradict each other for the same conditions. Calls `report` once per
  * problem (file, 1-based line and column, message) and returns how many
  * there were (0: clean), or -1 if `path` itself could not be read. */
-typedef void (*mmr_report_fn)(void *ud, const char *file, int line, int col,
-			      const char *message);
+typedef void (*mmr_report_fn)(void *ud, const char *file, int line, int col, const char *message);
 int mmr_policy_check(const char *path, mmr_report_fn report, void *ud);
 
 /* A JSON description of the policy (roles, axes with levels, definitions
@@ -93,8 +91,8 @@ int mmr_policy_check(const char *path, mmr_report_fn report, void *ud);
  * citations). With axis and level non-NULL, only that level and the rules
  * that apply at it. Returns a malloc'd string the caller frees with free(),
  * or NULL with err filled (unknown axis or level). */
-char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis,
-			       const char *level, mmr_error *err);
+char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis, const char *level,
+			       mmr_error *err);
 
 /* An integer setting ("lockout.threshold", "password.min_length",
  * "session.idle_timeout_minutes", …). MMR_ENOTFOUND when not set. */
@@ -106,8 +104,8 @@ int mmr_policy_setting_int(const mmr_policy *pol, const char *key, long *out);
  * action, role, kind, axis, level, segment and context key must be known to
  * the policy. On failure err names the JSON path and quotes the bad value.
  * Free the request with mmr_request_free(). */
-int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len,
-		      mmr_request **out, mmr_error *err);
+int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len, mmr_request **out,
+		      mmr_error *err);
 void mmr_request_free(mmr_request *req);
 
 /* ---- decisions ----------------------------------------------------------- */

@@ -27,7 +27,9 @@ static bool in_array(const json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+	json_array_foreach (arr, i, v)
+		if (json_is_string(v) && !strcmp(json_string_value(v), s))
+			return true;
 	return false;
 }
 
@@ -35,8 +37,7 @@ static bool citation_has(const json_t *cites, const char *clause)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(cites, i, v)
-	{
+	json_array_foreach (cites, i, v) {
 		const char *c = json_string_value(json_object_get(v, "clause"));
 		if (c && !strcmp(c, clause))
 			return true;
@@ -77,7 +78,8 @@ static void run_case(void **state)
 		size_t i;
 		json_t *v;
 		bool same = json_array_size(ap) == json_array_size(gap);
-		json_array_foreach(ap, i, v) same = same && in_array(gap, json_string_value(v));
+		json_array_foreach (ap, i, v)
+			same = same && in_array(gap, json_string_value(v));
 		if (!same)
 			fail_msg("%s: approvers differ\n%s", c->file, out);
 	}
@@ -86,22 +88,29 @@ static void run_case(void **state)
 		json_t *w = json_object_get(ex, *k);
 		size_t i;
 		json_t *v;
-		json_array_foreach(w, i, v) if (!in_array(json_object_get(got, *k), json_string_value(v)))
-			fail_msg("%s: %s lacks %s\n%s", c->file, *k, json_string_value(v), out);
+		json_array_foreach (w, i, v)
+			if (!in_array(json_object_get(got, *k), json_string_value(v)))
+				fail_msg("%s: %s lacks %s\n%s", c->file, *k, json_string_value(v),
+					 out);
 	}
-	static const char *const excl[][2] = {{"absent_rules", "rules"}, {"absent_obligations", "obligations"}};
+	static const char *const excl[][2] = {{"absent_rules", "rules"},
+					      {"absent_obligations", "obligations"}};
 	for (size_t e = 0; e < 2; e++) {
 		json_t *w = json_object_get(ex, excl[e][0]);
 		size_t i;
 		json_t *v;
-		json_array_foreach(w, i, v) if (in_array(json_object_get(got, excl[e][1]), json_string_value(v)))
-			fail_msg("%s: %s holds %s\n%s", c->file, excl[e][1], json_string_value(v), out);
+		json_array_foreach (w, i, v)
+			if (in_array(json_object_get(got, excl[e][1]), json_string_value(v)))
+				fail_msg("%s: %s holds %s\n%s", c->file, excl[e][1],
+					 json_string_value(v), out);
 	}
 	json_t *cl = json_object_get(ex, "citations");
 	size_t i;
 	json_t *v;
-	json_array_foreach(cl, i, v) if (!citation_has(json_object_get(got, "citations"), json_string_value(v)))
-		fail_msg("%s: citations lack clause %s\n%s", c->file, json_string_value(v), out);
+	json_array_foreach (cl, i, v)
+		if (!citation_has(json_object_get(got, "citations"), json_string_value(v)))
+			fail_msg("%s: citations lack clause %s\n%s", c->file, json_string_value(v),
+				 out);
 	/* Every decision carries a reason, and every rule a citation. */
 	assert_true(strlen(json_string_value(json_object_get(got, "reason"))) > 0);
 	assert_int_equal(json_array_size(json_object_get(got, "rules")),
@@ -127,7 +136,8 @@ int main(int argc, char **argv)
 	for (size_t p = 0; p < np; p++) {
 		mmr_policy *pol;
 		mmr_error err = {0};
-		if (mmr_policy_load(tu_path("%s/policy/%s.yaml", tu_root, profiles[p]), &pol, &err)) {
+		if (mmr_policy_load(tu_path("%s/policy/%s.yaml", tu_root, profiles[p]), &pol,
+				    &err)) {
 			fprintf(stderr, "profile %s does not load: %s\n", profiles[p], err.message);
 			failed++;
 			continue;
@@ -143,10 +153,13 @@ int main(int argc, char **argv)
 			dc[i].pol = pol;
 			dc[i].file = strdup(tu_path("%s/%s", pdir, cases[i]));
 			json_t *tc = json_load_file(dc[i].file, 0, NULL);
-			const char *clause = tc ? json_string_value(json_object_get(tc, "clause")) : NULL;
-			size_t len = strlen(cases[i]) + (clause ? strlen(clause) : 0) + strlen(profiles[p]) + 16;
+			const char *clause =
+				tc ? json_string_value(json_object_get(tc, "clause")) : NULL;
+			size_t len = strlen(cases[i]) + (clause ? strlen(clause) : 0) +
+				     strlen(profiles[p]) + 16;
 			dc[i].name = malloc(len);
-			snprintf(dc[i].name, len, "%s/%s [%s]", profiles[p], cases[i], clause ? clause : "?");
+			snprintf(dc[i].name, len, "%s/%s [%s]", profiles[p], cases[i],
+				 clause ? clause : "?");
 			json_decref(tc);
 			tests[i].name = dc[i].name;
 			tests[i].test_func = run_case;

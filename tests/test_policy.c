@@ -21,7 +21,8 @@ static mmr_policy *load(const char *name)
 {
 	mmr_policy *pol;
 	mmr_error err = {0};
-	int rc = mmr_policy_load(tu_path("%s/tests/data/profiles/%s.yaml", tu_root, name), &pol, &err);
+	int rc = mmr_policy_load(tu_path("%s/tests/data/profiles/%s.yaml", tu_root, name), &pol,
+				 &err);
 	if (rc)
 		fail_msg("%s: %s", name, err.message);
 	return pol;
@@ -55,8 +56,14 @@ static const char *first(json_t *o, const char *k)
 	return json_string_value(json_array_get(json_object_get(o, k), 0));
 }
 
-#define SEND3A "{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"information\",\"classification\":{\"confidentiality\":\"3A\"}},\"context\":{\"destination\":\"external\",\"law_basis\":true}}"
-#define SEND2 "{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"2\"}},\"context\":{\"destination\":\"external\"%s}}"
+#define SEND3A                                                                                     \
+	"{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":"    \
+	"\"information\",\"classification\":{\"confidentiality\":\"3A\"}},\"context\":{"           \
+	"\"destination\":\"external\",\"law_basis\":true}}"
+#define SEND2                                                                                      \
+	"{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{"             \
+	"\"classification\":{\"confidentiality\":\"2\"}},\"context\":{\"destination\":"            \
+	"\"external\"%s}}"
 
 static void base_decisions(void **state)
 {
@@ -76,7 +83,8 @@ static void base_decisions(void **state)
 	assert_string_equal(first(o, "rules"), "base.send.conf2");
 	json_decref(o);
 	/* approvals given as objects with a role */
-	snprintf(buf, sizeof buf, SEND2, ",\"approvals\":[{\"role\":\"security_manager\",\"by\":\"u42\"}]");
+	snprintf(buf, sizeof buf, SEND2,
+		 ",\"approvals\":[{\"role\":\"security_manager\",\"by\":\"u42\"}]");
 	o = decide(pol, buf);
 	assert_string_equal(effect(o), "permit");
 	json_decref(o);
@@ -86,25 +94,33 @@ static void base_decisions(void **state)
 	assert_string_equal(effect(o), "needs_approval");
 	json_decref(o);
 	/* internal destination: no rule, the default permit */
-	o = decide(pol, "{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"3A\"}},\"context\":{\"destination\":\"internal\"}}");
+	o = decide(pol, "{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},"
+			"\"resource\":{\"classification\":{\"confidentiality\":\"3A\"}},"
+			"\"context\":{\"destination\":\"internal\"}}");
 	assert_string_equal(effect(o), "permit");
 	assert_int_equal(json_array_size(json_object_get(o, "rules")), 0);
 	assert_non_null(strstr(json_string_value(json_object_get(o, "reason")), "既定"));
 	json_decref(o);
 	/* all_of: one of two approvals is not enough; the missing one is named */
-	o = decide(pol, "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"Ⅰ\"}},\"context\":{\"approvals\":[\"security_manager\"]}}");
+	o = decide(pol, "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},"
+			"\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":"
+			"\"Ⅰ\"}},\"context\":{\"approvals\":[\"security_manager\"]}}");
 	assert_string_equal(effect(o), "needs_approval");
 	assert_int_equal(json_array_size(json_object_get(o, "approvers")), 1);
 	assert_string_equal(first(o, "approvers"), "system_manager");
 	json_decref(o);
-	o = decide(pol, "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"I\"}},\"context\":{\"approvals\":[\"security_manager\",\"system_manager\"]}}");
+	o = decide(pol,
+		   "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},"
+		   "\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"I\"}},"
+		   "\"context\":{\"approvals\":[\"security_manager\",\"system_manager\"]}}");
 	assert_string_equal(effect(o), "permit");
 	assert_string_equal(first(o, "obligations"), "record");
 	json_decref(o);
 	long v;
 	assert_int_equal(mmr_policy_setting_int(pol, "lockout.threshold", &v), MMR_OK);
 	assert_int_equal(v, 5);
-	assert_int_equal(mmr_policy_setting_int(pol, "session.idle_timeout_minutes", &v), MMR_ENOTFOUND);
+	assert_int_equal(mmr_policy_setting_int(pol, "session.idle_timeout_minutes", &v),
+			 MMR_ENOTFOUND);
 	mmr_policy_free(pol);
 }
 
@@ -129,11 +145,13 @@ static void inheritance_and_override(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "document")), "テスト規程");
 	json_decref(o);
 	/* removed rule: writing media in the My Number segment falls to the default */
-	o = decide(pol, "{\"action\":\"media.write\",\"subject\":{\"roles\":[\"ciso\"]},\"resource\":{\"kind\":\"media\",\"segment\":\"mynumber\"}}");
+	o = decide(pol, "{\"action\":\"media.write\",\"subject\":{\"roles\":[\"ciso\"]},"
+			"\"resource\":{\"kind\":\"media\",\"segment\":\"mynumber\"}}");
 	assert_string_equal(effect(o), "permit");
 	json_decref(o);
 	/* the child's own rule and setting override */
-	o = decide(pol, "{\"action\":\"software.install\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"software\"}}");
+	o = decide(pol, "{\"action\":\"software.install\",\"subject\":{\"roles\":[\"staff\"]},"
+			"\"resource\":{\"kind\":\"software\"}}");
 	assert_string_equal(effect(o), "needs_approval");
 	json_decref(o);
 	long v;
@@ -147,7 +165,8 @@ static void inheritance_and_override(void **state)
 	pol = load("grandchild");
 	mmr_request *r;
 	mmr_error err = {0};
-	const char *req = "{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"2\"}}}";
+	const char *req = "{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},"
+			  "\"resource\":{\"classification\":{\"confidentiality\":\"2\"}}}";
 	assert_int_equal(mmr_request_parse(pol, req, strlen(req), &r, &err), MMR_EINVAL);
 	assert_non_null(strstr(err.message, "未定義の分類軸"));
 	char *js = mmr_policy_describe_json(pol, NULL, NULL, &err);
@@ -166,7 +185,9 @@ static void cycle_refused(void **state)
 	(void)state;
 	mmr_policy *pol;
 	mmr_error err = {0};
-	assert_int_equal(mmr_policy_load(tu_path("%s/tests/data/profiles/cycle-a.yaml", tu_root), &pol, &err), MMR_EINVAL);
+	assert_int_equal(mmr_policy_load(tu_path("%s/tests/data/profiles/cycle-a.yaml", tu_root),
+					 &pol, &err),
+			 MMR_EINVAL);
 	assert_null(pol);
 	assert_non_null(strstr(err.message, "循環"));
 }
@@ -177,13 +198,16 @@ static void buffer_without_base_dir(void **state)
 	const char *y = "profile: x\nextends: base\ntitle: t\nbody: b\ndocument: d\nrules: []\n";
 	mmr_policy *pol;
 	mmr_error err = {0};
-	assert_int_equal(mmr_policy_load_buffer("mem.yaml", y, strlen(y), NULL, &pol, &err), MMR_EINVAL);
+	assert_int_equal(mmr_policy_load_buffer("mem.yaml", y, strlen(y), NULL, &pol, &err),
+			 MMR_EINVAL);
 	assert_non_null(strstr(err.message, "mem.yaml:2:10:"));
 	assert_int_equal(mmr_policy_load_buffer("mem.yaml", "", 0, NULL, &pol, &err), MMR_EINVAL);
 	assert_non_null(strstr(err.message, "空"));
 	/* with a base directory it extends */
 	assert_int_equal(mmr_policy_load_buffer("x.yaml", y, strlen(y),
-						 tu_path("%s/tests/data/profiles", tu_root), &pol, &err), MMR_OK);
+						tu_path("%s/tests/data/profiles", tu_root), &pol,
+						&err),
+			 MMR_OK);
 	mmr_policy_free(pol);
 }
 
@@ -208,7 +232,8 @@ static void bad_profiles(void **state)
 	char **files = tu_list(dir, ".yaml", &n);
 	assert_true(n >= 10);
 	for (size_t i = 0; i < n; i++) {
-		char *want = tu_read(tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
+		char *want = tu_read(
+			tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
 		if (!want)
 			fail_msg("%s has no .expect", files[i]);
 		want[strcspn(want, "\n")] = '\0';
@@ -255,7 +280,8 @@ static void lint(void **state)
 		mmr_policy_free(pol);
 		struct collected c = {0};
 		assert_int_equal(mmr_policy_check(path, collect, &c), 1);
-		char *want = tu_read(tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
+		char *want = tu_read(
+			tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
 		assert_non_null(want);
 		want[strcspn(want, "\n")] = '\0';
 		if (!strstr(c.text, want))
@@ -265,7 +291,9 @@ static void lint(void **state)
 	tu_free_list(files);
 	/* the fixtures themselves are clean; a missing file is -1 */
 	struct collected c = {0};
-	assert_int_equal(mmr_policy_check(tu_path("%s/tests/data/profiles/child.yaml", tu_root), collect, &c), 0);
+	assert_int_equal(mmr_policy_check(tu_path("%s/tests/data/profiles/child.yaml", tu_root),
+					  collect, &c),
+			 0);
 	assert_int_equal(mmr_policy_check("/nonexistent.yaml", collect, &c), -1);
 	/* check mode reports every problem, not just the first */
 	c.n = 0;
@@ -302,14 +330,10 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		tu_root = argv[1];
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(base_decisions),
-		cmocka_unit_test(inheritance_and_override),
-		cmocka_unit_test(cycle_refused),
-		cmocka_unit_test(buffer_without_base_dir),
-		cmocka_unit_test(missing_file),
-		cmocka_unit_test(bad_profiles),
-		cmocka_unit_test(lint),
-		cmocka_unit_test(describe),
+		cmocka_unit_test(base_decisions), cmocka_unit_test(inheritance_and_override),
+		cmocka_unit_test(cycle_refused),  cmocka_unit_test(buffer_without_base_dir),
+		cmocka_unit_test(missing_file),	  cmocka_unit_test(bad_profiles),
+		cmocka_unit_test(lint),		  cmocka_unit_test(describe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

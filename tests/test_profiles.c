@@ -23,12 +23,9 @@ static const struct {
 	const char *extends; /* NULL: standalone */
 	size_t min_cases;
 } shipped[] = {
-	{"guideline", NULL, 10},
-	{"tsuruoka", "guideline", 15},
-	{"toyohashi", "guideline", 15},
-	{"ibaraki-gikai", "guideline", 15},
-	{"meguro", "guideline", 15},
-	{"kameoka", NULL, 15},
+	{"guideline", NULL, 10},	{"tsuruoka", "guideline", 15},
+	{"toyohashi", "guideline", 15}, {"ibaraki-gikai", "guideline", 15},
+	{"meguro", "guideline", 15},	{"kameoka", NULL, 15},
 };
 #define N_SHIPPED (sizeof shipped / sizeof *shipped)
 
@@ -43,7 +40,8 @@ static void all_clean(void **state)
 	(void)state;
 	int problems = 0;
 	for (size_t i = 0; i < N_SHIPPED; i++) {
-		int n = mmr_policy_check(tu_path("%s/policy/%s.yaml", tu_root, shipped[i].id), report, NULL);
+		int n = mmr_policy_check(tu_path("%s/policy/%s.yaml", tu_root, shipped[i].id),
+					 report, NULL);
 		if (n)
 			fprintf(stderr, "policy/%s.yaml: %d problems\n", shipped[i].id, n);
 		problems += n ? 1 : 0;
@@ -67,13 +65,15 @@ static void inheritance(void **state)
 	for (size_t i = 0; i < N_SHIPPED; i++) {
 		mmr_policy *pol;
 		mmr_error err = {0};
-		if (mmr_policy_load(tu_path("%s/policy/%s.yaml", tu_root, shipped[i].id), &pol, &err))
+		if (mmr_policy_load(tu_path("%s/policy/%s.yaml", tu_root, shipped[i].id), &pol,
+				    &err))
 			fail_msg("%s", err.message);
 		json_t *o = describe(pol);
 		json_t *ext = json_object_get(o, "extends");
 		if (shipped[i].extends) {
 			assert_int_equal(json_array_size(ext), 1);
-			assert_string_equal(json_string_value(json_array_get(ext, 0)), shipped[i].extends);
+			assert_string_equal(json_string_value(json_array_get(ext, 0)),
+					    shipped[i].extends);
 		} else {
 			assert_int_equal(json_array_size(ext), 0);
 		}
@@ -96,12 +96,14 @@ static void cases_cover_rules(void **state)
 		if (mmr_policy_load(pfile, &pol, &err))
 			fail_msg("%s", err.message);
 		char dirbuf[4096];
-	snprintf(dirbuf, sizeof dirbuf, "%s", tu_path("%s/tests/data/decide/%s", tu_root, shipped[i].id));
-	const char *dir = dirbuf;
+		snprintf(dirbuf, sizeof dirbuf, "%s",
+			 tu_path("%s/tests/data/decide/%s", tu_root, shipped[i].id));
+		const char *dir = dirbuf;
 		size_t nc;
 		char **cases = tu_list(dir, ".json", &nc);
 		if (nc < shipped[i].min_cases)
-			fail_msg("%s: %zu cases, want at least %zu", shipped[i].id, nc, shipped[i].min_cases);
+			fail_msg("%s: %zu cases, want at least %zu", shipped[i].id, nc,
+				 shipped[i].min_cases);
 		json_t *seen = json_object();
 		for (size_t c = 0; c < nc; c++) {
 			json_t *tc = json_load_file(tu_path("%s/%s", dir, cases[c]), 0, NULL);
@@ -114,8 +116,9 @@ static void cases_cover_rules(void **state)
 				json_t *o = json_loads(out, 0, NULL);
 				size_t k;
 				json_t *id;
-				json_array_foreach(json_object_get(o, "rules"), k, id)
-					json_object_set_new(seen, json_string_value(id), json_true());
+				json_array_foreach (json_object_get(o, "rules"), k, id)
+					json_object_set_new(seen, json_string_value(id),
+							    json_true());
 				json_decref(o);
 				free(out);
 				mmr_decision_free(d);
@@ -127,15 +130,15 @@ static void cases_cover_rules(void **state)
 		json_t *desc = describe(pol);
 		size_t k;
 		json_t *rule;
-		json_array_foreach(json_object_get(desc, "rules"), k, rule)
-		{
+		json_array_foreach (json_object_get(desc, "rules"), k, rule) {
 			const char *at = json_string_value(json_object_get(rule, "defined_at"));
 			size_t fl = strlen(pfile);
 			if (strncmp(at, pfile, fl) || at[fl] != ':')
 				continue; /* inherited: covered by its own profile's cases */
 			const char *id = json_string_value(json_object_get(rule, "id"));
 			if (!json_object_get(seen, id)) {
-				fprintf(stderr, "%s: rule %s (%s) is decided by no case\n", shipped[i].id, id, at);
+				fprintf(stderr, "%s: rule %s (%s) is decided by no case\n",
+					shipped[i].id, id, at);
 				uncovered++;
 			}
 		}

@@ -46,7 +46,8 @@ static void bad_requests(void **state)
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		char *req = tu_read(tu_path("%s/%s", dir, files[i]), &len);
-		char *want = tu_read(tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
+		char *want = tu_read(
+			tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
 		if (!req || !want)
 			fail_msg("%s: missing file or .expect", files[i]);
 		want[strcspn(want, "\n")] = '\0';
@@ -86,34 +87,74 @@ static void level_spellings(void **state)
 	static const char *const imp1[] = {"I", "Ⅰ", "Ｉ", "i", "ⅰ"};
 	for (size_t i = 0; i < sizeof imp1 / sizeof *imp1; i++) {
 		char req[512];
-		snprintf(req, sizeof req, "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"%s\"}}}", imp1[i]);
+		snprintf(req, sizeof req,
+			 "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},"
+			 "\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"%"
+			 "s\"}}}",
+			 imp1[i]);
 		assert_string_equal(effect_of(req), "needs_approval");
 	}
 	static const char *const imp2[] = {"II", "Ⅱ", "III", "Ⅲ", "IV", "Ⅳ"};
 	for (size_t i = 0; i < sizeof imp2 / sizeof *imp2; i++) {
 		char req[512];
-		snprintf(req, sizeof req, "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"%s\"}}}", imp2[i]);
+		snprintf(req, sizeof req,
+			 "{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},"
+			 "\"resource\":{\"kind\":\"device\",\"classification\":{\"importance\":\"%"
+			 "s\"}}}",
+			 imp2[i]);
 		assert_string_equal(effect_of(req), "permit");
 	}
 	/* alias "3" → 3A; an integer level; a full-width "３Ａ" */
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"3\"}},\"context\":{\"destination\":\"external\"}}"), "deny");
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":2}},\"context\":{\"destination\":\"external\"}}"), "needs_approval");
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"３Ａ\"}},\"context\":{\"destination\":\"external\"}}"), "deny");
+	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]"
+				      "},\"resource\":{\"classification\":{\"confidentiality\":"
+				      "\"3\"}},\"context\":{\"destination\":\"external\"}}"),
+			    "deny");
+	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]"
+				      "},\"resource\":{\"classification\":{\"confidentiality\":2}},"
+				      "\"context\":{\"destination\":\"external\"}}"),
+			    "needs_approval");
+	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]"
+				      "},\"resource\":{\"classification\":{\"confidentiality\":"
+				      "\"３Ａ\"}},\"context\":{\"destination\":\"external\"}}"),
+			    "deny");
 }
 
 static void highest_level_wins(void **state)
 {
 	(void)state;
 	/* a medium holding 1 and 3A is handled as 3A (茨城町議会 2(2)③) */
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"kind\":\"media\",\"contents\":[{\"confidentiality\":\"1\"},{\"confidentiality\":\"3A\"},{\"confidentiality\":\"2\"}]},\"context\":{\"destination\":\"external\"}}"), "deny");
+	assert_string_equal(
+		effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},"
+			  "\"resource\":{\"kind\":\"media\",\"contents\":[{\"confidentiality\":"
+			  "\"1\"},{\"confidentiality\":\"3A\"},{\"confidentiality\":\"2\"}]},"
+			  "\"context\":{\"destination\":\"external\"}}"),
+		"deny");
 	/* classification and contents together; the wrapped form of an entry */
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"1\"},\"contents\":[{\"classification\":{\"confidentiality\":\"2\"}}]},\"context\":{\"destination\":\"external\"}}"), "needs_approval");
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"contents\":[{\"confidentiality\":\"1\"}]},\"context\":{\"destination\":\"external\"}}"), "permit");
+	assert_string_equal(
+		effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},"
+			  "\"resource\":{\"classification\":{\"confidentiality\":\"1\"},"
+			  "\"contents\":[{\"classification\":{\"confidentiality\":\"2\"}}]},"
+			  "\"context\":{\"destination\":\"external\"}}"),
+		"needs_approval");
+	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]"
+				      "},\"resource\":{\"contents\":[{\"confidentiality\":\"1\"}]},"
+				      "\"context\":{\"destination\":\"external\"}}"),
+			    "permit");
 	/* handles_classes counts too: bare levels are of the first axis */
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"context\":{\"destination\":\"external\",\"handles_classes\":[\"1\",\"3B\"]}}"), "needs_approval");
-	assert_string_equal(effect_of("{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},\"context\":{\"handles_classes\":[{\"importance\":\"Ⅰ\"}]}}"), "needs_approval");
+	assert_string_equal(
+		effect_of(
+			"{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"context\":"
+			"{\"destination\":\"external\",\"handles_classes\":[\"1\",\"3B\"]}}"),
+		"needs_approval");
+	assert_string_equal(
+		effect_of("{\"action\":\"device.takeout\",\"subject\":{\"roles\":[\"staff\"]},"
+			  "\"context\":{\"handles_classes\":[{\"importance\":\"Ⅰ\"}]}}"),
+		"needs_approval");
 	/* null context value is the same as absent */
-	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]},\"resource\":{\"classification\":{\"confidentiality\":\"2\"}},\"context\":{\"destination\":null}}"), "permit");
+	assert_string_equal(effect_of("{\"action\":\"info.send\",\"subject\":{\"roles\":[\"staff\"]"
+				      "},\"resource\":{\"classification\":{\"confidentiality\":"
+				      "\"2\"}},\"context\":{\"destination\":null}}"),
+			    "permit");
 }
 
 static void limits(void **state)

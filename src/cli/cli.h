@@ -7,8 +7,7 @@
 #include <stdio.h>
 
 /* Print "mamori: エラー [CODE]: message" as one line on stderr. */
-void cli_fail(const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void cli_fail(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Read all of f, at most `limit` bytes, NUL-terminated, malloc'd. */
 int cli_read_all(FILE *f, size_t limit, char **out, size_t *len);

@@ -29,7 +29,9 @@ int cmd_decide(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--request") && i + 1 < argc) {
 			request = argv[++i];
 		} else {
-			cli_fail("EINVAL", "decide: 不明な引数 \"%s\"（mamori decide --help）(bad argument)", argv[i]);
+			cli_fail("EINVAL",
+				 "decide: 不明な引数 \"%s\"（mamori decide --help）(bad argument)",
+				 argv[i]);
 			return 2;
 		}
 	}
@@ -54,7 +56,8 @@ int cmd_decide(int argc, char **argv)
 	if (request) {
 		in = fopen(request, "rb");
 		if (!in) {
-			cli_fail("EIO", "%s: 要求ファイルを読めません: %s", request, strerror(errno));
+			cli_fail("EIO", "%s: 要求ファイルを読めません: %s", request,
+				 strerror(errno));
 			goto done;
 		}
 	}

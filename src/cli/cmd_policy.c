@@ -17,8 +17,7 @@ static const char help[] =
 	"      役割、分類（定義と取扱制限）、規則と根拠条項を日本語で表示します。\n"
 	"      --level confidentiality=3B のように一つのレベルに絞れます。\n";
 
-static void print_problem(void *ud, const char *file, int line, int col,
-			  const char *message)
+static void print_problem(void *ud, const char *file, int line, int col, const char *message)
 {
 	(void)ud;
 	printf("%s:%d:%d: %s\n", file, line, col, message);
@@ -59,7 +58,8 @@ static void print_list(const json_t *a, const char *sep)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v) printf("%s%s", i ? sep : "", json_string_value(v));
+	json_array_foreach (a, i, v)
+		printf("%s%s", i ? sep : "", json_string_value(v));
 }
 
 static void print_cond(const json_t *c)
@@ -67,16 +67,14 @@ static void print_cond(const json_t *c)
 	const char *k;
 	json_t *v;
 	bool first = true;
-	json_object_foreach((json_t *)c, k, v)
-	{
+	json_object_foreach ((json_t *)c, k, v) {
 		printf("%s", first ? "" : "; ");
 		first = false;
 		if (!strcmp(k, "context")) {
 			const char *ck;
 			json_t *cv;
 			bool f2 = true;
-			json_object_foreach(v, ck, cv)
-			{
+			json_object_foreach (v, ck, cv) {
 				printf("%s%s=", f2 ? "" : "; ", ck);
 				f2 = false;
 				print_list(cv, "|");
@@ -107,32 +105,29 @@ static void show_text(const json_t *o)
 		printf("\n");
 	}
 	printf("  規定がないときの判定: %s\n\n役割:\n", jstr(o, "default_effect"));
-	json_array_foreach(json_object_get(o, "roles"), i, v)
+	json_array_foreach (json_object_get(o, "roles"), i, v)
 		printf("  %-24s %s\n", jstr(v, "id"), jstr(v, "name"));
 	printf("\n分類と取扱制限:\n");
-	json_array_foreach(json_object_get(o, "axes"), i, v)
-	{
+	json_array_foreach (json_object_get(o, "axes"), i, v) {
 		printf("  %s (%s)\n", jstr(v, "name"), jstr(v, "id"));
 		size_t j;
 		json_t *lv;
-		json_array_foreach(json_object_get(v, "levels"), j, lv)
-		{
+		json_array_foreach (json_object_get(v, "levels"), j, lv) {
 			printf("    ■ %s [%s]\n", jstr(lv, "name"), jstr(lv, "id"));
 			if (*jstr(lv, "definition"))
 				printf("      定義: %s\n", jstr(lv, "definition"));
 			size_t k;
 			json_t *r;
-			json_array_foreach(json_object_get(lv, "restrictions"), k, r)
+			json_array_foreach (json_object_get(lv, "restrictions"), k, r)
 				printf("      取扱制限: %s\n", json_string_value(r));
 		}
 	}
 	printf("\n系:\n");
-	json_array_foreach(json_object_get(o, "segments"), i, v)
+	json_array_foreach (json_object_get(o, "segments"), i, v)
 		printf("  %-12s %s\n", jstr(v, "id"), jstr(v, "name"));
 	json_t *rules = json_object_get(o, "rules");
 	printf("\n規則 (%zu):\n", json_array_size(rules));
-	json_array_foreach(rules, i, v)
-	{
+	json_array_foreach (rules, i, v) {
 		printf("  [%s] %s\n", jstr(v, "id"), jstr(v, "title"));
 		printf("    対象: ");
 		print_list(json_object_get(v, "actions"), ", ");
@@ -141,7 +136,8 @@ static void show_text(const json_t *o)
 		if (ap) {
 			json_t *any = json_object_get(ap, "any_of");
 			printf("（承認: ");
-			print_list(any ? any : json_object_get(ap, "all_of"), any ? " 又は " : " 及び ");
+			print_list(any ? any : json_object_get(ap, "all_of"),
+				   any ? " 又は " : " 及び ");
 			printf("）");
 		}
 		printf("\n");
@@ -161,7 +157,8 @@ static void show_text(const json_t *o)
 			printf("\n");
 		}
 		json_t *c = json_object_get(v, "citation");
-		printf("    根拠: %s %s「%s」\n", jstr(c, "document"), jstr(c, "clause"), jstr(c, "text"));
+		printf("    根拠: %s %s「%s」\n", jstr(c, "document"), jstr(c, "clause"),
+		       jstr(c, "text"));
 		if (*jstr(v, "note"))
 			printf("    注記: %s\n", jstr(v, "note"));
 	}
@@ -178,7 +175,8 @@ static int show(int argc, char **argv)
 		else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else {
-			cli_fail("EINVAL", "policy show: 不明な引数 \"%s\" (bad argument)", argv[i]);
+			cli_fail("EINVAL", "policy show: 不明な引数 \"%s\" (bad argument)",
+				 argv[i]);
 			return 2;
 		}
 	}
@@ -195,7 +193,9 @@ static int show(int argc, char **argv)
 	if (level) {
 		const char *eq = strchr(level, '=');
 		if (!eq || eq == level || (size_t)(eq - level) >= sizeof axis || !eq[1]) {
-			cli_fail("EINVAL", "policy show: --level は 軸=レベル の形で書きます（\"%s\"）", level);
+			cli_fail("EINVAL",
+				 "policy show: --level は 軸=レベル の形で書きます（\"%s\"）",
+				 level);
 			return 2;
 		}
 		memcpy(axis, level, (size_t)(eq - level));

@@ -74,8 +74,7 @@ char *mmr_arena_strdup(mmr_arena *a, const char *s)
 	return mmr_arena_strndup(a, s, strlen(s));
 }
 
-void *mmr_arena_grow(mmr_arena *a, void *old, size_t old_count,
-		     size_t new_count, size_t elem_size)
+void *mmr_arena_grow(mmr_arena *a, void *old, size_t old_count, size_t new_count, size_t elem_size)
 {
 	if (new_count && elem_size > SIZE_MAX / new_count)
 		return NULL;

@@ -26,7 +26,6 @@ char *mmr_arena_strdup(mmr_arena *a, const char *s);
 /* Grow an array held in the arena: returns a block of new_count elements
  * holding the old contents (old_count elements), or NULL. The old block is
  * abandoned to the arena. */
-void *mmr_arena_grow(mmr_arena *a, void *old, size_t old_count,
-		     size_t new_count, size_t elem_size);
+void *mmr_arena_grow(mmr_arena *a, void *old, size_t old_count, size_t new_count, size_t elem_size);
 
 #endif

@@ -25,15 +25,13 @@ int mmr_decision_effect(const mmr_decision *d)
 	return d->effect;
 }
 
-static bool cond_holds(const mmr_policy *pol, const struct mmr_cond *c,
-		       const mmr_request *r)
+static bool cond_holds(const mmr_policy *pol, const struct mmr_cond *c, const mmr_request *r)
 {
 	if (c->roles && !(c->roles & r->roles))
 		return false;
 	if (c->kinds && (r->kind < 0 || !(c->kinds & (1u << r->kind))))
 		return false;
-	if (c->segments &&
-	    !(c->segments & (1u << (r->segment < 0 ? 0 : r->segment + 1))))
+	if (c->segments && !(c->segments & (1u << (r->segment < 0 ? 0 : r->segment + 1))))
 		return false;
 	for (size_t a = 0; a < pol->n_axes; a++) {
 		if (!c->axis[a])
@@ -143,8 +141,7 @@ static const char *role_name(const mmr_policy *pol, size_t k)
 }
 
 /* "A又はB" / "A及びB" over the roles in mask. */
-static void sb_roles(struct sbuf *b, const mmr_policy *pol, uint64_t mask,
-		     const char *conj)
+static void sb_roles(struct sbuf *b, const mmr_policy *pol, uint64_t mask, const char *conj)
 {
 	bool first = true;
 	for (size_t k = 0; k < pol->roles.n; k++) {
@@ -157,8 +154,7 @@ static void sb_roles(struct sbuf *b, const mmr_policy *pol, uint64_t mask,
 	}
 }
 
-static void sb_rule_ref(struct sbuf *b, const mmr_policy *pol,
-			const uint16_t *idx, size_t n)
+static void sb_rule_ref(struct sbuf *b, const mmr_policy *pol, const uint16_t *idx, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct mmr_rule *r = &pol->rules[idx[i]];
@@ -173,8 +169,7 @@ static void sb_rule_ref(struct sbuf *b, const mmr_policy *pol,
 
 /* Obligation indexes of the deciding rules, deduplicated, in the order of
  * declaration. Returns the count. */
-static size_t collect_obligations(const mmr_policy *pol, const mmr_decision *d,
-				  uint16_t *out)
+static size_t collect_obligations(const mmr_policy *pol, const mmr_decision *d, uint16_t *out)
 {
 	uint64_t seen[MMR_MAX_OBLIGATIONS / 64] = {0};
 	for (size_t i = 0; i < d->n_deciding; i++) {
@@ -191,8 +186,7 @@ static size_t collect_obligations(const mmr_policy *pol, const mmr_decision *d,
 	return n;
 }
 
-static void sb_obligations(struct sbuf *b, const mmr_policy *pol,
-			   const uint16_t *ob, size_t n)
+static void sb_obligations(struct sbuf *b, const mmr_policy *pol, const uint16_t *ob, size_t n)
 {
 	if (!n)
 		return;
@@ -206,8 +200,7 @@ static void sb_obligations(struct sbuf *b, const mmr_policy *pol,
 }
 
 /* One or two Japanese sentences saying why; malloc'd. */
-static char *reason(const mmr_policy *pol, const mmr_decision *d,
-		    const uint16_t *ob, size_t nob)
+static char *reason(const mmr_policy *pol, const mmr_decision *d, const uint16_t *ob, size_t nob)
 {
 	struct sbuf b = {0};
 	const char *act = pol->actions.v[d->action].name;
@@ -215,7 +208,7 @@ static char *reason(const mmr_policy *pol, const mmr_decision *d,
 		sb_add(&b, "該当する規定がないため、");
 		sb_add(&b, act);
 		sb_add(&b, d->effect == MMR_DENY ? "は既定により認められません。"
-						: "は既定により許可されます。");
+						 : "は既定により許可されます。");
 	} else if (d->effect == MMR_DENY) {
 		sb_rule_ref(&b, pol, d->deciding, d->n_deciding);
 		sb_add(&b, "により、");

@@ -121,18 +121,25 @@ static void check_citations(mmr_policy *pol)
 		if (!c->text)
 			continue;
 		if (!c->source) {
-			mmr_diag_add(pol, c->pos, "規則 %s: 引用元の文書 (source) がないため、文言を確かめられません", r->id);
+			mmr_diag_add(
+				pol, c->pos,
+				"規則 %s: 引用元の文書 (source) がないため、文言を確かめられません",
+				r->id);
 			continue;
 		}
 		char path[1024];
-		snprintf(path, sizeof path, "%s/%s", c->source_dir ? c->source_dir : ".", c->source);
+		snprintf(path, sizeof path, "%s/%s", c->source_dir ? c->source_dir : ".",
+			 c->source);
 		const char *src = source_text(&sc, path);
 		if (!src) {
 			mmr_diag_add(pol, c->pos, "規則 %s: 引用元 %s を読めません", r->id, path);
 			continue;
 		}
 		if (!quote_found(src, c->text))
-			mmr_diag_add(pol, c->text_pos, "規則 %s: 引用した文言が %s に見つかりません（条項 %s の文言をそのまま写してください）(citation not in source)", r->id, c->source, c->clause ? c->clause : "?");
+			mmr_diag_add(pol, c->text_pos,
+				     "規則 %s: 引用した文言が %s に見つかりません（条項 %s "
+				     "の文言をそのまま写してください）(citation not in source)",
+				     r->id, c->source, c->clause ? c->clause : "?");
 	}
 	for (size_t i = 0; i < sc.n; i++) {
 		free(sc.path[i]);
@@ -142,13 +149,27 @@ static void check_citations(mmr_policy *pol)
 
 /* ---- contradictions ---------------------------------------------------------- */
 
+static bool same_cond(const struct mmr_cond *a, const struct mmr_cond *b)
+{
+	if (a->roles != b->roles || a->kinds != b->kinds || a->segments != b->segments ||
+	    a->ctx_used != b->ctx_used)
+		return false;
+	for (size_t i = 0; i < MMR_MAX_AXES; i++)
+		if (a->axis[i] != b->axis[i])
+			return false;
+	for (size_t i = 0; i < MMR_MAX_CTX; i++)
+		if (a->ctx[i] != b->ctx[i])
+			return false;
+	return true;
+}
+
 static bool same_conditions(const struct mmr_rule *a, const struct mmr_rule *b)
 {
-	if (memcmp(&a->c_when, &b->c_when, sizeof a->c_when))
+	if (!same_cond(&a->c_when, &b->c_when))
 		return false;
 	if (a->has_unless != b->has_unless)
 		return false;
-	return !a->has_unless || !memcmp(&a->c_unless, &b->c_unless, sizeof a->c_unless);
+	return !a->has_unless || same_cond(&a->c_unless, &b->c_unless);
 }
 
 static void check_contradictions(mmr_policy *pol)
@@ -158,7 +179,8 @@ static void check_contradictions(mmr_policy *pol)
 		size_t n = pol->n_action_rules[act];
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = i + 1; j < n; j++) {
-				const struct mmr_rule *a = &pol->rules[l[i]], *b = &pol->rules[l[j]];
+				const struct mmr_rule *a = &pol->rules[l[i]],
+						      *b = &pol->rules[l[j]];
 				if (a->effect == b->effect || !same_conditions(a, b))
 					continue;
 				/* report a pair once, at its first shared action */
@@ -166,14 +188,18 @@ static void check_contradictions(mmr_policy *pol)
 				for (size_t p = 0; p < act && !earlier; p++)
 					for (size_t x = 0; x < pol->n_action_rules[p]; x++)
 						if (pol->action_rules[p][x] == l[i])
-							for (size_t y = 0; y < pol->n_action_rules[p]; y++)
+							for (size_t y = 0;
+							     y < pol->n_action_rules[p]; y++)
 								if (pol->action_rules[p][y] == l[j])
 									earlier = true;
 				if (earlier)
 					continue;
-				mmr_diag_add(pol, b->pos, "規則 %s と %s（%s:%d）は同じ条件で effect が食い違います（%s / %s）(contradictory rules)",
+				mmr_diag_add(pol, b->pos,
+					     "規則 %s と %s（%s:%d）は同じ条件で effect "
+					     "が食い違います（%s / %s）(contradictory rules)",
 					     b->id, a->id, a->pos.file, a->pos.line,
-					     mmr_effect_name(b->effect), mmr_effect_name(a->effect));
+					     mmr_effect_name(b->effect),
+					     mmr_effect_name(a->effect));
 			}
 	}
 }
@@ -190,8 +216,8 @@ int mmr_policy_check(const char *path, mmr_report_fn report, void *ud)
 	}
 	int n = (int)pol->n_diags;
 	for (size_t i = 0; i < pol->n_diags; i++)
-		report(ud, pol->diags[i].pos.file, pol->diags[i].pos.line,
-		       pol->diags[i].pos.col, pol->diags[i].message);
+		report(ud, pol->diags[i].pos.file, pol->diags[i].pos.line, pol->diags[i].pos.col,
+		       pol->diags[i].message);
 	mmr_policy_free(pol);
 	return n;
 }
@@ -276,7 +302,8 @@ static json_t *rule_json(const struct mmr_rule *r)
 		json_object_set_new(o, "unless", block_json(&r->unless));
 	if (r->approvers.n) {
 		json_t *ap = json_object();
-		json_object_set_new(ap, r->approvers_all ? "all_of" : "any_of", slist_json(&r->approvers));
+		json_object_set_new(ap, r->approvers_all ? "all_of" : "any_of",
+				    slist_json(&r->approvers));
 		json_object_set_new(o, "approvers", ap);
 	}
 	json_object_set_new(o, "obligations", slist_json(&r->obligations));
@@ -294,8 +321,8 @@ static json_t *rule_json(const struct mmr_rule *r)
 	return o;
 }
 
-char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis,
-			       const char *level, mmr_error *err)
+char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis, const char *level,
+			       mmr_error *err)
 {
 	int fa = -1, fl = -1;
 	if (axis || level) {
@@ -305,12 +332,15 @@ char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis,
 		}
 		fa = mmr_axis_find(pol, axis);
 		if (fa < 0) {
-			mmr_error_set(err, MMR_EINVAL, "--level: 未定義の分類軸 \"%s\" (unknown axis)", axis);
+			mmr_error_set(err, MMR_EINVAL,
+				      "--level: 未定義の分類軸 \"%s\" (unknown axis)", axis);
 			return NULL;
 		}
 		fl = mmr_level_find(&pol->axes[fa], level);
 		if (fl < 0) {
-			mmr_error_set(err, MMR_EINVAL, "--level: 分類軸 %s に未定義のレベル \"%s\" (unknown level)", axis, level);
+			mmr_error_set(err, MMR_EINVAL,
+				      "--level: 分類軸 %s に未定義のレベル \"%s\" (unknown level)",
+				      axis, level);
 			return NULL;
 		}
 	}

@@ -22,8 +22,8 @@ static uint16_t level_mask_at_most(size_t idx, size_t n)
 	return m;
 }
 
-static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
-			const struct mmr_rawblock *b, struct mmr_cond *c)
+static int compile_cond(mmr_policy *pol, const struct mmr_rule *r, const struct mmr_rawblock *b,
+			struct mmr_cond *c)
 {
 	int bad = 0;
 	memset(c, 0, sizeof *c);
@@ -34,7 +34,10 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 			for (size_t j = 0; j < rc->values.n; j++) {
 				int k = mmr_named_find(&pol->roles, rc->values.v[j].s);
 				if (k < 0) {
-					bad = mmr_diag_add(pol, rc->values.v[j].pos, "規則 %s: 未定義の役割 \"%s\" (undefined role)", r->id, rc->values.v[j].s);
+					bad = mmr_diag_add(
+						pol, rc->values.v[j].pos,
+						"規則 %s: 未定義の役割 \"%s\" (undefined role)",
+						r->id, rc->values.v[j].s);
 					continue;
 				}
 				c->roles |= 1ull << k;
@@ -44,7 +47,10 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 			for (size_t j = 0; j < rc->values.n; j++) {
 				int k = mmr_named_find(&pol->kinds, rc->values.v[j].s);
 				if (k < 0) {
-					bad = mmr_diag_add(pol, rc->values.v[j].pos, "規則 %s: 未定義の種別 \"%s\" (undefined kind)", r->id, rc->values.v[j].s);
+					bad = mmr_diag_add(
+						pol, rc->values.v[j].pos,
+						"規則 %s: 未定義の種別 \"%s\" (undefined kind)",
+						r->id, rc->values.v[j].s);
 					continue;
 				}
 				c->kinds |= 1u << k;
@@ -58,7 +64,10 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 				}
 				int k = mmr_named_find(&pol->segments, rc->values.v[j].s);
 				if (k < 0) {
-					bad = mmr_diag_add(pol, rc->values.v[j].pos, "規則 %s: 未定義の系 \"%s\" (undefined segment)", r->id, rc->values.v[j].s);
+					bad = mmr_diag_add(
+						pol, rc->values.v[j].pos,
+						"規則 %s: 未定義の系 \"%s\" (undefined segment)",
+						r->id, rc->values.v[j].s);
 					continue;
 				}
 				c->segments |= (uint16_t)(1u << (k + 1));
@@ -67,7 +76,11 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 		case RC_AXIS: {
 			int a = mmr_axis_find(pol, rc->key);
 			if (a < 0) {
-				bad = mmr_diag_add(pol, rc->pos, "規則 %s: 未知の条件キーか未定義の分類軸 \"%s\"（使える条件: roles, kind, segment, context, 分類軸）", r->id, rc->key);
+				bad = mmr_diag_add(pol, rc->pos,
+						   "規則 %s: 未知の条件キーか未定義の分類軸 "
+						   "\"%s\"（使える条件: roles, kind, segment, "
+						   "context, 分類軸）",
+						   r->id, rc->key);
 				break;
 			}
 			const struct mmr_axis *ax = &pol->axes[a];
@@ -79,7 +92,10 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 				}
 				int l = mmr_level_find(ax, lv);
 				if (l < 0) {
-					bad = mmr_diag_add(pol, rc->values.v[j].pos, "規則 %s: 分類軸 %s に未定義のレベル \"%s\" (undefined level)", r->id, ax->id, lv);
+					bad = mmr_diag_add(pol, rc->values.v[j].pos,
+							   "規則 %s: 分類軸 %s に未定義のレベル "
+							   "\"%s\" (undefined level)",
+							   r->id, ax->id, lv);
 					continue;
 				}
 				if (rc->op == MMR_OP_AT_LEAST)
@@ -94,12 +110,17 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 		case RC_CTX: {
 			int k = mmr_ctx_find(pol, rc->key);
 			if (k < 0) {
-				bad = mmr_diag_add(pol, rc->pos, "規則 %s: 未定義のコンテキストキー \"%s\"", r->id, rc->key);
+				bad = mmr_diag_add(pol, rc->pos,
+						   "規則 %s: 未定義のコンテキストキー \"%s\"",
+						   r->id, rc->key);
 				break;
 			}
 			const struct mmr_ctxkey *ck = &pol->ctx[k];
 			if (ck->type == MMR_CTX_ROLES || ck->type == MMR_CTX_CLASSES) {
-				bad = mmr_diag_add(pol, rc->pos, "規則 %s: コンテキストキー \"%s\" は条件に使えません", r->id, rc->key);
+				bad = mmr_diag_add(
+					pol, rc->pos,
+					"規則 %s: コンテキストキー \"%s\" は条件に使えません",
+					r->id, rc->key);
 				break;
 			}
 			uint16_t m = 0;
@@ -111,7 +132,10 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 					else if (!strcmp(v, "false"))
 						m |= (1u << 0) | (1u << 1);
 					else
-						bad = mmr_diag_add(pol, rc->values.v[j].pos, "規則 %s: \"%s\" は true か false です（\"%s\"）", r->id, rc->key, v);
+						bad = mmr_diag_add(pol, rc->values.v[j].pos,
+								   "規則 %s: \"%s\" は true か "
+								   "false です（\"%s\"）",
+								   r->id, rc->key, v);
 					continue;
 				}
 				if (!strcmp(v, "none")) {
@@ -120,7 +144,10 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r,
 				}
 				int vi = mmr_ctx_value_find(pol, ck, v);
 				if (vi < 0) {
-					bad = mmr_diag_add(pol, rc->values.v[j].pos, "規則 %s: コンテキスト \"%s\" に未定義の値 \"%s\"", r->id, rc->key, v);
+					bad = mmr_diag_add(
+						pol, rc->values.v[j].pos,
+						"規則 %s: コンテキスト \"%s\" に未定義の値 \"%s\"",
+						r->id, rc->key, v);
 					continue;
 				}
 				m |= (uint16_t)(1u << vi);
@@ -140,8 +167,8 @@ static int add_action_rule(mmr_policy *pol, size_t action, size_t rule)
 	for (size_t i = 0; i < n; i++)
 		if (pol->action_rules[action][i] == rule)
 			return MMR_OK;
-	uint16_t *v = mmr_arena_grow(pol->arena, pol->action_rules[action], n,
-				     n + 1, sizeof(uint16_t));
+	uint16_t *v =
+		mmr_arena_grow(pol->arena, pol->action_rules[action], n, n + 1, sizeof(uint16_t));
 	if (!v)
 		return MMR_ENOMEM;
 	v[n] = (uint16_t)rule;
@@ -164,16 +191,22 @@ int mmr_policy_compile(mmr_policy *pol)
 	int s = mmr_setting_find(pol, "mfa.required_segments");
 	for (size_t j = 0; s >= 0 && j < pol->settings[s].list.n; j++)
 		if (mmr_named_find(&pol->segments, pol->settings[s].list.v[j].s) < 0)
-			mmr_diag_add(pol, pol->settings[s].list.v[j].pos, "未定義の系 \"%s\"", pol->settings[s].list.v[j].s);
+			mmr_diag_add(pol, pol->settings[s].list.v[j].pos, "未定義の系 \"%s\"",
+				     pol->settings[s].list.v[j].s);
 	s = mmr_setting_find(pol, "mfa.required_roles");
 	for (size_t j = 0; s >= 0 && j < pol->settings[s].list.n; j++)
 		if (mmr_named_find(&pol->roles, pol->settings[s].list.v[j].s) < 0)
-			mmr_diag_add(pol, pol->settings[s].list.v[j].pos, "未定義の役割 \"%s\"", pol->settings[s].list.v[j].s);
+			mmr_diag_add(pol, pol->settings[s].list.v[j].pos, "未定義の役割 \"%s\"",
+				     pol->settings[s].list.v[j].s);
 	s = mmr_setting_find(pol, "password.require");
 	for (size_t j = 0; s >= 0 && j < pol->settings[s].list.n; j++) {
 		const char *c = pol->settings[s].list.v[j].s;
-		if (strcmp(c, "upper") && strcmp(c, "lower") && strcmp(c, "digit") && strcmp(c, "symbol"))
-			mmr_diag_add(pol, pol->settings[s].list.v[j].pos, "password.require は upper, lower, digit, symbol から選びます（\"%s\"）", c);
+		if (strcmp(c, "upper") && strcmp(c, "lower") && strcmp(c, "digit") &&
+		    strcmp(c, "symbol"))
+			mmr_diag_add(pol, pol->settings[s].list.v[j].pos,
+				     "password.require は upper, lower, digit, symbol "
+				     "から選びます（\"%s\"）",
+				     c);
 	}
 
 	for (size_t ri = 0; ri < pol->n_rules; ri++) {
@@ -187,19 +220,25 @@ int mmr_policy_compile(mmr_policy *pol)
 		for (size_t j = 0; j < r->approvers.n; j++) {
 			int k = mmr_named_find(&pol->roles, r->approvers.v[j].s);
 			if (k < 0) {
-				mmr_diag_add(pol, r->approvers.v[j].pos, "規則 %s: 承認者に未定義の役割 \"%s\" (undefined role)", r->id, r->approvers.v[j].s);
+				mmr_diag_add(
+					pol, r->approvers.v[j].pos,
+					"規則 %s: 承認者に未定義の役割 \"%s\" (undefined role)",
+					r->id, r->approvers.v[j].s);
 				continue;
 			}
 			r->c_approvers |= 1ull << k;
 		}
 		r->n_c_obligations = 0;
-		r->c_obligations = mmr_arena_alloc(pol->arena, (r->obligations.n ? r->obligations.n : 1) * sizeof(uint16_t));
+		r->c_obligations = mmr_arena_alloc(
+			pol->arena, (r->obligations.n ? r->obligations.n : 1) * sizeof(uint16_t));
 		if (!r->c_obligations)
 			return MMR_ENOMEM;
 		for (size_t j = 0; j < r->obligations.n; j++) {
 			int k = mmr_named_find(&pol->obligations, r->obligations.v[j].s);
 			if (k < 0) {
-				mmr_diag_add(pol, r->obligations.v[j].pos, "規則 %s: 未定義の義務 \"%s\" (undefined obligation)", r->id, r->obligations.v[j].s);
+				mmr_diag_add(pol, r->obligations.v[j].pos,
+					     "規則 %s: 未定義の義務 \"%s\" (undefined obligation)",
+					     r->id, r->obligations.v[j].s);
 				continue;
 			}
 			r->c_obligations[r->n_c_obligations++] = (uint16_t)k;
@@ -224,7 +263,9 @@ int mmr_policy_compile(mmr_policy *pol)
 				}
 			}
 			if (!any)
-				mmr_diag_add(pol, r->actions.v[j].pos, "規則 %s: 未知のアクション \"%s\" (unknown action)", r->id, a);
+				mmr_diag_add(pol, r->actions.v[j].pos,
+					     "規則 %s: 未知のアクション \"%s\" (unknown action)",
+					     r->id, a);
 		}
 	}
 	return pol->n_diags ? MMR_EINVAL : MMR_OK;

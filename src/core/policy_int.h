@@ -19,7 +19,7 @@
 
 #define MMR_MAX_ROLES 64
 #define MMR_MAX_AXES 8
-#define MMR_MAX_LEVELS 15 /* level i is bit i of a level mask */
+#define MMR_MAX_LEVELS 15     /* level i is bit i of a level mask */
 #define MMR_LEVEL_NONE_BIT 15 /* "not classified on this axis" */
 #define MMR_LEVEL_NONE 0xFF
 #define MMR_MAX_KINDS 32
@@ -51,9 +51,9 @@ struct mmr_slist {
 /* One named entry of a vocabulary: a role, segment, kind, action, obligation. */
 struct mmr_named {
 	const char *id;
-	const char *name;       /* Japanese */
+	const char *name;	/* Japanese */
 	const char *definition; /* may be NULL */
-	const char *clause;     /* may be NULL */
+	const char *clause;	/* may be NULL */
 	struct mmr_pos pos;
 	bool builtin;
 };
@@ -81,13 +81,7 @@ struct mmr_axis {
 	struct mmr_pos pos;
 };
 
-enum mmr_ctx_type {
-	MMR_CTX_BOOL,
-	MMR_CTX_ENUM,
-	MMR_CTX_SEGMENT,
-	MMR_CTX_ROLES,
-	MMR_CTX_CLASSES
-};
+enum mmr_ctx_type { MMR_CTX_BOOL, MMR_CTX_ENUM, MMR_CTX_SEGMENT, MMR_CTX_ROLES, MMR_CTX_CLASSES };
 
 struct mmr_ctxkey {
 	const char *id;
@@ -130,7 +124,7 @@ struct mmr_citation {
 	const char *clause;
 	const char *text;
 	const char *document;
-	const char *source;     /* path relative to source_dir, may be NULL */
+	const char *source;	/* path relative to source_dir, may be NULL */
 	const char *source_dir; /* directory of the file that defined it */
 	struct mmr_pos pos, text_pos;
 };
@@ -222,8 +216,8 @@ struct mmr_decision {
 	int matched_effect_kind[MMR_MAX_MATCH];
 	size_t n_deciding; /* rules the output names: deny rules, or all matched */
 	uint16_t deciding[MMR_MAX_MATCH];
-	uint64_t approvers;     /* unsatisfied approval roles */
-	uint64_t approved_by;   /* approvals that satisfied a rule */
+	uint64_t approvers;   /* unsatisfied approval roles */
+	uint64_t approved_by; /* approvals that satisfied a rule */
 	size_t n_unsatisfied;
 	uint16_t unsatisfied[MMR_MAX_MATCH];
 	bool truncated;
@@ -241,8 +235,7 @@ int mmr_ctx_find(const mmr_policy *pol, const char *id);
 /* Level index of `s` on axis `ax` (ids, aliases, Ⅰ–Ⅳ, full-width and case
  * folded), or -1. */
 int mmr_level_find(const struct mmr_axis *ax, const char *s);
-int mmr_ctx_value_find(const mmr_policy *pol, const struct mmr_ctxkey *k,
-		       const char *s);
+int mmr_ctx_value_find(const mmr_policy *pol, const struct mmr_ctxkey *k, const char *s);
 int mmr_setting_find(const mmr_policy *pol, const char *key);
 
 /* Install the built-in vocabularies (actions, kinds, context keys, settings
@@ -261,7 +254,6 @@ void mmr_error_set(mmr_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Load into a fresh policy with diagnostics collected (check mode). */
-int mmr_policy_load_diag(const char *path, bool collect_all,
-			 mmr_policy **out);
+int mmr_policy_load_diag(const char *path, bool collect_all, mmr_policy **out);
 
 #endif

@@ -18,10 +18,10 @@
 struct ld {
 	mmr_policy *pol;
 	yaml_document_t doc;
-	const char *file; /* arena */
-	const char *dir;  /* arena, may be NULL */
-	int gen;          /* 0 for the first file read, +1 per file */
-	int depth;        /* extends depth of this file (0 = top) */
+	const char *file;	       /* arena */
+	const char *dir;	       /* arena, may be NULL */
+	int gen;		       /* 0 for the first file read, +1 per file */
+	int depth;		       /* extends depth of this file (0 = top) */
 	const char *document, *source; /* this file's defaults for citations */
 };
 
@@ -34,9 +34,8 @@ int mmr_diag_add(mmr_policy *pol, struct mmr_pos pos, const char *fmt, ...)
 	va_end(ap);
 	if (pol->n_diags == pol->cap_diags) {
 		size_t cap = pol->cap_diags ? pol->cap_diags * 2 : 16;
-		struct mmr_diag *d = mmr_arena_grow(pol->arena, pol->diags,
-						    pol->n_diags, cap,
-						    sizeof(*d));
+		struct mmr_diag *d =
+			mmr_arena_grow(pol->arena, pol->diags, pol->n_diags, cap, sizeof(*d));
 		if (!d)
 			return MMR_ENOMEM;
 		pol->diags = d;
@@ -77,20 +76,17 @@ static const char *kind_name(const yaml_node_t *n)
 static const char *scalar(struct ld *ld, yaml_node_t *n, const char *what)
 {
 	if (!n || n->type != YAML_SCALAR_NODE) {
-		mmr_diag_add(ld->pol, npos(ld, n),
-			     "%s には文字列が必要です（%s が書かれています）", what,
-			     n ? kind_name(n) : "なし");
+		mmr_diag_add(ld->pol, npos(ld, n), "%s には文字列が必要です（%s が書かれています）",
+			     what, n ? kind_name(n) : "なし");
 		return NULL;
 	}
-	return mmr_arena_strndup(ld->pol->arena,
-				 (const char *)n->data.scalar.value,
+	return mmr_arena_strndup(ld->pol->arena, (const char *)n->data.scalar.value,
 				 n->data.scalar.length);
 }
 
 static bool is_plain_bool(const yaml_node_t *n, bool *v)
 {
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
 	const char *s = (const char *)n->data.scalar.value;
 	if (!strcmp(s, "true")) {
@@ -104,14 +100,14 @@ static bool is_plain_bool(const yaml_node_t *n, bool *v)
 	return false;
 }
 
-static bool expect_type(struct ld *ld, yaml_node_t *n, yaml_node_type_t t,
-			const char *what)
+static bool expect_type(struct ld *ld, yaml_node_t *n, yaml_node_type_t t, const char *what)
 {
 	if (n && n->type == t)
 		return true;
-	mmr_diag_add(ld->pol, npos(ld, n), "%s には%sが必要です（%s が書かれています）",
-		     what,
-		     t == YAML_MAPPING_NODE ? "マップ" : t == YAML_SEQUENCE_NODE ? "リスト" : "文字列",
+	mmr_diag_add(ld->pol, npos(ld, n), "%s には%sが必要です（%s が書かれています）", what,
+		     t == YAML_MAPPING_NODE    ? "マップ"
+		     : t == YAML_SEQUENCE_NODE ? "リスト"
+					       : "文字列",
 		     n ? kind_name(n) : "なし");
 	return false;
 }
@@ -127,8 +123,8 @@ struct map_it {
 	struct mmr_pos kpos;
 };
 
-static bool dup_key(struct ld *ld, yaml_node_t *m, yaml_node_pair_t *at,
-		    const char *k, struct mmr_pos pos);
+static bool dup_key(struct ld *ld, yaml_node_t *m, yaml_node_pair_t *at, const char *k,
+		    struct mmr_pos pos);
 
 static struct map_it map_begin(struct ld *ld, yaml_node_t *m)
 {
@@ -157,30 +153,29 @@ static bool map_next(struct map_it *it)
 	return false;
 }
 
-static bool dup_key(struct ld *ld, yaml_node_t *m, yaml_node_pair_t *at,
-		    const char *k, struct mmr_pos pos)
+static bool dup_key(struct ld *ld, yaml_node_t *m, yaml_node_pair_t *at, const char *k,
+		    struct mmr_pos pos)
 {
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < at; p++) {
 		yaml_node_t *kn = node(ld, p->key);
 		if (kn && kn->type == YAML_SCALAR_NODE &&
 		    !strcmp((const char *)kn->data.scalar.value, k)) {
-			mmr_diag_add(ld->pol, pos, "キー \"%s\" が重複しています (duplicate key)", k);
+			mmr_diag_add(ld->pol, pos, "キー \"%s\" が重複しています (duplicate key)",
+				     k);
 			return true;
 		}
 	}
 	return false;
 }
 
-static void unknown_key(struct ld *ld, struct mmr_pos pos, const char *k,
-			const char *where, const char *known)
+static void unknown_key(struct ld *ld, struct mmr_pos pos, const char *k, const char *where,
+			const char *known)
 {
-	mmr_diag_add(ld->pol, pos, "未知のキー \"%s\"（%s; 使えるキー: %s）", k,
-		     where, known);
+	mmr_diag_add(ld->pol, pos, "未知のキー \"%s\"（%s; 使えるキー: %s）", k, where, known);
 }
 
 /* A scalar or a sequence of scalars → slist with positions. */
-static bool strlist(struct ld *ld, yaml_node_t *n, struct mmr_slist *out,
-		    const char *what)
+static bool strlist(struct ld *ld, yaml_node_t *n, struct mmr_slist *out, const char *what)
 {
 	mmr_arena *a = ld->pol->arena;
 	if (n && n->type == YAML_SCALAR_NODE) {
@@ -199,14 +194,13 @@ static bool strlist(struct ld *ld, yaml_node_t *n, struct mmr_slist *out,
 		expect_type(ld, n, YAML_SEQUENCE_NODE, what);
 		return false;
 	}
-	size_t cnt = (size_t)(n->data.sequence.items.top -
-			      n->data.sequence.items.start);
+	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	out->v = mmr_arena_alloc(a, (cnt ? cnt : 1) * sizeof(*out->v));
 	if (!out->v)
 		return false;
 	out->n = 0;
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++) {
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
 		yaml_node_t *e = node(ld, *it);
 		bool b;
 		const char *s;
@@ -226,8 +220,8 @@ static bool strlist(struct ld *ld, yaml_node_t *n, struct mmr_slist *out,
 /* ---- vocabularies --------------------------------------------------------- */
 
 /* `id: name` or `id: {name:, definition:, clause:}` into a name list. */
-static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l,
-			  const char *what, size_t max)
+static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l, const char *what,
+			  size_t max)
 {
 	if (!expect_type(ld, m, YAML_MAPPING_NODE, what))
 		return;
@@ -239,8 +233,8 @@ static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l,
 			name = scalar(ld, v, what);
 		} else if (v && v->type == YAML_MAPPING_NODE) {
 			for (struct map_it it1 = map_begin(ld, v); map_next(&it1);) {
-		const char *k = it1.key;
-		yaml_node_t *vv = it1.val;
+				const char *k = it1.key;
+				yaml_node_t *vv = it1.val;
 				if (!strcmp(k, "name"))
 					name = scalar(ld, vv, "name");
 				else if (!strcmp(k, "definition"))
@@ -250,27 +244,27 @@ static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l,
 				else
 					unknown_key(ld, it1.kpos, k, what,
 						    "name, definition, clause");
-	}
+			}
 		} else {
 			mmr_diag_add(ld->pol, npos(ld, v),
-				     "%s \"%s\" には名前（文字列）か {name: …} が必要です",
-				     what, id);
+				     "%s \"%s\" には名前（文字列）か {name: …} が必要です", what,
+				     id);
 			continue;
 		}
 		if (!name) {
-			mmr_diag_add(ld->pol, npos(ld, v), "%s \"%s\" に name がありません",
-				     what, id);
+			mmr_diag_add(ld->pol, npos(ld, v), "%s \"%s\" に name がありません", what,
+				     id);
 			continue;
 		}
 		int i = mmr_named_find(l, id);
 		if (i < 0) {
 			if (l->n >= max) {
-				mmr_diag_add(ld->pol, it0.kpos, "%s が多すぎます（上限 %zu）",
-					     what, max);
+				mmr_diag_add(ld->pol, it0.kpos, "%s が多すぎます（上限 %zu）", what,
+					     max);
 				continue;
 			}
-			struct mmr_named *nv = mmr_arena_grow(
-				ld->pol->arena, l->v, l->n, l->n + 1, sizeof(*nv));
+			struct mmr_named *nv =
+				mmr_arena_grow(ld->pol->arena, l->v, l->n, l->n + 1, sizeof(*nv));
 			if (!nv)
 				return;
 			l->v = nv;
@@ -291,8 +285,7 @@ static void level_entry(struct ld *ld, yaml_node_t *m, struct mmr_axis *ax)
 	if (!expect_type(ld, m, YAML_MAPPING_NODE, "levels の各項目"))
 		return;
 	if (ax->n_levels >= MMR_MAX_LEVELS) {
-		mmr_diag_add(ld->pol, npos(ld, m), "レベルが多すぎます（上限 %d）",
-			     MMR_MAX_LEVELS);
+		mmr_diag_add(ld->pol, npos(ld, m), "レベルが多すぎます（上限 %d）", MMR_MAX_LEVELS);
 		return;
 	}
 	struct mmr_level *lv = &ax->levels[ax->n_levels];
@@ -324,8 +317,7 @@ static void level_entry(struct ld *ld, yaml_node_t *m, struct mmr_axis *ax)
 		return;
 	}
 	if (mmr_level_find(ax, lv->id) >= 0) {
-		mmr_diag_add(ld->pol, lv->pos, "レベル \"%s\" が重複しています",
-			     lv->id);
+		mmr_diag_add(ld->pol, lv->pos, "レベル \"%s\" が重複しています", lv->id);
 		return;
 	}
 	if (!lv->name)
@@ -349,8 +341,8 @@ static void axes_section(struct ld *ld, yaml_node_t *m)
 			continue;
 		bool have_levels = false;
 		for (struct map_it it1 = map_begin(ld, v); map_next(&it1);) {
-		const char *k = it1.key;
-		yaml_node_t *vv = it1.val;
+			const char *k = it1.key;
+			yaml_node_t *vv = it1.val;
 			if (!strcmp(k, "name"))
 				ax.name = scalar(ld, vv, "name");
 			else if (!strcmp(k, "clause"))
@@ -364,9 +356,10 @@ static void axes_section(struct ld *ld, yaml_node_t *m)
 					level_entry(ld, node(ld, *it), &ax);
 			} else
 				unknown_key(ld, it1.kpos, k, "axis", "name, clause, levels");
-	}
+		}
 		if (!have_levels || ax.n_levels == 0) {
-			mmr_diag_add(pol, it0.kpos, "分類軸 \"%s\" にレベルがありません (levels)", id);
+			mmr_diag_add(pol, it0.kpos, "分類軸 \"%s\" にレベルがありません (levels)",
+				     id);
 			continue;
 		}
 		if (!ax.name)
@@ -417,8 +410,8 @@ static void context_section(struct ld *ld, yaml_node_t *m)
 		struct mmr_slist values = {0};
 		struct mmr_pos tpos = it0.kpos;
 		for (struct map_it it1 = map_begin(ld, v); map_next(&it1);) {
-		const char *k = it1.key;
-		yaml_node_t *vv = it1.val;
+			const char *k = it1.key;
+			yaml_node_t *vv = it1.val;
 			if (!strcmp(k, "name"))
 				name = scalar(ld, vv, "name");
 			else if (!strcmp(k, "type")) {
@@ -428,16 +421,21 @@ static void context_section(struct ld *ld, yaml_node_t *m)
 				strlist(ld, vv, &values, "values");
 			else
 				unknown_key(ld, it1.kpos, k, "context key", "name, type, values");
-	}
+		}
 		int i = mmr_ctx_find(pol, id);
 		struct mmr_ctxkey *ck;
 		if (i < 0) {
 			if (!type) {
-				mmr_diag_add(pol, it0.kpos, "新しいコンテキストキー \"%s\" には type が必要です (bool, enum)", id);
+				mmr_diag_add(pol, it0.kpos,
+					     "新しいコンテキストキー \"%s\" には type が必要です "
+					     "(bool, enum)",
+					     id);
 				continue;
 			}
 			if (pol->n_ctx >= MMR_MAX_CTX) {
-				mmr_diag_add(pol, it0.kpos, "コンテキストキーが多すぎます（上限 %d）", MMR_MAX_CTX);
+				mmr_diag_add(pol, it0.kpos,
+					     "コンテキストキーが多すぎます（上限 %d）",
+					     MMR_MAX_CTX);
 				continue;
 			}
 			ck = &pol->ctx[pol->n_ctx++];
@@ -451,15 +449,18 @@ static void context_section(struct ld *ld, yaml_node_t *m)
 			else if (!strcmp(type, "segment"))
 				ck->type = MMR_CTX_SEGMENT;
 			else {
-				mmr_diag_add(pol, tpos, "未知の type \"%s\"（bool, enum, segment）", type);
+				mmr_diag_add(pol, tpos, "未知の type \"%s\"（bool, enum, segment）",
+					     type);
 				pol->n_ctx--;
 				continue;
 			}
 		} else {
 			ck = &pol->ctx[i];
 			if (type && strcmp(type, mmr_ctx_type_name(ck->type))) {
-				mmr_diag_add(pol, tpos, "コンテキストキー \"%s\" の type は %s で、変えられません",
-					     id, mmr_ctx_type_name(ck->type));
+				mmr_diag_add(
+					pol, tpos,
+					"コンテキストキー \"%s\" の type は %s で、変えられません",
+					id, mmr_ctx_type_name(ck->type));
 				continue;
 			}
 		}
@@ -475,17 +476,20 @@ static void context_section(struct ld *ld, yaml_node_t *m)
 			if (mmr_ctx_value_find(pol, ck, values.v[j].s) > 0)
 				continue;
 			if (!strcmp(values.v[j].s, "none")) {
-				mmr_diag_add(pol, values.v[j].pos, "\"none\" は予約語で値に使えません");
+				mmr_diag_add(pol, values.v[j].pos,
+					     "\"none\" は予約語で値に使えません");
 				continue;
 			}
 			if (ck->n_values >= MMR_MAX_CTX_VALUES) {
-				mmr_diag_add(pol, values.v[j].pos, "値が多すぎます（上限 %d）", MMR_MAX_CTX_VALUES);
+				mmr_diag_add(pol, values.v[j].pos, "値が多すぎます（上限 %d）",
+					     MMR_MAX_CTX_VALUES);
 				break;
 			}
 			ck->values[ck->n_values++] = values.v[j].s;
 		}
 		if (ck->type == MMR_CTX_ENUM && ck->n_values == 0)
-			mmr_diag_add(pol, it0.kpos, "enum 型のキー \"%s\" に values がありません", id);
+			mmr_diag_add(pol, it0.kpos, "enum 型のキー \"%s\" に values がありません",
+				     id);
 	}
 }
 
@@ -500,8 +504,8 @@ static void settings_section(struct ld *ld, yaml_node_t *m)
 		if (!expect_type(ld, sv, YAML_MAPPING_NODE, "settings の節"))
 			continue;
 		for (struct map_it it1 = map_begin(ld, sv); map_next(&it1);) {
-		const char *k = it1.key;
-		yaml_node_t *v = it1.val;
+			const char *k = it1.key;
+			yaml_node_t *v = it1.val;
 			char key[128];
 			snprintf(key, sizeof key, "%s.%s", sec, k);
 			int i = mmr_setting_find(pol, key);
@@ -526,7 +530,8 @@ static void settings_section(struct ld *ld, yaml_node_t *m)
 			bool b;
 			if (st->type == MMR_SET_BOOL) {
 				if (!v || !is_plain_bool(v, &b)) {
-					mmr_diag_add(pol, npos(ld, v), "設定 \"%s\" は true か false です", key);
+					mmr_diag_add(pol, npos(ld, v),
+						     "設定 \"%s\" は true か false です", key);
 					continue;
 				}
 				st->ival = b;
@@ -540,25 +545,26 @@ static void settings_section(struct ld *ld, yaml_node_t *m)
 			errno = 0;
 			long val = strtol(s, &end, 10);
 			if (errno || *end || end == s || val < 0) {
-				mmr_diag_add(pol, npos(ld, v), "設定 \"%s\" は 0 以上の整数です（\"%s\"）", key, s);
+				mmr_diag_add(pol, npos(ld, v),
+					     "設定 \"%s\" は 0 以上の整数です（\"%s\"）", key, s);
 				continue;
 			}
 			st->ival = val;
 			st->set = true;
-	}
+		}
 	}
 }
 
 /* ---- rules ----------------------------------------------------------------- */
 
-static void cond_values(struct ld *ld, yaml_node_t *v, struct mmr_rawcond *c,
-			const char *what, bool allow_ops)
+static void cond_values(struct ld *ld, yaml_node_t *v, struct mmr_rawcond *c, const char *what,
+			bool allow_ops)
 {
 	if (allow_ops && v && v->type == YAML_MAPPING_NODE) {
 		int n = 0;
 		for (struct map_it it0 = map_begin(ld, v); map_next(&it0);) {
-		const char *k = it0.key;
-		yaml_node_t *vv = it0.val;
+			const char *k = it0.key;
+			yaml_node_t *vv = it0.val;
 			n++;
 			if (!strcmp(k, "at_least"))
 				c->op = MMR_OP_AT_LEAST;
@@ -572,10 +578,12 @@ static void cond_values(struct ld *ld, yaml_node_t *v, struct mmr_rawcond *c,
 			}
 			strlist(ld, vv, &c->values, what);
 			if (c->op != MMR_OP_IN && c->values.n != 1)
-				mmr_diag_add(ld->pol, npos(ld, vv), "%s は一つのレベルを取ります", k);
-	}
+				mmr_diag_add(ld->pol, npos(ld, vv), "%s は一つのレベルを取ります",
+					     k);
+		}
 		if (n != 1)
-			mmr_diag_add(ld->pol, npos(ld, v), "%s には at_least, at_most, in のどれか一つを書きます", what);
+			mmr_diag_add(ld->pol, npos(ld, v),
+				     "%s には at_least, at_most, in のどれか一つを書きます", what);
 		return;
 	}
 	c->op = MMR_OP_IN;
@@ -596,8 +604,7 @@ static void cond_values(struct ld *ld, yaml_node_t *v, struct mmr_rawcond *c,
 
 static bool push_cond(struct ld *ld, struct mmr_rawblock *b, struct mmr_rawcond *c)
 {
-	struct mmr_rawcond *v = mmr_arena_grow(ld->pol->arena, b->v, b->n,
-					       b->n + 1, sizeof(*v));
+	struct mmr_rawcond *v = mmr_arena_grow(ld->pol->arena, b->v, b->n, b->n + 1, sizeof(*v));
 	if (!v)
 		return false;
 	b->v = v;
@@ -605,8 +612,7 @@ static bool push_cond(struct ld *ld, struct mmr_rawblock *b, struct mmr_rawcond 
 	return true;
 }
 
-static void cond_block(struct ld *ld, yaml_node_t *m, struct mmr_rawblock *b,
-		       const char *what)
+static void cond_block(struct ld *ld, yaml_node_t *m, struct mmr_rawblock *b, const char *what)
 {
 	b->present = true;
 	if (!expect_type(ld, m, YAML_MAPPING_NODE, what))
@@ -621,8 +627,8 @@ static void cond_block(struct ld *ld, yaml_node_t *m, struct mmr_rawblock *b,
 			if (!expect_type(ld, v, YAML_MAPPING_NODE, "context"))
 				continue;
 			for (struct map_it it1 = map_begin(ld, v); map_next(&it1);) {
-		const char *ck = it1.key;
-		yaml_node_t *cv = it1.val;
+				const char *ck = it1.key;
+				yaml_node_t *cv = it1.val;
 				struct mmr_rawcond cc;
 				memset(&cc, 0, sizeof cc);
 				cc.what = RC_CTX;
@@ -630,7 +636,7 @@ static void cond_block(struct ld *ld, yaml_node_t *m, struct mmr_rawblock *b,
 				cc.key = mmr_arena_strdup(ld->pol->arena, ck);
 				cond_values(ld, cv, &cc, ck, false);
 				push_cond(ld, b, &cc);
-	}
+			}
 			continue;
 		}
 		if (!strcmp(k, "roles"))
@@ -720,26 +726,31 @@ static void rule_entry(struct ld *ld, yaml_node_t *m)
 			have_effect = true;
 			const char *e = scalar(ld, v, "effect");
 			if (e && (r.effect = effect_from(e)) < 0)
-				mmr_diag_add(pol, npos(ld, v), "未知の effect \"%s\"（permit, deny, needs_approval）", e);
+				mmr_diag_add(pol, npos(ld, v),
+					     "未知の effect \"%s\"（permit, deny, needs_approval）",
+					     e);
 		} else if (!strcmp(k, "approvers")) {
 			if (v && v->type == YAML_MAPPING_NODE) {
 				int n = 0;
 				for (struct map_it it1 = map_begin(ld, v); map_next(&it1);) {
-		const char *ak = it1.key;
-		yaml_node_t *av = it1.val;
+					const char *ak = it1.key;
+					yaml_node_t *av = it1.val;
 					n++;
 					if (!strcmp(ak, "any_of"))
 						r.approvers_all = false;
 					else if (!strcmp(ak, "all_of"))
 						r.approvers_all = true;
 					else {
-						unknown_key(ld, it1.kpos, ak, "approvers", "any_of, all_of");
+						unknown_key(ld, it1.kpos, ak, "approvers",
+							    "any_of, all_of");
 						continue;
 					}
 					strlist(ld, av, &r.approvers, ak);
-	}
+				}
 				if (n != 1)
-					mmr_diag_add(pol, npos(ld, v), "approvers には any_of か all_of のどちらか一つを書きます");
+					mmr_diag_add(pol, npos(ld, v),
+						     "approvers には any_of か all_of "
+						     "のどちらか一つを書きます");
 			} else
 				strlist(ld, v, &r.approvers, "approvers");
 		} else if (!strcmp(k, "obligations"))
@@ -751,7 +762,8 @@ static void rule_entry(struct ld *ld, yaml_node_t *m)
 			r.note = scalar(ld, v, "note");
 		else
 			unknown_key(ld, it0.kpos, k, "rule",
-				    "id, title, action, when, unless, effect, approvers, obligations, citation, note");
+				    "id, title, action, when, unless, effect, approvers, "
+				    "obligations, citation, note");
 	}
 	if (!r.id) {
 		mmr_diag_add(pol, r.pos, "規則に id がありません");
@@ -764,11 +776,14 @@ static void rule_entry(struct ld *ld, yaml_node_t *m)
 	if (!have_effect)
 		mmr_diag_add(pol, r.pos, "規則 %s に effect がありません", r.id);
 	if (!have_citation)
-		mmr_diag_add(pol, r.pos, "規則 %s に citation（条項と文言）がありません (no citation)", r.id);
+		mmr_diag_add(pol, r.pos,
+			     "規則 %s に citation（条項と文言）がありません (no citation)", r.id);
 	if (r.effect == MMR_NEEDS_APPROVAL && r.approvers.n == 0)
-		mmr_diag_add(pol, r.pos, "規則 %s は needs_approval ですが approvers がありません", r.id);
+		mmr_diag_add(pol, r.pos, "規則 %s は needs_approval ですが approvers がありません",
+			     r.id);
 	if (r.effect >= 0 && r.effect != MMR_NEEDS_APPROVAL && r.approvers.n)
-		mmr_diag_add(pol, r.pos, "規則 %s: approvers は needs_approval の規則にだけ書けます", r.id);
+		mmr_diag_add(pol, r.pos,
+			     "規則 %s: approvers は needs_approval の規則にだけ書けます", r.id);
 	if (!r.title)
 		r.title = r.id;
 	if (!r.citation.document)
@@ -780,8 +795,10 @@ static void rule_entry(struct ld *ld, yaml_node_t *m)
 	int i = find_rule(pol, r.id);
 	if (i >= 0) {
 		if (pol->rules[i].depth == ld->gen) {
-			mmr_diag_add(pol, r.pos, "規則 id \"%s\" が重複しています（最初は %d 行目）(duplicate id)",
-				     r.id, pol->rules[i].pos.line);
+			mmr_diag_add(
+				pol, r.pos,
+				"規則 id \"%s\" が重複しています（最初は %d 行目）(duplicate id)",
+				r.id, pol->rules[i].pos.line);
 			return;
 		}
 		pol->rules[i] = r; /* override of a base rule, in place */
@@ -793,8 +810,8 @@ static void rule_entry(struct ld *ld, yaml_node_t *m)
 	}
 	if (pol->n_rules == pol->cap_rules) {
 		size_t cap = pol->cap_rules ? pol->cap_rules * 2 : 64;
-		struct mmr_rule *nr = mmr_arena_grow(pol->arena, pol->rules,
-						     pol->n_rules, cap, sizeof(*nr));
+		struct mmr_rule *nr =
+			mmr_arena_grow(pol->arena, pol->rules, pol->n_rules, cap, sizeof(*nr));
 		if (!nr)
 			return;
 		pol->rules = nr;
@@ -812,7 +829,9 @@ static void remove_rules(struct ld *ld, yaml_node_t *n)
 	for (size_t j = 0; j < l.n; j++) {
 		int i = find_rule(pol, l.v[j].s);
 		if (i < 0 || pol->rules[i].depth == ld->gen) {
-			mmr_diag_add(pol, l.v[j].pos, "remove_rules: 基底プロファイルに規則 \"%s\" はありません", l.v[j].s);
+			mmr_diag_add(pol, l.v[j].pos,
+				     "remove_rules: 基底プロファイルに規則 \"%s\" はありません",
+				     l.v[j].s);
 			continue;
 		}
 		memmove(&pol->rules[i], &pol->rules[i + 1],
@@ -850,15 +869,15 @@ static bool valid_profile_id(const char *s)
 	if (!*s || strlen(s) > 64)
 		return false;
 	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_'))
 			return false;
 	return true;
 }
 
 /* Read the whole of one profile text (already in memory) into pol. */
-static int load_text(mmr_policy *pol, const char *name, const char *dir,
-		     const char *text, size_t len, int depth, int *gen)
+static int load_text(mmr_policy *pol, const char *name, const char *dir, const char *text,
+		     size_t len, int depth, int *gen)
 {
 	struct ld ld;
 	memset(&ld, 0, sizeof ld);
@@ -901,8 +920,7 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 	/* Pass 1: identity and the base. */
 	const char *id = NULL, *extends = NULL;
 	struct mmr_pos ext_pos = top;
-	bool have_title = false, have_body = false, have_document = false,
-	     have_rules = false;
+	bool have_title = false, have_body = false, have_document = false, have_rules = false;
 	for (struct map_it it0 = map_begin(&ld, root); map_next(&it0);) {
 		const char *k = it0.key;
 		yaml_node_t *v = it0.val;
@@ -941,11 +959,17 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 
 	if (extends) {
 		if (!valid_profile_id(extends)) {
-			mmr_diag_add(pol, ext_pos, "extends \"%s\" はプロファイル id で書きます", extends);
+			mmr_diag_add(pol, ext_pos, "extends \"%s\" はプロファイル id で書きます",
+				     extends);
 		} else if (!dir) {
-			mmr_diag_add(pol, ext_pos, "extends \"%s\": 基底プロファイルを探すディレクトリがありません", extends);
+			mmr_diag_add(
+				pol, ext_pos,
+				"extends \"%s\": 基底プロファイルを探すディレクトリがありません",
+				extends);
 		} else if (depth + 1 >= MMR_MAX_EXTENDS) {
-			mmr_diag_add(pol, ext_pos, "extends の連鎖が深すぎるか循環しています（上限 %d）", MMR_MAX_EXTENDS);
+			mmr_diag_add(pol, ext_pos,
+				     "extends の連鎖が深すぎるか循環しています（上限 %d）",
+				     MMR_MAX_EXTENDS);
 		} else {
 			size_t n = strlen(dir) + strlen(extends) + 7;
 			char *bpath = mmr_arena_alloc(pol->arena, n);
@@ -956,7 +980,8 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 			snprintf(bpath, n, "%s/%s.yaml", dir, extends);
 			int brc = load_file(pol, bpath, depth + 1, gen);
 			if (brc == MMR_EIO)
-				mmr_diag_add(pol, ext_pos, "extends \"%s\": %s を読めません", extends, bpath);
+				mmr_diag_add(pol, ext_pos, "extends \"%s\": %s を読めません",
+					     extends, bpath);
 			if (brc == MMR_ENOMEM) {
 				rc = MMR_ENOMEM;
 				goto done;
@@ -990,8 +1015,8 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 	for (struct map_it it0 = map_begin(&ld, root); map_next(&it0);) {
 		const char *k = it0.key;
 		yaml_node_t *v = it0.val;
-		if (!strcmp(k, "profile") || !strcmp(k, "extends") ||
-		    !strcmp(k, "document") || !strcmp(k, "source"))
+		if (!strcmp(k, "profile") || !strcmp(k, "extends") || !strcmp(k, "document") ||
+		    !strcmp(k, "source"))
 			continue;
 		if (!strcmp(k, "title"))
 			pol->title = scalar(&ld, v, "title");
@@ -1003,7 +1028,8 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 			if (ef == MMR_PERMIT || ef == MMR_DENY)
 				pol->default_effect = ef;
 			else if (e)
-				mmr_diag_add(pol, npos(&ld, v), "default_effect は permit か deny です（\"%s\"）", e);
+				mmr_diag_add(pol, npos(&ld, v),
+					     "default_effect は permit か deny です（\"%s\"）", e);
 		} else if (!strcmp(k, "roles"))
 			named_section(&ld, v, &pol->roles, "role", MMR_MAX_ROLES);
 		else if (!strcmp(k, "segments"))
@@ -1018,7 +1044,8 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 			axes_section(&ld, v);
 		else if (!strcmp(k, "remove_axes")) {
 			if (!extends)
-				mmr_diag_add(pol, it0.kpos, "remove_axes は extends と一緒にだけ使えます");
+				mmr_diag_add(pol, it0.kpos,
+					     "remove_axes は extends と一緒にだけ使えます");
 			else
 				remove_axes(&ld, v);
 		} else if (!strcmp(k, "context"))
@@ -1027,7 +1054,8 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 			settings_section(&ld, v);
 		else if (!strcmp(k, "remove_rules")) {
 			if (!extends)
-				mmr_diag_add(pol, it0.kpos, "remove_rules は extends と一緒にだけ使えます");
+				mmr_diag_add(pol, it0.kpos,
+					     "remove_rules は extends と一緒にだけ使えます");
 			else
 				remove_rules(&ld, v);
 		} else if (!strcmp(k, "rules")) {
@@ -1038,7 +1066,9 @@ static int load_text(mmr_policy *pol, const char *name, const char *dir,
 				rule_entry(&ld, node(&ld, *it));
 		} else
 			unknown_key(&ld, it0.kpos, k, "profile",
-				    "profile, title, body, document, source, extends, default_effect, roles, axes, remove_axes, segments, kinds, actions, context, obligations, settings, remove_rules, rules");
+				    "profile, title, body, document, source, extends, "
+				    "default_effect, roles, axes, remove_axes, segments, kinds, "
+				    "actions, context, obligations, settings, remove_rules, rules");
 	}
 
 done:
@@ -1096,7 +1126,8 @@ static int load_file(mmr_policy *pol, const char *path, int depth, int *gen)
 	int rc = read_file(path, &text, &len);
 	if (rc == MMR_ELIMIT) {
 		struct mmr_pos p = {mmr_arena_strdup(pol->arena, path), 1, 1};
-		mmr_diag_add(pol, p, "プロファイルが大きすぎます（上限 %u バイト）", MAX_PROFILE_BYTES);
+		mmr_diag_add(pol, p, "プロファイルが大きすぎます（上限 %u バイト）",
+			     MAX_PROFILE_BYTES);
 		return MMR_EINVAL;
 	}
 	if (rc)
@@ -1142,8 +1173,8 @@ static int finish(mmr_policy *pol, int rc, mmr_policy **out, mmr_error *err)
 		rc = mmr_policy_compile(pol);
 	if (pol->n_diags) {
 		const struct mmr_diag *d = &pol->diags[0];
-		mmr_error_set(err, MMR_EINVAL, "%s:%d:%d: %s", d->pos.file,
-			      d->pos.line, d->pos.col, d->message);
+		mmr_error_set(err, MMR_EINVAL, "%s:%d:%d: %s", d->pos.file, d->pos.line, d->pos.col,
+			      d->message);
 		rc = MMR_EINVAL;
 	} else if (rc) {
 		mmr_error_set(err, rc, "プロファイルを読み込めません (%s)", mmr_code_name(rc));
@@ -1168,19 +1199,21 @@ int mmr_policy_load(const char *path, mmr_policy **out, mmr_error *err)
 	int gen = 0;
 	int rc = load_file(pol, path, 0, &gen);
 	if (rc == MMR_EIO) {
-		mmr_error_set(err, MMR_EIO, "%s: プロファイルを読めません: %s", path, strerror(errno));
+		mmr_error_set(err, MMR_EIO, "%s: プロファイルを読めません: %s", path,
+			      strerror(errno));
 		mmr_policy_free(pol);
 		return MMR_EIO;
 	}
 	return finish(pol, rc, out, err);
 }
 
-int mmr_policy_load_buffer(const char *name, const char *yaml, size_t len,
-			   const char *base_dir, mmr_policy **out, mmr_error *err)
+int mmr_policy_load_buffer(const char *name, const char *yaml, size_t len, const char *base_dir,
+			   mmr_policy **out, mmr_error *err)
 {
 	*out = NULL;
 	if (len > MAX_PROFILE_BYTES) {
-		mmr_error_set(err, MMR_ELIMIT, "%s: プロファイルが大きすぎます（上限 %u バイト）", name, MAX_PROFILE_BYTES);
+		mmr_error_set(err, MMR_ELIMIT, "%s: プロファイルが大きすぎます（上限 %u バイト）",
+			      name, MAX_PROFILE_BYTES);
 		return MMR_ELIMIT;
 	}
 	mmr_policy *pol = policy_new(false);

@@ -35,8 +35,8 @@ static void quote(const json_t *v, char *out, size_t cap)
 	free(s);
 }
 
-static int bad(mmr_error *err, const char *path, const json_t *v,
-	       const char *what, const char *known)
+static int bad(mmr_error *err, const char *path, const json_t *v, const char *what,
+	       const char *known)
 {
 	char q[128];
 	if (v)
@@ -77,13 +77,11 @@ static void list_levels(const struct mmr_axis *ax, char *out, size_t cap)
 	}
 }
 
-static bool only_keys(const json_t *obj, const char *const *keys,
-		      const char **unknown)
+static bool only_keys(const json_t *obj, const char *const *keys, const char **unknown)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach ((json_t *)obj, k, v) {
 		bool ok = false;
 		for (const char *const *p = keys; *p; p++)
 			if (!strcmp(*p, k))
@@ -96,8 +94,8 @@ static bool only_keys(const json_t *obj, const char *const *keys,
 	return true;
 }
 
-static int check_keys(const json_t *obj, const char *path,
-		      const char *const *keys, const char *known, mmr_error *err)
+static int check_keys(const json_t *obj, const char *path, const char *const *keys,
+		      const char *known, mmr_error *err)
 {
 	const char *unk;
 	if (only_keys(obj, keys, &unk)) {
@@ -124,23 +122,24 @@ static const char *level_text(const json_t *v, char *buf, size_t cap)
 }
 
 /* Fold one classification object {axis: level} into the effective levels. */
-static int classification(const mmr_policy *pol, const json_t *obj,
-			  const char *path, uint8_t *level, mmr_error *err)
+static int classification(const mmr_policy *pol, const json_t *obj, const char *path,
+			  uint8_t *level, mmr_error *err)
 {
 	char p[256], buf[32], known[512];
 	if (!json_is_object(obj))
-		return bad(err, path, obj, "分類はオブジェクト {軸: レベル} で書きます (expected object)", NULL);
+		return bad(err, path, obj,
+			   "分類はオブジェクト {軸: レベル} で書きます (expected object)", NULL);
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach ((json_t *)obj, k, v) {
 		snprintf(p, sizeof p, "%s.%s", path, k);
 		int a = mmr_axis_find(pol, k);
 		if (a < 0) {
 			size_t o = 0;
 			known[0] = '\0';
 			for (size_t i = 0; i < pol->n_axes; i++)
-				o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", i ? " " : "", pol->axes[i].id);
+				o += (size_t)snprintf(known + o, sizeof known - o, "%s%s",
+						      i ? " " : "", pol->axes[i].id);
 			json_t *name = json_string(k);
 			bad(err, path, name, "未定義の分類軸 (unknown axis)", known);
 			json_decref(name);
@@ -158,8 +157,8 @@ static int classification(const mmr_policy *pol, const json_t *obj,
 	return MMR_OK;
 }
 
-static int role_of(const mmr_policy *pol, const json_t *v, const char *path,
-		   uint64_t *mask, mmr_error *err)
+static int role_of(const mmr_policy *pol, const json_t *v, const char *path, uint64_t *mask,
+		   mmr_error *err)
 {
 	char known[1024];
 	const json_t *s = v;
@@ -176,29 +175,30 @@ static int role_of(const mmr_policy *pol, const json_t *v, const char *path,
 	return MMR_OK;
 }
 
-static int subject(const mmr_policy *pol, const json_t *s, mmr_request *r,
-		   mmr_error *err)
+static int subject(const mmr_policy *pol, const json_t *s, mmr_request *r, mmr_error *err)
 {
 	static const char *const keys[] = {"roles", "unit", "id", "name", NULL};
 	if (!json_is_object(s))
-		return bad(err, "request.subject", s, "オブジェクトが必要です (expected object)", NULL);
+		return bad(err, "request.subject", s, "オブジェクトが必要です (expected object)",
+			   NULL);
 	if (check_keys(s, "request.subject", keys, "roles unit id name", err))
 		return MMR_EINVAL;
 	const json_t *roles = json_object_get(s, "roles");
 	if (!roles)
 		return bad(err, "request.subject.roles", NULL, "必須です (required)", NULL);
 	if (!json_is_array(roles))
-		return bad(err, "request.subject.roles", roles, "配列が必要です (expected array)", NULL);
+		return bad(err, "request.subject.roles", roles, "配列が必要です (expected array)",
+			   NULL);
 	if (json_array_size(roles) > MAX_LIST)
 		return bad(err, "request.subject.roles", NULL, "多すぎます (too many)", NULL);
 	size_t i;
 	json_t *v;
-	json_array_foreach(roles, i, v)
-	{
+	json_array_foreach (roles, i, v) {
 		char p[64];
 		snprintf(p, sizeof p, "request.subject.roles[%zu]", i);
 		if (!json_is_string(v))
-			return bad(err, p, v, "役割 id（文字列）が必要です (expected string)", NULL);
+			return bad(err, p, v, "役割 id（文字列）が必要です (expected string)",
+				   NULL);
 		if (role_of(pol, v, p, &r->roles, err))
 			return MMR_EINVAL;
 	}
@@ -213,30 +213,36 @@ static int subject(const mmr_policy *pol, const json_t *s, mmr_request *r,
 	return MMR_OK;
 }
 
-static int resource(const mmr_policy *pol, const json_t *o, mmr_request *r,
-		    mmr_error *err)
+static int resource(const mmr_policy *pol, const json_t *o, mmr_request *r, mmr_error *err)
 {
-	static const char *const keys[] = {"kind", "classification", "contents", "segment", "id", "name", NULL};
+	static const char *const keys[] = {"kind", "classification", "contents", "segment",
+					   "id",   "name",	     NULL};
 	char known[1024];
 	if (!json_is_object(o))
-		return bad(err, "request.resource", o, "オブジェクトが必要です (expected object)", NULL);
-	if (check_keys(o, "request.resource", keys, "kind classification contents segment id name", err))
+		return bad(err, "request.resource", o, "オブジェクトが必要です (expected object)",
+			   NULL);
+	if (check_keys(o, "request.resource", keys, "kind classification contents segment id name",
+		       err))
 		return MMR_EINVAL;
 	const json_t *kind = json_object_get(o, "kind");
 	if (kind) {
-		int k = json_is_string(kind) ? mmr_named_find(&pol->kinds, json_string_value(kind)) : -1;
+		int k = json_is_string(kind) ? mmr_named_find(&pol->kinds, json_string_value(kind))
+					     : -1;
 		if (k < 0) {
 			list_names(&pol->kinds, known, sizeof known);
-			return bad(err, "request.resource.kind", kind, "未定義の種別 (unknown kind)", known);
+			return bad(err, "request.resource.kind", kind,
+				   "未定義の種別 (unknown kind)", known);
 		}
 		r->kind = k;
 	}
 	const json_t *seg = json_object_get(o, "segment");
 	if (seg && !json_is_null(seg)) {
-		int k = json_is_string(seg) ? mmr_named_find(&pol->segments, json_string_value(seg)) : -1;
+		int k = json_is_string(seg) ? mmr_named_find(&pol->segments, json_string_value(seg))
+					    : -1;
 		if (k < 0) {
 			list_names(&pol->segments, known, sizeof known);
-			return bad(err, "request.resource.segment", seg, "未定義の系 (unknown segment)", known);
+			return bad(err, "request.resource.segment", seg,
+				   "未定義の系 (unknown segment)", known);
 		}
 		r->segment = k;
 	}
@@ -246,13 +252,14 @@ static int resource(const mmr_policy *pol, const json_t *o, mmr_request *r,
 	const json_t *ct = json_object_get(o, "contents");
 	if (ct) {
 		if (!json_is_array(ct))
-			return bad(err, "request.resource.contents", ct, "配列が必要です (expected array)", NULL);
+			return bad(err, "request.resource.contents", ct,
+				   "配列が必要です (expected array)", NULL);
 		if (json_array_size(ct) > MAX_LIST)
-			return bad(err, "request.resource.contents", NULL, "多すぎます (too many)", NULL);
+			return bad(err, "request.resource.contents", NULL, "多すぎます (too many)",
+				   NULL);
 		size_t i;
 		json_t *v;
-		json_array_foreach(ct, i, v)
-		{
+		json_array_foreach (ct, i, v) {
 			char p[64];
 			snprintf(p, sizeof p, "request.resource.contents[%zu]", i);
 			const json_t *c = v;
@@ -274,25 +281,26 @@ static int resource(const mmr_policy *pol, const json_t *o, mmr_request *r,
 	return MMR_OK;
 }
 
-static int context(const mmr_policy *pol, const json_t *o, mmr_request *r,
-		   mmr_error *err)
+static int context(const mmr_policy *pol, const json_t *o, mmr_request *r, mmr_error *err)
 {
 	char p[256], known[1024];
 	if (!json_is_object(o))
-		return bad(err, "request.context", o, "オブジェクトが必要です (expected object)", NULL);
+		return bad(err, "request.context", o, "オブジェクトが必要です (expected object)",
+			   NULL);
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)o, k, v)
-	{
+	json_object_foreach ((json_t *)o, k, v) {
 		snprintf(p, sizeof p, "request.context.%s", k);
 		int ki = mmr_ctx_find(pol, k);
 		if (ki < 0) {
 			size_t off = 0;
 			known[0] = '\0';
 			for (size_t i = 0; i < pol->n_ctx && off < sizeof known; i++)
-				off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", i ? " " : "", pol->ctx[i].id);
+				off += (size_t)snprintf(known + off, sizeof known - off, "%s%s",
+							i ? " " : "", pol->ctx[i].id);
 			json_t *name = json_string(k);
-			bad(err, "request.context", name, "未定義のコンテキストキー (unknown context key)", known);
+			bad(err, "request.context", name,
+			    "未定義のコンテキストキー (unknown context key)", known);
 			json_decref(name);
 			return MMR_EINVAL;
 		}
@@ -302,21 +310,27 @@ static int context(const mmr_policy *pol, const json_t *o, mmr_request *r,
 		switch (ck->type) {
 		case MMR_CTX_BOOL:
 			if (!json_is_boolean(v))
-				return bad(err, p, v, "true か false が必要です (expected boolean)", NULL);
+				return bad(err, p, v, "true か false が必要です (expected boolean)",
+					   NULL);
 			r->ctx[ki] = json_is_true(v) ? 2 : 1;
 			break;
 		case MMR_CTX_ENUM:
 		case MMR_CTX_SEGMENT: {
-			int vi = json_is_string(v) ? mmr_ctx_value_find(pol, ck, json_string_value(v)) : -1;
+			int vi = json_is_string(v)
+					 ? mmr_ctx_value_find(pol, ck, json_string_value(v))
+					 : -1;
 			if (vi < 0) {
 				if (ck->type == MMR_CTX_SEGMENT) {
 					list_names(&pol->segments, known, sizeof known);
-					return bad(err, p, v, "未定義の系 (unknown segment)", known);
+					return bad(err, p, v, "未定義の系 (unknown segment)",
+						   known);
 				}
 				size_t off = 0;
 				known[0] = '\0';
 				for (size_t i = 0; i < ck->n_values; i++)
-					off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", i ? " " : "", ck->values[i]);
+					off += (size_t)snprintf(known + off, sizeof known - off,
+								"%s%s", i ? " " : "",
+								ck->values[i]);
 				return bad(err, p, v, "未定義の値 (unknown value)", known);
 			}
 			r->ctx[ki] = (uint8_t)vi;
@@ -329,8 +343,7 @@ static int context(const mmr_policy *pol, const json_t *o, mmr_request *r,
 				return bad(err, p, NULL, "多すぎます (too many)", NULL);
 			size_t i;
 			json_t *e;
-			json_array_foreach(v, i, e)
-			{
+			json_array_foreach (v, i, e) {
 				char pe[300];
 				snprintf(pe, sizeof pe, "%s[%zu]", p, i);
 				if (role_of(pol, e, pe, &r->approvals, err))
@@ -346,8 +359,7 @@ static int context(const mmr_policy *pol, const json_t *o, mmr_request *r,
 				return bad(err, p, NULL, "多すぎます (too many)", NULL);
 			size_t i;
 			json_t *e;
-			json_array_foreach(v, i, e)
-			{
+			json_array_foreach (v, i, e) {
 				char pe[300], buf[32];
 				snprintf(pe, sizeof pe, "%s[%zu]", p, i);
 				if (json_is_object(e)) {
@@ -357,13 +369,15 @@ static int context(const mmr_policy *pol, const json_t *o, mmr_request *r,
 				}
 				/* a bare level names a level of the first axis */
 				const char *lt = level_text(e, buf, sizeof buf);
-				int l = (lt && pol->n_axes) ? mmr_level_find(&pol->axes[0], lt) : -1;
+				int l = (lt && pol->n_axes) ? mmr_level_find(&pol->axes[0], lt)
+							    : -1;
 				if (l < 0) {
 					if (pol->n_axes)
 						list_levels(&pol->axes[0], known, sizeof known);
 					else
 						known[0] = '\0';
-					return bad(err, pe, e, "未定義のレベル (unknown level)", known);
+					return bad(err, pe, e, "未定義のレベル (unknown level)",
+						   known);
 				}
 				if (r->level[0] == MMR_LEVEL_NONE || (uint8_t)l < r->level[0])
 					r->level[0] = (uint8_t)l;
@@ -376,20 +390,24 @@ static int context(const mmr_policy *pol, const json_t *o, mmr_request *r,
 	return MMR_OK;
 }
 
-int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len,
-		      mmr_request **out, mmr_error *err)
+int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len, mmr_request **out,
+		      mmr_error *err)
 {
 	static const char *const keys[] = {"action", "subject", "resource", "context", "id", NULL};
 	char known[4096];
 	*out = NULL;
 	if (len > MAX_REQUEST_BYTES) {
-		mmr_error_set(err, MMR_ELIMIT, "request: 大きすぎます（%zu バイト、上限 %u）(too large)", len, MAX_REQUEST_BYTES);
+		mmr_error_set(err, MMR_ELIMIT,
+			      "request: 大きすぎます（%zu バイト、上限 %u）(too large)", len,
+			      MAX_REQUEST_BYTES);
 		return MMR_ELIMIT;
 	}
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		mmr_error_set(err, MMR_EINVAL, "request: JSON の構文誤り（%d 行 %d 列）: %s (malformed JSON)", jerr.line, jerr.column, jerr.text);
+		mmr_error_set(err, MMR_EINVAL,
+			      "request: JSON の構文誤り（%d 行 %d 列）: %s (malformed JSON)",
+			      jerr.line, jerr.column, jerr.text);
 		return MMR_EINVAL;
 	}
 	mmr_request *r = calloc(1, sizeof *r);
@@ -413,7 +431,9 @@ int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len,
 		bad(err, "request.action", NULL, "必須です (required)", NULL);
 		goto fail;
 	}
-	r->action = json_is_string(action) ? mmr_named_find(&pol->actions, json_string_value(action)) : -1;
+	r->action = json_is_string(action)
+			    ? mmr_named_find(&pol->actions, json_string_value(action))
+			    : -1;
 	if (r->action < 0) {
 		list_names(&pol->actions, known, sizeof known);
 		bad(err, "request.action", action, "未定義のアクション (unknown action)", known);

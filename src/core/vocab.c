@@ -42,10 +42,14 @@ static const struct {
 static const struct {
 	const char *id, *name;
 } builtin_kinds[] = {
-	{"information", "情報"},	   {"device", "端末・機器"},
-	{"media", "電磁的記録媒体"},	   {"system", "情報システム"},
-	{"software", "ソフトウェア"},	   {"network", "ネットワーク"},
-	{"cloud_service", "クラウドサービス"}, {"account", "アカウント"},
+	{"information", "情報"},
+	{"device", "端末・機器"},
+	{"media", "電磁的記録媒体"},
+	{"system", "情報システム"},
+	{"software", "ソフトウェア"},
+	{"network", "ネットワーク"},
+	{"cloud_service", "クラウドサービス"},
+	{"account", "アカウント"},
 };
 
 static const struct {
@@ -85,7 +89,10 @@ static const struct {
 	const char *values[6];
 } builtin_ctx[] = {
 	{"destination", "宛先", MMR_CTX_ENUM, {"internal", "external", "public_agency"}},
-	{"channel", "経路", MMR_CTX_ENUM, {"internet-mail", "lgwan-mail", "usb", "paper", "network"}},
+	{"channel",
+	 "経路",
+	 MMR_CTX_ENUM,
+	 {"internet-mail", "lgwan-mail", "usb", "paper", "network"}},
 	{"from_segment", "送信元の系", MMR_CTX_SEGMENT, {0}},
 	{"to_segment", "送信先の系", MMR_CTX_SEGMENT, {0}},
 	{"sanitized", "無害化", MMR_CTX_ENUM, {"none", "text", "screen", "cdr"}},
@@ -124,11 +131,9 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int push_named(mmr_policy *pol, struct mmr_namelist *l, const char *id,
-		      const char *name)
+static int push_named(mmr_policy *pol, struct mmr_namelist *l, const char *id, const char *name)
 {
-	struct mmr_named *v =
-		mmr_arena_grow(pol->arena, l->v, l->n, l->n + 1, sizeof(*v));
+	struct mmr_named *v = mmr_arena_grow(pol->arena, l->v, l->n, l->n + 1, sizeof(*v));
 	if (!v)
 		return MMR_ENOMEM;
 	l->v = v;
@@ -142,12 +147,10 @@ static int push_named(mmr_policy *pol, struct mmr_namelist *l, const char *id,
 int mmr_vocab_install(mmr_policy *pol)
 {
 	for (size_t i = 0; i < COUNT(builtin_actions); i++)
-		if (push_named(pol, &pol->actions, builtin_actions[i].id,
-			       builtin_actions[i].name))
+		if (push_named(pol, &pol->actions, builtin_actions[i].id, builtin_actions[i].name))
 			return MMR_ENOMEM;
 	for (size_t i = 0; i < COUNT(builtin_kinds); i++)
-		if (push_named(pol, &pol->kinds, builtin_kinds[i].id,
-			       builtin_kinds[i].name))
+		if (push_named(pol, &pol->kinds, builtin_kinds[i].id, builtin_kinds[i].name))
 			return MMR_ENOMEM;
 	for (size_t i = 0; i < COUNT(builtin_segments); i++)
 		if (push_named(pol, &pol->segments, builtin_segments[i].id,
@@ -159,8 +162,7 @@ int mmr_vocab_install(mmr_policy *pol)
 		k->name = builtin_ctx[i].name;
 		k->type = builtin_ctx[i].type;
 		k->builtin = true;
-		for (size_t j = 0; j < COUNT(builtin_ctx[i].values) &&
-				   builtin_ctx[i].values[j];
+		for (size_t j = 0; j < COUNT(builtin_ctx[i].values) && builtin_ctx[i].values[j];
 		     j++)
 			k->values[k->n_values++] = builtin_ctx[i].values[j];
 	}
@@ -273,22 +275,21 @@ int mmr_setting_find(const mmr_policy *pol, const char *key)
  * the result does not fit. */
 static bool level_fold(const char *s, char *out, size_t cap)
 {
-	static const char *roman[] = {"I",   "II", "III", "IV", "V",  "VI",
-				      "VII", "VIII", "IX", "X", "XI", "XII"};
+	static const char *roman[] = {"I",   "II",   "III", "IV", "V",	"VI",
+				      "VII", "VIII", "IX",  "X",  "XI", "XII"};
 	size_t o = 0;
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		const char *rep = NULL;
 		char one[2] = {0, 0};
-		if (p[0] == 0xE2 && p[1] == 0x85 && p[2] >= 0xA0 &&
-		    p[2] <= 0xBB) {
+		if (p[0] == 0xE2 && p[1] == 0x85 && p[2] >= 0xA0 && p[2] <= 0xBB) {
 			unsigned cp = 0x2140u + (p[2] - 0x80u);
 			unsigned idx = cp >= 0x2170 ? cp - 0x2170 : cp - 0x2160;
 			if (idx < 12)
 				rep = roman[idx];
 			p += 3;
-		} else if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) &&
-			   p[2] >= 0x80 && p[2] <= 0xBF) {
+		} else if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80 &&
+			   p[2] <= 0xBF) {
 			unsigned cp = ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
 			cp |= 0xF000u;
 			if (cp >= 0xFF01 && cp <= 0xFF5E) {
@@ -330,8 +331,7 @@ int mmr_level_find(const struct mmr_axis *ax, const char *s)
 	return -1;
 }
 
-int mmr_ctx_value_find(const mmr_policy *pol, const struct mmr_ctxkey *k,
-		       const char *s)
+int mmr_ctx_value_find(const mmr_policy *pol, const struct mmr_ctxkey *k, const char *s)
 {
 	if (k->type == MMR_CTX_ENUM) {
 		for (size_t i = 0; i < k->n_values; i++)
