@@ -10,6 +10,7 @@ meson
 ninja-build
 pkg-config
 clang
+clang-format
 libclang-rt-dev
 libyaml-dev
 libjansson-dev
