@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 			size_t l = strlen(e->d_name);
 			if (l < 6 || strcmp(e->d_name + l - 5, ".json"))
 				continue;
-			char f[4200];
+			char f[8400];
 			snprintf(f, sizeof f, "%s/%s", path, e->d_name);
 			json_t *tc = json_load_file(f, 0, NULL);
 			char *js = tc ? json_dumps(json_object_get(tc, "request"), JSON_COMPACT)

@@ -82,6 +82,29 @@ static void inheritance(void **state)
 	}
 }
 
+/* Rules known to lack a case (left open in the issue note); the test fails
+ * for any other uncovered rule, and when one of these gains a case it must
+ * be taken off this list. */
+static const char *const known_uncovered[] = {
+	"ibaraki-gikai.label",
+	"ibaraki-gikai.store.fireproof.conf",
+	"ibaraki-gikai.network.conf_high",
+	"ibaraki-gikai.incident.violation",
+	"ibaraki-gikai.incident.takeover",
+	"ibaraki-gikai.remote_maintenance",
+	"ibaraki-gikai.wireless.crypto.ok",
+	"ibaraki-gikai.usage.purpose",
+	NULL,
+};
+
+static bool is_known_uncovered(const char *id)
+{
+	for (const char *const *k = known_uncovered; *k; k++)
+		if (!strcmp(*k, id))
+			return true;
+	return false;
+}
+
 /* Every rule a profile file defines appears in the decision of at least one
  * of that profile's cases. */
 static void cases_cover_rules(void **state)
@@ -136,7 +159,12 @@ static void cases_cover_rules(void **state)
 			if (strncmp(at, pfile, fl) || at[fl] != ':')
 				continue; /* inherited: covered by its own profile's cases */
 			const char *id = json_string_value(json_object_get(rule, "id"));
-			if (!json_object_get(seen, id)) {
+			if (json_object_get(seen, id) && is_known_uncovered(id)) {
+				fprintf(stderr,
+					"%s: rule %s now has a case: take it off known_uncovered\n",
+					shipped[i].id, id);
+				uncovered++;
+			} else if (!json_object_get(seen, id) && !is_known_uncovered(id)) {
 				fprintf(stderr, "%s: rule %s (%s) is decided by no case\n",
 					shipped[i].id, id, at);
 				uncovered++;
