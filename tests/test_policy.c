@@ -232,11 +232,9 @@ static void bad_profiles(void **state)
 	char **files = tu_list(dir, ".yaml", &n);
 	assert_true(n >= 10);
 	for (size_t i = 0; i < n; i++) {
-		char *want = tu_read(
-			tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
+		char *want = tu_read_expect(dir, files[i]);
 		if (!want)
 			fail_msg("%s has no .expect", files[i]);
-		want[strcspn(want, "\n")] = '\0';
 		mmr_policy *pol;
 		mmr_error err = {0};
 		int rc = mmr_policy_load(tu_path("%s/%s", dir, files[i]), &pol, &err);
@@ -280,10 +278,8 @@ static void lint(void **state)
 		mmr_policy_free(pol);
 		struct collected c = {0};
 		assert_int_equal(mmr_policy_check(path, collect, &c), 1);
-		char *want = tu_read(
-			tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
+		char *want = tu_read_expect(dir, files[i]);
 		assert_non_null(want);
-		want[strcspn(want, "\n")] = '\0';
 		if (!strstr(c.text, want))
 			fail_msg("%s:\n got: %s\nwant: %s", files[i], c.text, want);
 		free(want);

@@ -46,11 +46,9 @@ static void bad_requests(void **state)
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		char *req = tu_read(tu_path("%s/%s", dir, files[i]), &len);
-		char *want = tu_read(
-			tu_path("%s/%.*s.expect", dir, (int)strlen(files[i]) - 5, files[i]), NULL);
+		char *want = tu_read_expect(dir, files[i]);
 		if (!req || !want)
 			fail_msg("%s: missing file or .expect", files[i]);
-		want[strcspn(want, "\n")] = '\0';
 		mmr_request *r = NULL;
 		mmr_error err = {0};
 		int rc = mmr_request_parse(pol, req, len, &r, &err);

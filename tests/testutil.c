@@ -106,3 +106,13 @@ const char *tu_path(const char *fmt, ...)
 	va_end(ap);
 	return b;
 }
+
+char *tu_read_expect(const char *dir, const char *file)
+{
+	const char *dot = strrchr(file, '.');
+	int stem = dot ? (int)(dot - file) : (int)strlen(file);
+	char *want = tu_read(tu_path("%s/%.*s.expect", dir, stem, file), NULL);
+	if (want)
+		want[strcspn(want, "\n")] = '\0';
+	return want;
+}

@@ -15,6 +15,10 @@ char *tu_read(const char *path, size_t *len);
 char **tu_list(const char *dir, const char *suffix, size_t *n);
 void tu_free_list(char **l);
 
+/* The first line of DIR/NAME.expect, where FILE is NAME plus a dot
+ * extension ("bad.json" → "bad.expect"); malloc'd, or NULL. */
+char *tu_read_expect(const char *dir, const char *file);
+
 /* snprintf into a static rotating buffer: "%s/%s" style paths. */
 const char *tu_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
