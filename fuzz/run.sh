@@ -24,13 +24,25 @@ for f in "$ROOT"/policy/*.yaml "$ROOT"/tests/data/profiles/*.yaml "$ROOT"/tests/
 	[ -f "$f" ] && cp "$f" "$W/corpus-profile/"
 done
 status=0
-for t in request profile; do
-	echo "fuzz_$t: ${S}s"
-	"$B/fuzz/fuzz_$t" -max_total_time="$S" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
-		-artifact_prefix="$W/artifacts/" -print_final_stats=1 "$W/corpus-$t" 2>&1 |
+for t in $(find "$B/fuzz" -type f -name 'fuzz_*' -perm -u+x | sort); do
+	name=$(basename "$t")
+	case "$name" in
+	fuzz_request) corpus="$W/corpus-request" ;;
+	fuzz_profile) corpus="$W/corpus-profile" ;;
+	*)
+		corpus="$W/corpus-${name#fuzz_}"
+		mkdir -p "$corpus"
+		for d in "$ROOT"/fuzz/*/seeds/"$name"; do
+			[ -d "$d" ] && cp -r "$d"/. "$corpus"/
+		done
+		;;
+	esac
+	echo "$name: ${S}s"
+	"$t" -max_total_time="$S" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
+		-artifact_prefix="$W/artifacts/" -print_final_stats=1 "$corpus" 2>&1 |
 		grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)" || true
 	if ls "$W/artifacts/" | grep -q .; then
-		echo "fuzz_$t: found a problem: $(ls "$W/artifacts/")"
+		echo "$name: found a problem: $(ls "$W/artifacts/")"
 		status=1
 	fi
 done

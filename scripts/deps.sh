@@ -16,6 +16,42 @@ libyaml-dev
 libjansson-dev
 libcmocka-dev
 hyperfine
+libsodium-dev
+libsqlite3-dev
+sqlite3
+libpq-dev
+postgresql
+libmicrohttpd-dev
+libxml2-dev
+libxslt1-dev
+liboath-dev
+libqrencode-dev
+libxlsxwriter-dev
+libgmime-3.0-dev
+libmilter-dev
+libuchardet-dev
+postfix
+libmagic-dev
+libzip-dev
+libqpdf-dev
+qpdf
+libpoppler-glib-dev
+libcairo2-dev
+libgif-dev
+libjpeg62-turbo-dev
+libpng-dev
+poppler-utils
+libreoffice-writer-nogui
+libreoffice-calc-nogui
+libreoffice-impress-nogui
+zip
+unzip
+nftables
+iptables
+iproute2
+curl
+wrk
+chromium
 "
 
 missing=""
@@ -34,6 +70,8 @@ else
     SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is a test peer of the milter only: no configuration at install.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing

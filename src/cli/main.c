@@ -78,6 +78,26 @@ int cli_read_all(FILE *f, size_t limit, char **out, size_t *len)
 	return MMR_OK;
 }
 
+/*
+ * The subcommands. Each module adds its own line (and its lines in `usage`);
+ * `mamori help NAME` passes --help to the command.
+ */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"decide", cmd_decide},
+	{"policy", cmd_policy},
+};
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -86,10 +106,9 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		if (argc > 2 && !strcmp(argv[2], "decide"))
-			return cmd_decide(2, (char *[]){"decide", "--help", NULL});
-		if (argc > 2 && !strcmp(argv[2], "policy"))
-			return cmd_policy(2, (char *[]){"policy", "--help", NULL});
+		const struct command *c = argc > 2 ? command_find(argv[2]) : NULL;
+		if (c)
+			return c->run(2, (char *[]){argv[2], "--help", NULL});
 		fputs(usage, stdout);
 		return 0;
 	}
@@ -97,10 +116,9 @@ int main(int argc, char **argv)
 		printf("mamori %s\n", MAMORI_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "decide"))
-		return cmd_decide(argc - 1, argv + 1);
-	if (!strcmp(cmd, "policy"))
-		return cmd_policy(argc - 1, argv + 1);
+	const struct command *c = command_find(cmd);
+	if (c)
+		return c->run(argc - 1, argv + 1);
 	cli_fail("EINVAL", "未知のコマンド \"%s\"（mamori help を参照）(unknown command)", cmd);
 	return 2;
 }
