@@ -98,6 +98,44 @@ char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis, const ch
  * "session.idle_timeout_minutes", …). MMR_ENOTFOUND when not set. */
 int mmr_policy_setting_int(const mmr_policy *pol, const char *key, long *out);
 
+/* ---- introspection: roles, axes, levels ------------------------------------ */
+
+/* What a role may do in the ledgers (who may edit what), set per role in the
+ * profile with `access:`. Decisions about governed actions are the rules';
+ * this is only the role matrix of the ledgers. */
+#define MMR_ACCESS_ADMIN "admin"     /* the whole body: every ledger, units, users */
+#define MMR_ACCESS_MANAGER "manager" /* the assets and devices of the units in scope */
+#define MMR_ACCESS_SYSTEM "system"   /* the systems in scope and their assets */
+#define MMR_ACCESS_AUDITOR "auditor" /* reads everything in the body, changes nothing */
+#define MMR_ACCESS_STAFF "staff"     /* reads what the own unit holds (the default) */
+
+size_t mmr_policy_role_count(const mmr_policy *pol);
+/* The i-th role (0-based, profile order): id, Japanese name, access class
+ * (one of MMR_ACCESS_*, never NULL). Strings live as long as the policy.
+ * MMR_ENOTFOUND when i is out of range. */
+int mmr_policy_role_at(const mmr_policy *pol, size_t i, const char **id, const char **name,
+		       const char **access);
+/* The same by role id; MMR_ENOTFOUND for an unknown role. */
+int mmr_policy_role_find(const mmr_policy *pol, const char *id, const char **name,
+			 const char **access);
+
+size_t mmr_policy_axis_count(const mmr_policy *pol);
+/* The i-th classification axis: id and Japanese name, and how many levels
+ * (levels are ordered highest first). */
+int mmr_policy_axis_at(const mmr_policy *pol, size_t i, const char **id, const char **name,
+		       size_t *n_levels);
+/* Level j (0 = highest) of axis i: canonical id and Japanese name. */
+int mmr_policy_level_at(const mmr_policy *pol, size_t i, size_t j, const char **id,
+			const char **name);
+/* Resolve a level as a user writes it ("3A", "Ⅰ", "I", full-width …) on the
+ * axis named `axis` to its canonical id and rank (0 = highest).
+ * MMR_ENOTFOUND for an unknown axis or level. */
+int mmr_policy_level_resolve(const mmr_policy *pol, const char *axis, const char *text,
+			     const char **id, size_t *rank);
+/* The k-th handling restriction (取扱制限) of level j of axis i, or NULL
+ * past the last. */
+const char *mmr_policy_level_restriction(const mmr_policy *pol, size_t i, size_t j, size_t k);
+
 /* ---- requests ------------------------------------------------------------ */
 
 /* Parse one JSON request (the contract of DESIGN.md) against `pol`: every

@@ -107,6 +107,40 @@ static bool is_known_uncovered(const char *id)
 
 /* Every rule a profile file defines appears in the decision of at least one
  * of that profile's cases. */
+/* The ledgers' role matrix comes from `access:` in the profiles: a child that
+ * redefines a role without it keeps the base's; an undeclared class is staff. */
+static void role_access(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *profile, *role, *access;
+	} want[] = {
+		{"guideline", "ciso", MMR_ACCESS_ADMIN},
+		{"guideline", "auditor", MMR_ACCESS_AUDITOR},
+		{"guideline", "staff", MMR_ACCESS_STAFF},
+		{"toyohashi", "ciso", MMR_ACCESS_ADMIN}, /* redefined, inherits */
+		{"toyohashi", "security_manager", MMR_ACCESS_MANAGER},
+		{"toyohashi", "system_manager", MMR_ACCESS_SYSTEM},
+		{"toyohashi", "info_planning_head", MMR_ACCESS_ADMIN},
+		{"kameoka", "chief_information_officer", MMR_ACCESS_ADMIN},
+		{"kameoka", "staff", MMR_ACCESS_STAFF},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		mmr_policy *pol;
+		mmr_error err;
+		assert_int_equal(
+			mmr_policy_load(tu_path("%s/policy/%s.yaml", tu_root, want[i].profile),
+					&pol, &err),
+			MMR_OK);
+		const char *name, *access;
+		assert_int_equal(mmr_policy_role_find(pol, want[i].role, &name, &access), MMR_OK);
+		assert_string_equal(access, want[i].access);
+		assert_int_equal(mmr_policy_role_find(pol, "no_such_role", &name, &access),
+				 MMR_ENOTFOUND);
+		mmr_policy_free(pol);
+	}
+}
+
 static void cases_cover_rules(void **state)
 {
 	(void)state;
@@ -187,6 +221,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(all_clean),
 		cmocka_unit_test(inheritance),
 		cmocka_unit_test(cases_cover_rules),
+		cmocka_unit_test(role_access),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

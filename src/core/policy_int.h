@@ -54,6 +54,7 @@ struct mmr_named {
 	const char *name;	/* Japanese */
 	const char *definition; /* may be NULL */
 	const char *clause;	/* may be NULL */
+	const char *access;	/* roles only: see MMR_ACCESS_* in mamori.h; NULL = staff */
 	struct mmr_pos pos;
 	bool builtin;
 };
@@ -237,6 +238,9 @@ int mmr_ctx_find(const mmr_policy *pol, const char *id);
 int mmr_level_find(const struct mmr_axis *ax, const char *s);
 int mmr_ctx_value_find(const mmr_policy *pol, const struct mmr_ctxkey *k, const char *s);
 int mmr_setting_find(const mmr_policy *pol, const char *key);
+/* Whether `s` is one of the MMR_ACCESS_* classes of a role. */
+bool mmr_access_valid(const char *s);
+#define MMR_ACCESS_VALUES "admin, manager, system, auditor, staff"
 
 /* Install the built-in vocabularies (actions, kinds, context keys, settings
  * keys) into a fresh policy. */

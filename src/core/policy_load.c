@@ -228,7 +228,8 @@ static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l,
 	for (struct map_it it0 = map_begin(ld, m); map_next(&it0);) {
 		const char *id = it0.key;
 		yaml_node_t *v = it0.val;
-		const char *name = NULL, *def = NULL, *clause = NULL;
+		const char *name = NULL, *def = NULL, *clause = NULL, *access = NULL;
+		bool is_role = !strcmp(what, "role");
 		if (v && v->type == YAML_SCALAR_NODE) {
 			name = scalar(ld, v, what);
 		} else if (v && v->type == YAML_MAPPING_NODE) {
@@ -241,9 +242,20 @@ static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l,
 					def = scalar(ld, vv, "definition");
 				else if (!strcmp(k, "clause"))
 					clause = scalar(ld, vv, "clause");
-				else
+				else if (is_role && !strcmp(k, "access")) {
+					access = scalar(ld, vv, "access");
+					if (access && !mmr_access_valid(access)) {
+						mmr_diag_add(
+							ld->pol, npos(ld, vv),
+							"role \"%s\" の access \"%s\" は未知です"
+							"（使える値: %s）",
+							id, access, MMR_ACCESS_VALUES);
+						access = NULL;
+					}
+				} else
 					unknown_key(ld, it1.kpos, k, what,
-						    "name, definition, clause");
+						    is_role ? "name, definition, clause, access"
+							    : "name, definition, clause");
 			}
 		} else {
 			mmr_diag_add(ld->pol, npos(ld, v),
@@ -270,11 +282,14 @@ static void named_section(struct ld *ld, yaml_node_t *m, struct mmr_namelist *l,
 			l->v = nv;
 			i = (int)l->n++;
 			l->v[i].id = mmr_arena_strdup(ld->pol->arena, id);
+			l->v[i].access = NULL;
 		}
 		struct mmr_named *e = &l->v[i];
 		e->name = name;
 		e->definition = def;
 		e->clause = clause;
+		if (access) /* an override that does not say keeps the base's */
+			e->access = access;
 		e->pos = it0.kpos;
 		e->builtin = false;
 	}
