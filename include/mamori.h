@@ -38,7 +38,10 @@ enum mmr_code {
 	MMR_EIO = 3,	   /* a file could not be read */
 	MMR_ENOTFOUND = 4, /* a named thing does not exist */
 	MMR_EDENIED = 5,   /* refused by policy */
-	MMR_ELIMIT = 6	   /* input exceeds a fixed limit */
+	MMR_ELIMIT = 6,	   /* input exceeds a fixed limit */
+	MMR_ECONFLICT = 7, /* the thing exists already / a newer state exists */
+	MMR_EAUTH = 8,	   /* not signed in, or bad credentials */
+	MMR_ELOCKED = 9	   /* the account is locked */
 };
 
 /* Filled by a failing call: code plus one human-readable line that names the
@@ -50,6 +53,11 @@ typedef struct mmr_error {
 
 /* The English code name of an mmr_code ("EINVAL"), for messages. */
 const char *mmr_code_name(int code);
+
+/* Fill err (if non-NULL) with code and a formatted message; modules built on
+ * libmamori use it so that every error reads the same. */
+void mmr_error_set(mmr_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 enum mmr_effect { MMR_PERMIT = 0, MMR_DENY = 1, MMR_NEEDS_APPROVAL = 2 };
 
@@ -135,6 +143,15 @@ int mmr_policy_level_resolve(const mmr_policy *pol, const char *axis, const char
 /* The k-th handling restriction (取扱制限) of level j of axis i, or NULL
  * past the last. */
 const char *mmr_policy_level_restriction(const mmr_policy *pol, size_t i, size_t j, size_t k);
+
+/* Whether `id` is declared in the profile as a `what` ("kind", "segment",
+ * "role", "action", "obligation"); its Japanese name in *name if non-NULL.
+ * MMR_ENOTFOUND when not, MMR_EINVAL for an unknown `what`. */
+int mmr_policy_vocab_find(const mmr_policy *pol, const char *what, const char *id,
+			  const char **name);
+/* The i-th entry of a vocabulary, as above; MMR_ENOTFOUND past the end. */
+int mmr_policy_vocab_at(const mmr_policy *pol, const char *what, size_t i, const char **id,
+			const char **name);
 
 /* ---- requests ------------------------------------------------------------ */
 

@@ -110,3 +110,47 @@ const char *mmr_policy_level_restriction(const mmr_policy *pol, size_t i, size_t
 	const struct mmr_slist *r = &pol->axes[i].levels[j].restrictions;
 	return k < r->n ? r->v[k].s : NULL;
 }
+
+static const struct mmr_namelist *vocab_list(const mmr_policy *pol, const char *what)
+{
+	if (!strcmp(what, "kind"))
+		return &pol->kinds;
+	if (!strcmp(what, "segment"))
+		return &pol->segments;
+	if (!strcmp(what, "role"))
+		return &pol->roles;
+	if (!strcmp(what, "action"))
+		return &pol->actions;
+	if (!strcmp(what, "obligation"))
+		return &pol->obligations;
+	return NULL;
+}
+
+int mmr_policy_vocab_find(const mmr_policy *pol, const char *what, const char *id,
+			  const char **name)
+{
+	const struct mmr_namelist *l = vocab_list(pol, what);
+	if (!l)
+		return MMR_EINVAL;
+	int i = mmr_named_find(l, id);
+	if (i < 0)
+		return MMR_ENOTFOUND;
+	if (name)
+		*name = l->v[i].name;
+	return MMR_OK;
+}
+
+int mmr_policy_vocab_at(const mmr_policy *pol, const char *what, size_t i, const char **id,
+			const char **name)
+{
+	const struct mmr_namelist *l = vocab_list(pol, what);
+	if (!l)
+		return MMR_EINVAL;
+	if (i >= l->n)
+		return MMR_ENOTFOUND;
+	if (id)
+		*id = l->v[i].id;
+	if (name)
+		*name = l->v[i].name;
+	return MMR_OK;
+}

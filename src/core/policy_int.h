@@ -254,9 +254,6 @@ const char *mmr_ctx_type_name(enum mmr_ctx_type t);
 /* Compile the merged model; problems go to diagnostics. */
 int mmr_policy_compile(mmr_policy *pol);
 
-void mmr_error_set(mmr_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Load into a fresh policy with diagnostics collected (check mode). */
 int mmr_policy_load_diag(const char *path, bool collect_all, mmr_policy **out);
 

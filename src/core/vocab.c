@@ -213,6 +213,9 @@ const char *mmr_code_name(int code)
 	case MMR_ENOTFOUND: return "ENOTFOUND";
 	case MMR_EDENIED: return "EDENIED";
 	case MMR_ELIMIT: return "ELIMIT";
+	case MMR_ECONFLICT: return "ECONFLICT";
+	case MMR_EAUTH: return "EAUTH";
+	case MMR_ELOCKED: return "ELOCKED";
 	default: return "EUNKNOWN";
 	}
 }

@@ -1,0 +1,82 @@
+/*
+ * db.h — one SQL interface over the two backends, SQLite (db_sqlite.c) and
+ * PostgreSQL (db_pg.c), so that every query of the store is written once.
+ *
+ * SQL is written with PostgreSQL's positional parameters $1, $2, …; the
+ * SQLite backend reads them as ?1, ?2, …. Statements are prepared once per
+ * connection and cached by the address of their SQL text, which must
+ * therefore be a string with static storage (a literal): nothing is ever
+ * concatenated into SQL.
+ *
+ * A connection is used by one thread at a time. Errors are returned as an
+ * mmr_code and described in an mmr_error: a unique or check violation is
+ * MMR_ECONFLICT / MMR_EINVAL, anything else MMR_EIO with the backend's text.
+ */
+#ifndef MMR_STORE_DB_H
+#define MMR_STORE_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mamori.h"
+
+typedef struct mmr_db mmr_db;
+typedef struct mmr_stmt mmr_stmt;
+
+enum mmr_db_kind { MMR_DB_SQLITE, MMR_DB_POSTGRES };
+
+/* mmr_stmt_step results besides errors */
+#define MMR_DB_ROW 100
+#define MMR_DB_DONE 101
+
+#define MMR_DB_MAX_PARAMS 24
+
+/* Open `target`: "postgres://…" or "postgresql://…" is PostgreSQL (libpq
+ * connection URI); anything else is a SQLite file path, created if missing,
+ * in WAL mode with foreign keys on. Close with mmr_db_close(). */
+int mmr_db_open(const char *target, mmr_db **out, mmr_error *err);
+void mmr_db_close(mmr_db *db);
+enum mmr_db_kind mmr_db_kind(const mmr_db *db);
+/* The native handle (sqlite3 * or PGconn *), for modules that take one. */
+void *mmr_db_native(mmr_db *db);
+
+/* Run SQL without parameters (may hold several statements: migrations). */
+int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err);
+
+/* Transactions. Begin/commit fail with err filled; rollback is best effort
+ * and always leaves the connection outside a transaction. */
+int mmr_db_begin(mmr_db *db, mmr_error *err);
+int mmr_db_commit(mmr_db *db, mmr_error *err);
+void mmr_db_rollback(mmr_db *db);
+
+/* Prepare (or fetch from the connection's cache) the statement for `sql`.
+ * The statement belongs to the connection: do not free it; call
+ * mmr_stmt_reset() when done with it (also after an error). */
+int mmr_db_prepare(mmr_db *db, const char *sql, mmr_stmt **out, mmr_error *err);
+
+/* Bind parameter i (1-based). Text is copied; NULL binds SQL NULL. */
+void mmr_stmt_text(mmr_stmt *st, int i, const char *s);
+void mmr_stmt_int(mmr_stmt *st, int i, int64_t v);
+void mmr_stmt_null(mmr_stmt *st, int i);
+
+/* Execute (first call) and advance: MMR_DB_ROW with a row to read,
+ * MMR_DB_DONE at the end, or an mmr_code with err filled. */
+int mmr_stmt_step(mmr_stmt *st, mmr_error *err);
+
+/* Column c (0-based) of the current row. Text is NULL for SQL NULL and is
+ * valid until the next step or reset. */
+const char *mmr_col_text(mmr_stmt *st, int c);
+int64_t mmr_col_int(mmr_stmt *st, int c);
+bool mmr_col_null(mmr_stmt *st, int c);
+
+/* Rows changed by the last executed INSERT/UPDATE/DELETE. */
+int64_t mmr_stmt_changes(mmr_stmt *st);
+
+/* Clear the result and the bindings, ready for the next use. */
+void mmr_stmt_reset(mmr_stmt *st);
+
+/* Run a statement that returns nothing (or ignore its rows): bind with the
+ * helpers first. Resets the statement. */
+int mmr_stmt_run(mmr_stmt *st, mmr_error *err);
+
+#endif

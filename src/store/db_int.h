@@ -1,0 +1,48 @@
+/* db_int.h — what db.c shares with the two backends. */
+#ifndef MMR_STORE_DB_INT_H
+#define MMR_STORE_DB_INT_H
+
+#include "store/db.h"
+
+struct mmr_stmt {
+	mmr_db *db;
+	const char *sql; /* the caller's static text: the cache key */
+	int index;	 /* position in the connection's cache */
+	int nparams;
+	struct {
+		enum { P_NULL, P_TEXT, P_INT } type;
+		char *text;
+		int64_t i;
+	} params[MMR_DB_MAX_PARAMS + 1]; /* 1-based */
+	void *native;			 /* sqlite3_stmt *, or PGresult * of the last run */
+	int row, nrows;			 /* PostgreSQL: cursor over the result */
+	bool executed;
+	int64_t changes;
+	char num[32]; /* PostgreSQL: integer columns are read from text */
+};
+
+struct mmr_db_ops {
+	int (*prepare)(mmr_db *db, mmr_stmt *st, mmr_error *err);
+	int (*step)(mmr_stmt *st, mmr_error *err);
+	const char *(*col_text)(mmr_stmt *st, int c);
+	int64_t (*col_int)(mmr_stmt *st, int c);
+	bool (*col_null)(mmr_stmt *st, int c);
+	void (*reset)(mmr_stmt *st);
+	void (*finalize)(mmr_stmt *st);
+	int (*exec)(mmr_db *db, const char *sql, mmr_error *err);
+	void (*close)(mmr_db *db);
+};
+
+struct mmr_db {
+	enum mmr_db_kind kind;
+	const struct mmr_db_ops *ops;
+	void *conn;
+	mmr_stmt **cache;
+	size_t n_cache, cap_cache;
+	int depth; /* transaction nesting: inner begins are savepoints */
+};
+
+int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err);
+int mmr_db_open_pg(const char *uri, mmr_db *db, mmr_error *err);
+
+#endif

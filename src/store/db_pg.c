@@ -1,0 +1,156 @@
+/*
+ * db_pg.c — the PostgreSQL backend of db.h (libpq): statements are
+ * server-side prepared once per connection; parameters travel as text and
+ * the server infers their types; results are read whole, then walked.
+ */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db_int.h"
+
+static int pg_result_error(PGresult *res, PGconn *conn, mmr_error *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int code = MMR_EIO;
+	if (state && !strcmp(state, "23505"))
+		code = MMR_ECONFLICT;
+	else if (state && (!strncmp(state, "23", 2) || !strncmp(state, "22", 2)))
+		code = MMR_EINVAL;
+	else if (state && !strcmp(state, "54000"))
+		code = MMR_ELIMIT;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+	char one[512];
+	snprintf(one, sizeof one, "%s", msg ? msg : "");
+	one[strcspn(one, "\n")] = '\0';
+	mmr_error_set(err, code, "データベースの誤り (postgres %s): %s", state ? state : "-", one);
+	return code;
+}
+
+static int pg_exec(mmr_db *db, const char *sql, mmr_error *err)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	ExecStatusType s = PQresultStatus(res);
+	int rc = MMR_OK;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		rc = pg_result_error(res, db->conn, err);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_prepare(mmr_db *db, mmr_stmt *st, mmr_error *err)
+{
+	char name[32];
+	snprintf(name, sizeof name, "mmr%d", st->index);
+	PGresult *res = PQprepare(db->conn, name, st->sql, 0, NULL);
+	int rc = MMR_OK;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_result_error(res, db->conn, err);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_step(mmr_stmt *st, mmr_error *err)
+{
+	if (!st->executed) {
+		const char *values[MMR_DB_MAX_PARAMS];
+		char ints[MMR_DB_MAX_PARAMS][24];
+		for (int i = 1; i <= st->nparams; i++) {
+			switch (st->params[i].type) {
+			case P_TEXT: values[i - 1] = st->params[i].text; break;
+			case P_INT:
+				snprintf(ints[i - 1], sizeof ints[i - 1], "%" PRId64,
+					 st->params[i].i);
+				values[i - 1] = ints[i - 1];
+				break;
+			default: values[i - 1] = NULL;
+			}
+		}
+		char name[32];
+		snprintf(name, sizeof name, "mmr%d", st->index);
+		PGresult *res =
+			PQexecPrepared(st->db->conn, name, st->nparams, values, NULL, NULL, 0);
+		ExecStatusType s = PQresultStatus(res);
+		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+			int rc = pg_result_error(res, st->db->conn, err);
+			PQclear(res);
+			return rc;
+		}
+		st->native = res;
+		st->executed = true;
+		st->row = -1;
+		st->nrows = PQntuples(res);
+		const char *n = PQcmdTuples(res);
+		st->changes = n && *n ? strtoll(n, NULL, 10) : 0;
+	}
+	if (st->row + 1 < st->nrows) {
+		st->row++;
+		return MMR_DB_ROW;
+	}
+	return MMR_DB_DONE;
+}
+
+static const char *pg_col_text(mmr_stmt *st, int c)
+{
+	if (!st->native || PQgetisnull(st->native, st->row, c))
+		return NULL;
+	return PQgetvalue(st->native, st->row, c);
+}
+
+static int64_t pg_col_int(mmr_stmt *st, int c)
+{
+	const char *v = pg_col_text(st, c);
+	if (!v)
+		return 0;
+	if (!strcmp(v, "t"))
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+static bool pg_col_null(mmr_stmt *st, int c)
+{
+	return !st->native || PQgetisnull(st->native, st->row, c);
+}
+
+static void pg_reset(mmr_stmt *st)
+{
+	PQclear(st->native);
+	st->native = NULL;
+	st->row = -1;
+	st->nrows = 0;
+}
+
+static void pg_finalize(mmr_stmt *st)
+{
+	(void)st;
+}
+
+static void pg_close(mmr_db *db)
+{
+	PQfinish(db->conn);
+}
+
+static const struct mmr_db_ops pg_ops = {
+	pg_prepare, pg_step,	 pg_col_text, pg_col_int, pg_col_null,
+	pg_reset,   pg_finalize, pg_exec,     pg_close,
+};
+
+int mmr_db_open_pg(const char *uri, mmr_db *db, mmr_error *err)
+{
+	PGconn *conn = PQconnectdb(uri);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char one[512];
+		snprintf(one, sizeof one, "%s", PQerrorMessage(conn));
+		one[strcspn(one, "\n")] = '\0';
+		/* never echo the URI: it may hold a password */
+		mmr_error_set(err, MMR_EIO, "PostgreSQL に接続できません: %s", one);
+		PQfinish(conn);
+		return MMR_EIO;
+	}
+	db->kind = MMR_DB_POSTGRES;
+	db->ops = &pg_ops;
+	db->conn = conn;
+	return pg_exec(db, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", err);
+}

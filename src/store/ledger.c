@@ -1,0 +1,1439 @@
+/*
+ * ledger.c — the engine of the five ledgers (units, users, systems, assets,
+ * devices): validation of JSON objects against field descriptors and the
+ * tenant's profile, SQL generated once from the descriptors, the role
+ * matrix, keyset paging.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+enum ftype {
+	FT_TEXT,
+	FT_BOOL,
+	FT_ENUM,
+	FT_UNIT,
+	FT_USER,
+	FT_SYSTEM,
+	FT_ASSET,
+	FT_SEGMENT,
+	FT_KIND,
+	FT_LIST,
+	FT_CLASS,
+	FT_MAC,
+	FT_LOGIN,
+};
+
+struct field {
+	const char *name;
+	const char *label; /* Japanese, for messages and pages */
+	enum ftype type;
+	bool required;
+	size_t max;	   /* text: characters (UTF-8 code points) */
+	const char *enums; /* FT_ENUM: "a|b|c" */
+	bool filter;	   /* may be given as a list filter */
+};
+
+struct ledger {
+	const char *kind, *table, *label;
+	const struct field *f;
+	size_t n;
+	bool updated_at;	/* created_at and updated_at columns */
+	bool created_at;	/* created_at only */
+	const char *extra_cols; /* more columns read after the fields (no input) */
+	/* generated once */
+	char *ins, *upd, *get, *del, *list, *count, *exists;
+};
+
+static const struct field unit_fields[] = {
+	{"name", "名称", FT_TEXT, true, 200, NULL, true},
+	{"kind", "種別", FT_ENUM, false, 0, "department|section|office", true},
+	{"parent_id", "上位組織", FT_UNIT, false, 0, NULL, true},
+};
+static const struct field user_fields[] = {
+	{"login", "ログイン名", FT_LOGIN, true, 64, NULL, true},
+	{"name", "氏名", FT_TEXT, true, 100, NULL, false},
+	{"kana", "ふりがな", FT_TEXT, false, 100, NULL, false},
+	{"unit_id", "所属", FT_UNIT, false, 0, NULL, true},
+	{"absent", "不在", FT_BOOL, false, 0, NULL, false},
+};
+static const struct field system_fields[] = {
+	{"name", "システム名", FT_TEXT, true, 200, NULL, false},
+	{"segment", "ネットワーク", FT_SEGMENT, false, 0, NULL, true},
+	{"manager_id", "情報システム管理者", FT_USER, false, 0, NULL, true},
+	{"unit_id", "所管課", FT_UNIT, false, 0, NULL, true},
+	{"location", "設置場所", FT_TEXT, false, 200, NULL, false},
+	{"hosting", "形態", FT_ENUM, false, 0, "cloud|onprem", true},
+	{"classes", "取り扱う情報の分類", FT_LIST, false, 32, NULL, false},
+	{"contractor", "委託事業者", FT_TEXT, false, 200, NULL, false},
+	{"maintenance_contract", "保守契約", FT_TEXT, false, 500, NULL, false},
+};
+static const struct field asset_fields[] = {
+	{"name", "名称", FT_TEXT, true, 200, NULL, false},
+	{"kind", "種別", FT_KIND, true, 0, NULL, true},
+	{"classification", "分類", FT_CLASS, true, 0, NULL, false},
+	{"medium", "媒体", FT_TEXT, false, 100, NULL, false},
+	{"unit_id", "所管課", FT_UNIT, false, 0, NULL, true},
+	{"manager_id", "管理者", FT_USER, false, 0, NULL, true},
+	{"system_id", "情報システム", FT_SYSTEM, false, 0, NULL, true},
+	{"segment", "ネットワーク", FT_SEGMENT, false, 0, NULL, true},
+	{"location", "保管場所", FT_TEXT, false, 200, NULL, false},
+	{"retention", "保存期間", FT_TEXT, false, 100, NULL, false},
+	{"copy_of", "原本", FT_ASSET, false, 0, NULL, true},
+	{"personal", "個人情報", FT_BOOL, false, 0, NULL, true},
+	{"specific_personal", "特定個人情報", FT_BOOL, false, 0, NULL, true},
+};
+static const struct field device_fields[] = {
+	{"identifier", "識別番号", FT_TEXT, true, 100, NULL, false},
+	{"kind", "種別", FT_ENUM, true, 0, "terminal|tablet|media|other", true},
+	{"mac", "MAC アドレス", FT_MAC, false, 0, NULL, false},
+	{"serial", "製造番号", FT_TEXT, false, 100, NULL, false},
+	{"holder_id", "管理者", FT_USER, false, 0, NULL, true},
+	{"unit_id", "所管課", FT_UNIT, false, 0, NULL, true},
+	{"segment", "ネットワーク", FT_SEGMENT, false, 0, NULL, true},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct ledger ledgers[] = {
+	{.kind = "units", .table = "units", .label = "組織", .f = unit_fields, .n = N(unit_fields)},
+	{.kind = "users",
+	 .table = "users",
+	 .label = "利用者",
+	 .f = user_fields,
+	 .n = N(user_fields),
+	 .created_at = true,
+	 .extra_cols = "locked_at, totp_secret IS NOT NULL, password_temporary"},
+	{.kind = "systems",
+	 .table = "systems",
+	 .label = "情報システム",
+	 .f = system_fields,
+	 .n = N(system_fields),
+	 .updated_at = true},
+	{.kind = "assets",
+	 .table = "assets",
+	 .label = "情報資産",
+	 .f = asset_fields,
+	 .n = N(asset_fields),
+	 .updated_at = true},
+	{.kind = "devices",
+	 .table = "devices",
+	 .label = "端末・記録媒体",
+	 .f = device_fields,
+	 .n = N(device_fields),
+	 .updated_at = true},
+};
+
+/* Visibility of rows to a restricted actor ($V: NULL = sees all, $U: user). */
+#define VIS_UNITS                                                                                  \
+	"SELECT id FROM units WHERE tenant = $1 AND (id = (SELECT unit_id FROM users WHERE "       \
+	"tenant = $1 AND id = CAST($U AS BIGINT)) OR id IN (SELECT scope_id FROM user_roles "      \
+	"WHERE tenant = $1 AND user_id = CAST($U AS BIGINT) AND scope_kind = 'unit') OR "          \
+	"parent_id IN (SELECT scope_id FROM user_roles WHERE tenant = $1 AND user_id = "           \
+	"CAST($U AS BIGINT) AND scope_kind = 'unit'))"
+#define VIS_SYSTEMS                                                                                \
+	"SELECT id FROM systems WHERE tenant = $1 AND (manager_id = CAST($U AS BIGINT) OR id "     \
+	"IN (SELECT scope_id FROM user_roles WHERE tenant = $1 AND user_id = CAST($U AS "          \
+	"BIGINT) AND scope_kind = 'system'))"
+
+static const char *visibility(const char *kind)
+{
+	if (!strcmp(kind, "units"))
+		return NULL;
+	if (!strcmp(kind, "users"))
+		return "(unit_id IN (" VIS_UNITS ") OR id = CAST($U AS BIGINT))";
+	if (!strcmp(kind, "systems"))
+		return "(unit_id IN (" VIS_UNITS ") OR id IN (" VIS_SYSTEMS "))";
+	if (!strcmp(kind, "assets"))
+		return "(unit_id IN (" VIS_UNITS ") OR system_id IN (" VIS_SYSTEMS ") OR "
+		       "manager_id = CAST($U AS BIGINT))";
+	return "(unit_id IN (" VIS_UNITS ") OR holder_id = CAST($U AS BIGINT))";
+}
+
+/* ---- SQL generation (once, from the descriptors) ---- */
+
+struct sbuf {
+	char *s;
+	size_t n, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		va_start(ap, fmt);
+		int w = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (w < 0)
+			abort();
+		if (b->s && b->n + (size_t)w < b->cap) {
+			b->n += (size_t)w;
+			return;
+		}
+		size_t cap = (b->cap + (size_t)w + 1) * 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns)
+			abort(); /* at start-up, before any request */
+		b->s = ns;
+		b->cap = cap;
+	}
+}
+
+/* Replace the placeholders $V / $U of the visibility text by numbers. */
+static void sb_add_vis(struct sbuf *b, const char *vis, int pv, int pu)
+{
+	sb_add(b, " AND (CAST($%d AS BIGINT) IS NULL OR ", pv);
+	for (const char *p = vis; *p; p++) {
+		if (p[0] == '$' && p[1] == 'U') {
+			sb_add(b, "$%d", pu);
+			p++;
+		} else
+			sb_add(b, "%c", *p);
+	}
+	sb_add(b, ")");
+}
+
+static bool is_int_type(enum ftype t)
+{
+	return t == FT_UNIT || t == FT_USER || t == FT_SYSTEM || t == FT_ASSET || t == FT_BOOL;
+}
+
+static void select_cols(struct sbuf *b, const struct ledger *l)
+{
+	sb_add(b, "SELECT id");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(b, ", %s", l->f[i].name);
+	if (l->extra_cols)
+		sb_add(b, ", %s", l->extra_cols);
+}
+
+/* Parameters of list/count: $1 tenant, $2 after, $3 limit, then one per
+ * filterable field, then (assets) axis and level, then $V and $U. */
+static void where_filters(struct sbuf *b, const struct ledger *l, bool count)
+{
+	int p = 4;
+	sb_add(b, " FROM %s WHERE tenant = $1", l->table);
+	if (count) /* always true: keeps $2 and $3 typed in both statements */
+		sb_add(b, " AND CAST($2 AS BIGINT) >= 0 AND CAST($3 AS BIGINT) > 0");
+	else
+		sb_add(b, " AND id > CAST($2 AS BIGINT)");
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->f[i].filter)
+			continue;
+		const char *cast = is_int_type(l->f[i].type) ? "BIGINT" : "TEXT";
+		sb_add(b, " AND (CAST($%d AS %s) IS NULL OR %s = CAST($%d AS %s))", p, cast,
+		       l->f[i].name, p, cast);
+		p++;
+	}
+	if (!strcmp(l->kind, "assets")) {
+		sb_add(b,
+		       " AND (CAST($%d AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM asset_classes c "
+		       "WHERE c.tenant = $1 AND c.asset_id = assets.id AND c.axis = CAST($%d AS "
+		       "TEXT) AND c.level = CAST($%d AS TEXT)))",
+		       p, p, p + 1);
+		p += 2;
+	}
+	const char *vis = visibility(l->kind);
+	if (vis)
+		sb_add_vis(b, vis, p, p + 1);
+}
+
+static void generate(struct ledger *l)
+{
+	struct sbuf b = {0};
+	/* insert */
+	sb_add(&b, "INSERT INTO %s (tenant", l->table);
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", %s", l->f[i].name);
+	if (l->updated_at || l->created_at)
+		sb_add(&b, ", created_at");
+	if (l->updated_at)
+		sb_add(&b, ", updated_at");
+	sb_add(&b, ") VALUES ($1");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", $%zu", i + 2);
+	if (l->updated_at || l->created_at)
+		sb_add(&b, ", $%zu", l->n + 2);
+	if (l->updated_at)
+		sb_add(&b, ", $%zu", l->n + 2);
+	sb_add(&b, ") RETURNING id");
+	l->ins = b.s;
+	/* update: $1 tenant, $2 id, fields from $3, then the time */
+	b = (struct sbuf){0};
+	sb_add(&b, "UPDATE %s SET ", l->table);
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, "%s%s = $%zu", i ? ", " : "", l->f[i].name, i + 3);
+	if (l->updated_at)
+		sb_add(&b, ", updated_at = $%zu", l->n + 3);
+	sb_add(&b, " WHERE tenant = $1 AND id = $2");
+	l->upd = b.s;
+	/* get */
+	b = (struct sbuf){0};
+	select_cols(&b, l);
+	if (l->updated_at)
+		sb_add(&b, ", created_at, updated_at");
+	sb_add(&b, " FROM %s WHERE tenant = $1 AND id = $2", l->table);
+	l->get = b.s;
+	/* delete */
+	b = (struct sbuf){0};
+	sb_add(&b, "DELETE FROM %s WHERE tenant = $1 AND id = $2", l->table);
+	l->del = b.s;
+	/* exists (references) */
+	b = (struct sbuf){0};
+	sb_add(&b, "SELECT 1 FROM %s WHERE tenant = $1 AND id = $2", l->table);
+	l->exists = b.s;
+	/* list and count */
+	b = (struct sbuf){0};
+	select_cols(&b, l);
+	if (l->updated_at)
+		sb_add(&b, ", created_at, updated_at");
+	where_filters(&b, l, false);
+	sb_add(&b, " ORDER BY id LIMIT CAST($3 AS BIGINT)");
+	l->list = b.s;
+	b = (struct sbuf){0};
+	sb_add(&b, "SELECT count(*)");
+	where_filters(&b, l, true);
+	l->count = b.s;
+}
+
+static pthread_once_t generated = PTHREAD_ONCE_INIT;
+
+static void generate_all(void)
+{
+	for (size_t i = 0; i < N(ledgers); i++)
+		generate(&ledgers[i]);
+}
+
+static struct ledger *ledger_find(const char *kind)
+{
+	pthread_once(&generated, generate_all);
+	for (size_t i = 0; i < N(ledgers); i++)
+		if (!strcmp(ledgers[i].kind, kind))
+			return &ledgers[i];
+	return NULL;
+}
+
+bool mmr_ledger_kind_valid(const char *kind)
+{
+	return ledger_find(kind) != NULL;
+}
+
+/* ---- validation ---- */
+
+/* UTF-8 code points of s, or -1 if s is not valid UTF-8 (or has controls). */
+static long utf8_chars(const char *s)
+{
+	long n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		int len;
+		uint32_t cp;
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t')
+				return -1;
+			len = 1;
+			cp = c;
+		} else if ((c & 0xe0) == 0xc0) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4;
+			cp = c & 0x07;
+		} else
+			return -1;
+		for (int i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+			return -1;
+		p += len;
+		n++;
+	}
+	return n;
+}
+
+static bool enum_has(const char *enums, const char *v)
+{
+	size_t vl = strlen(v);
+	for (const char *p = enums; *p;) {
+		const char *e = strchr(p, '|');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == vl && !strncmp(p, v, n))
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+static bool mac_ok(const char *s)
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (s[i] != ':' && s[i] != '-')
+				return false;
+		} else if (!strchr("0123456789abcdefABCDEF", s[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool login_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && !strchr("._-@", *p))
+			return false;
+	return true;
+}
+
+static int ref_exists(mmr_store *st, const char *tenant, const char *kind, int64_t id,
+		      mmr_error *err)
+{
+	struct ledger *l = ledger_find(kind);
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, l->exists, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, id);
+	rc = mmr_stmt_step(s, err);
+	mmr_stmt_reset(s);
+	if (rc == MMR_DB_ROW)
+		return MMR_OK;
+	return rc == MMR_DB_DONE ? MMR_ENOTFOUND : rc;
+}
+
+/* Normalise and check an asset's classification against the profile: an
+ * object axis → level, levels as users write them, stored canonical. */
+static int check_classification(const mmr_policy *pol, json_t *v, json_t **out, mmr_error *err)
+{
+	if (!json_is_object(v) || json_object_size(v) == 0) {
+		mmr_field_error(err, MMR_EINVAL, "classification",
+				"分類は {\"軸\": \"レベル\"} の形で 1 つ以上指定してください");
+		return MMR_EINVAL;
+	}
+	json_t *norm = json_object();
+	const char *axis;
+	json_t *lv;
+	json_object_foreach (v, axis, lv) {
+		char field[128];
+		snprintf(field, sizeof field, "classification.%s", axis);
+		size_t n_levels;
+		bool known = false;
+		for (size_t i = 0; i < mmr_policy_axis_count(pol); i++) {
+			const char *id;
+			mmr_policy_axis_at(pol, i, &id, NULL, &n_levels);
+			if (!strcmp(id, axis))
+				known = true;
+		}
+		if (!known) {
+			mmr_field_error(err, MMR_EINVAL, field,
+					"分類の軸 \"%s\" はこの団体のプロファイルにありません",
+					axis);
+			json_decref(norm);
+			return MMR_EINVAL;
+		}
+		const char *text = json_string_value(lv), *canon;
+		char num[32];
+		if (json_is_integer(lv)) {
+			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(lv));
+			text = num;
+		}
+		if (!text || mmr_policy_level_resolve(pol, axis, text, &canon, NULL)) {
+			mmr_field_error(err, MMR_EINVAL, field,
+					"レベル \"%s\" は軸 \"%s\" にありません",
+					text ? text : "(文字列でない)", axis);
+			json_decref(norm);
+			return MMR_EINVAL;
+		}
+		json_object_set_new(norm, axis, json_string(canon));
+	}
+	*out = norm;
+	return MMR_OK;
+}
+
+/* Validate `obj` (a full object after merging) field by field. Unknown keys
+ * are refused; `readonly` keys (id, timestamps, computed) are ignored. */
+static int validate(mmr_store *st, const mmr_policy *pol, const char *tenant,
+		    const struct ledger *l, json_t *obj, mmr_error *err)
+{
+	if (!json_is_object(obj)) {
+		mmr_error_set(err, MMR_EINVAL, "オブジェクト（JSON の {…}）が必要です");
+		return MMR_EINVAL;
+	}
+	static const char *const readonly[] = {
+		"id",		"created_at",	      "updated_at", "handling", "locked",
+		"mfa_enrolled", "password_temporary", "roles",	    "deputies"};
+	const char *key;
+	json_t *v;
+	json_object_foreach (obj, key, v) {
+		bool ok = false;
+		for (size_t i = 0; i < l->n && !ok; i++)
+			ok = !strcmp(l->f[i].name, key);
+		for (size_t i = 0; i < N(readonly) && !ok; i++)
+			ok = !strcmp(readonly[i], key);
+		if (!ok) {
+			mmr_field_error(err, MMR_EINVAL, key, "未知の項目 \"%s\" です（%s）", key,
+					l->label);
+			return MMR_EINVAL;
+		}
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct field *f = &l->f[i];
+		v = json_object_get(obj, f->name);
+		if (!v || json_is_null(v)) {
+			if (f->required && !(f->type == FT_CLASS &&
+					     json_is_integer(json_object_get(obj, "copy_of")))) {
+				mmr_field_error(err, MMR_EINVAL, f->name, "%s（%s）は必須です",
+						f->label, f->name);
+				return MMR_EINVAL;
+			}
+			continue;
+		}
+		const char *s = json_string_value(v);
+		switch (f->type) {
+		case FT_TEXT:
+		case FT_LOGIN:
+		case FT_MAC:
+		case FT_ENUM:
+		case FT_SEGMENT:
+		case FT_KIND: {
+			if (!s) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s は文字列にしてください", f->label);
+				return MMR_EINVAL;
+			}
+			long chars = utf8_chars(s);
+			if (chars < 0) {
+				mmr_field_error(
+					err, MMR_EINVAL, f->name,
+					"%s に不正な文字（UTF-8 でない、制御文字）があります",
+					f->label);
+				return MMR_EINVAL;
+			}
+			if (f->required && chars == 0) {
+				mmr_field_error(err, MMR_EINVAL, f->name, "%s が空です", f->label);
+				return MMR_EINVAL;
+			}
+			if (f->max && (size_t)chars > f->max) {
+				mmr_field_error(err, MMR_ELIMIT, f->name,
+						"%s が長すぎます（%ld 文字、上限 %zu 文字）",
+						f->label, chars, f->max);
+				return MMR_ELIMIT;
+			}
+			if (f->type == FT_ENUM && !enum_has(f->enums, s)) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s \"%s\" は使えません（使える値: %s）", f->label,
+						s, f->enums);
+				return MMR_EINVAL;
+			}
+			if (f->type == FT_LOGIN && !login_ok(s)) {
+				mmr_field_error(
+					err, MMR_EINVAL, f->name,
+					"ログイン名 \"%s\" は英数字と . _ - @ の 64 文字以内にして"
+					"ください",
+					s);
+				return MMR_EINVAL;
+			}
+			if (f->type == FT_MAC && !mac_ok(s)) {
+				mmr_field_error(
+					err, MMR_EINVAL, f->name,
+					"MAC アドレス \"%s\" は 00:11:22:33:44:55 の形にしてくだ"
+					"さい",
+					s);
+				return MMR_EINVAL;
+			}
+			if ((f->type == FT_SEGMENT || f->type == FT_KIND) &&
+			    mmr_policy_vocab_find(pol, f->type == FT_SEGMENT ? "segment" : "kind",
+						  s, NULL)) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s \"%s\" はこの団体のプロファイルにありません",
+						f->label, s);
+				return MMR_EINVAL;
+			}
+			break;
+		}
+		case FT_BOOL:
+			if (!json_is_boolean(v)) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s は true か false にしてください", f->label);
+				return MMR_EINVAL;
+			}
+			break;
+		case FT_UNIT:
+		case FT_USER:
+		case FT_SYSTEM:
+		case FT_ASSET: {
+			if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s は番号（正の整数）にしてください", f->label);
+				return MMR_EINVAL;
+			}
+			const char *kind = f->type == FT_UNIT	  ? "units"
+					   : f->type == FT_USER	  ? "users"
+					   : f->type == FT_SYSTEM ? "systems"
+								  : "assets";
+			int rc = ref_exists(st, tenant, kind, json_integer_value(v), err);
+			if (rc == MMR_ENOTFOUND) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s %" JSON_INTEGER_FORMAT " はありません",
+						f->label, json_integer_value(v));
+				return MMR_EINVAL;
+			}
+			if (rc)
+				return rc;
+			break;
+		}
+		case FT_LIST: {
+			if (!json_is_array(v) || json_array_size(v) > f->max) {
+				mmr_field_error(err, MMR_EINVAL, f->name,
+						"%s は文字列の配列（%zu 個まで）にしてください",
+						f->label, f->max);
+				return MMR_EINVAL;
+			}
+			size_t j;
+			json_t *e;
+			json_array_foreach (v, j, e) {
+				if (!json_is_string(e) || utf8_chars(json_string_value(e)) < 0 ||
+				    utf8_chars(json_string_value(e)) > 100) {
+					mmr_field_error(
+						err, MMR_EINVAL, f->name,
+						"%s[%zu] は 100 文字以内の文字列にしてください",
+						f->label, j);
+					return MMR_EINVAL;
+				}
+			}
+			break;
+		}
+		case FT_CLASS: {
+			json_t *norm;
+			int rc = check_classification(pol, v, &norm, err);
+			if (rc)
+				return rc;
+			json_object_set_new(obj, f->name, norm);
+			break;
+		}
+		}
+	}
+	return MMR_OK;
+}
+
+/* ---- rows <-> JSON ---- */
+
+static json_t *row_json(const mmr_policy *pol, const struct ledger *l, mmr_stmt *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(mmr_col_int(s, 0)));
+	for (size_t i = 0; i < l->n; i++) {
+		int c = (int)i + 1;
+		const struct field *f = &l->f[i];
+		if (mmr_col_null(s, c)) {
+			json_object_set_new(o, f->name, json_null());
+			continue;
+		}
+		switch (f->type) {
+		case FT_BOOL:
+			json_object_set_new(o, f->name, json_boolean(mmr_col_int(s, c)));
+			break;
+		case FT_UNIT:
+		case FT_USER:
+		case FT_SYSTEM:
+		case FT_ASSET:
+			json_object_set_new(o, f->name, json_integer(mmr_col_int(s, c)));
+			break;
+		case FT_LIST:
+		case FT_CLASS: {
+			json_t *j = json_loads(mmr_col_text(s, c), 0, NULL);
+			json_object_set_new(o, f->name, j ? j : json_null());
+			break;
+		}
+		default: json_object_set_new(o, f->name, json_string(mmr_col_text(s, c)));
+		}
+	}
+	int c = (int)l->n + 1;
+	if (!strcmp(l->kind, "users")) {
+		json_object_set_new(o, "locked", json_boolean(!mmr_col_null(s, c)));
+		json_object_set_new(o, "mfa_enrolled", json_boolean(mmr_col_int(s, c + 1)));
+		json_object_set_new(o, "password_temporary", json_boolean(mmr_col_int(s, c + 2)));
+		c += 3;
+	}
+	if (l->updated_at) {
+		json_object_set_new(o, "created_at", json_string(mmr_col_text(s, c)));
+		json_object_set_new(o, "updated_at", json_string(mmr_col_text(s, c + 1)));
+	}
+	if (!strcmp(l->kind, "assets")) {
+		/* 取扱制限: derived from the profile, never typed in */
+		json_t *handling = json_array();
+		json_t *cls = json_object_get(o, "classification");
+		for (size_t i = 0; i < mmr_policy_axis_count(pol); i++) {
+			const char *axis, *axis_name;
+			size_t nl;
+			mmr_policy_axis_at(pol, i, &axis, &axis_name, &nl);
+			const char *level = json_string_value(json_object_get(cls, axis));
+			size_t rank;
+			const char *canon;
+			if (!level || mmr_policy_level_resolve(pol, axis, level, &canon, &rank))
+				continue;
+			const char *level_name;
+			mmr_policy_level_at(pol, i, rank, NULL, &level_name);
+			json_t *r = json_array();
+			const char *t;
+			for (size_t k = 0; (t = mmr_policy_level_restriction(pol, i, rank, k)); k++)
+				json_array_append_new(r, json_string(t));
+			json_array_append_new(
+				handling, json_pack("{s:s, s:s, s:s, s:s?, s:o}", "axis", axis,
+						    "axis_name", axis_name, "level", canon,
+						    "level_name", level_name, "restrictions", r));
+		}
+		json_object_set_new(o, "handling", handling);
+	}
+	return o;
+}
+
+static void bind_fields(mmr_stmt *s, const struct ledger *l, json_t *obj, int first)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int p = first + (int)i;
+		json_t *v = json_object_get(obj, l->f[i].name);
+		if (!v || json_is_null(v)) {
+			if (l->f[i].type == FT_BOOL)
+				mmr_stmt_int(s, p, 0);
+			else if (l->f[i].type == FT_ENUM && !strcmp(l->kind, "units"))
+				mmr_stmt_text(s, p, "section");
+			else
+				mmr_stmt_null(s, p);
+		} else if (json_is_boolean(v))
+			mmr_stmt_int(s, p, json_is_true(v));
+		else if (json_is_integer(v))
+			mmr_stmt_int(s, p, json_integer_value(v));
+		else if (json_is_string(v))
+			mmr_stmt_text(s, p, json_string_value(v));
+		else {
+			char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+			mmr_stmt_text(s, p, t);
+			free(t);
+		}
+	}
+}
+
+/* ---- the role matrix ---- */
+
+static bool scope_has(const mmr_actor *who, const char *access, const char *kind, int64_t id)
+{
+	for (size_t i = 0; i < who->n_scopes; i++) {
+		const struct mmr_actor_scope *sc = &who->scopes[i];
+		if (strcmp(sc->access, access))
+			continue;
+		if (!strcmp(sc->kind, "body"))
+			return true;
+		if (!strcmp(sc->kind, kind) && sc->id == id)
+			return true;
+	}
+	return false;
+}
+
+static int64_t unit_parent(mmr_store *st, const char *tenant, int64_t unit)
+{
+	static const char q[] = "SELECT parent_id FROM units WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	if (mmr_db_prepare(st->db, q, &s, NULL))
+		return 0;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, unit);
+	int64_t p = mmr_stmt_step(s, NULL) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+	mmr_stmt_reset(s);
+	return p;
+}
+
+static int64_t system_manager(mmr_store *st, const char *tenant, int64_t sys)
+{
+	static const char q[] = "SELECT manager_id FROM systems WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	if (mmr_db_prepare(st->db, q, &s, NULL))
+		return 0;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, sys);
+	int64_t p = mmr_stmt_step(s, NULL) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+	mmr_stmt_reset(s);
+	return p;
+}
+
+static bool manages_unit(mmr_store *st, const mmr_actor *who, int64_t unit)
+{
+	if (!unit)
+		return false;
+	if (scope_has(who, MMR_ACCESS_MANAGER, "unit", unit))
+		return true;
+	int64_t parent = unit_parent(st, who->tenant, unit);
+	return parent && scope_has(who, MMR_ACCESS_MANAGER, "unit", parent);
+}
+
+static bool manages_system(mmr_store *st, const mmr_actor *who, int64_t sys)
+{
+	if (!sys || !who->system)
+		return false;
+	return scope_has(who, MMR_ACCESS_SYSTEM, "system", sys) ||
+	       system_manager(st, who->tenant, sys) == who->user_id;
+}
+
+static int64_t obj_int(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* May `who` create / change / delete this object (its state `obj`)? */
+static bool may_write(mmr_store *st, const mmr_actor *who, const struct ledger *l, json_t *obj)
+{
+	if (who->admin)
+		return true;
+	const char *k = l->kind;
+	if (!strcmp(k, "units") || !strcmp(k, "users"))
+		return false;
+	if (!strcmp(k, "systems"))
+		return who->system &&
+		       (scope_has(who, MMR_ACCESS_SYSTEM, "body", 0) ||
+			(obj_int(obj, "id") && manages_system(st, who, obj_int(obj, "id"))) ||
+			obj_int(obj, "manager_id") == who->user_id);
+	if (who->manager && manages_unit(st, who, obj_int(obj, "unit_id")))
+		return true;
+	if (!strcmp(k, "assets") && manages_system(st, who, obj_int(obj, "system_id")))
+		return true;
+	return false;
+}
+
+static bool sees_all(const mmr_actor *who)
+{
+	return who->admin || who->auditor || who->body_scope;
+}
+
+/* ---- asset specifics: classes table, copies ---- */
+
+static int asset_classes_write(mmr_store *st, const char *tenant, int64_t id, json_t *cls,
+			       mmr_error *err)
+{
+	static const char del[] = "DELETE FROM asset_classes WHERE tenant = $1 AND asset_id = $2";
+	static const char ins[] = "INSERT INTO asset_classes (tenant, asset_id, axis, level) "
+				  "VALUES ($1, $2, $3, $4)";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, del, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, id);
+	if ((rc = mmr_stmt_run(s, err)))
+		return rc;
+	if ((rc = mmr_db_prepare(st->db, ins, &s, err)))
+		return rc;
+	const char *axis;
+	json_t *lv;
+	json_object_foreach (cls, axis, lv) {
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, id);
+		mmr_stmt_text(s, 3, axis);
+		mmr_stmt_text(s, 4, json_string_value(lv));
+		if ((rc = mmr_stmt_run(s, err)))
+			return rc;
+	}
+	return MMR_OK;
+}
+
+static int get_row(mmr_store *st, const mmr_policy *pol, const struct ledger *l, const char *tenant,
+		   int64_t id, json_t **out, mmr_error *err);
+
+/* A copy is classified like its original: take the original's. */
+static int copy_classification(mmr_store *st, const mmr_policy *pol, const char *tenant,
+			       json_t *obj, mmr_error *err)
+{
+	int64_t orig = obj_int(obj, "copy_of");
+	if (!orig)
+		return MMR_OK;
+	if (orig == obj_int(obj, "id")) {
+		mmr_field_error(err, MMR_EINVAL, "copy_of", "自分自身を原本にはできません");
+		return MMR_EINVAL;
+	}
+	json_t *o;
+	int rc = get_row(st, pol, ledger_find("assets"), tenant, orig, &o, err);
+	if (rc == MMR_ENOTFOUND) {
+		mmr_field_error(err, MMR_EINVAL, "copy_of", "原本 %" PRId64 " はありません", orig);
+		return MMR_EINVAL;
+	}
+	if (rc)
+		return rc;
+	json_t *want = json_object_get(o, "classification");
+	json_t *given = json_object_get(obj, "classification");
+	if (given && !json_is_null(given) && !json_equal(given, want)) {
+		json_decref(o);
+		mmr_field_error(err, MMR_EINVAL, "classification",
+				"複製の分類は原本（%" PRId64 "）と同じでなければなりません", orig);
+		return MMR_EINVAL;
+	}
+	json_object_set(obj, "classification", want);
+	json_decref(o);
+	return MMR_OK;
+}
+
+/* After an original's classification changed, its copies (and theirs) follow. */
+static int propagate_to_copies(mmr_store *st, const char *tenant, int64_t id, json_t *cls,
+			       int depth, mmr_error *err)
+{
+	if (depth > 16)
+		return MMR_OK;
+	static const char q[] = "SELECT id FROM assets WHERE tenant = $1 AND copy_of = $2";
+	static const char u[] = "UPDATE assets SET classification = $3, updated_at = $4 "
+				"WHERE tenant = $1 AND id = $2";
+	int64_t ids[256];
+	size_t n = 0;
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, id);
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW && n < 256)
+		ids[n++] = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_DONE && rc != MMR_DB_ROW)
+		return rc;
+	rc = MMR_OK;
+	char *text = json_dumps(cls, JSON_COMPACT | JSON_SORT_KEYS);
+	char now[32];
+	mmr_now_iso(now);
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = mmr_db_prepare(st->db, u, &s, err)))
+			break;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, ids[i]);
+		mmr_stmt_text(s, 3, text);
+		mmr_stmt_text(s, 4, now);
+		if ((rc = mmr_stmt_run(s, err)))
+			break;
+		if ((rc = asset_classes_write(st, tenant, ids[i], cls, err)))
+			break;
+		if ((rc = propagate_to_copies(st, tenant, ids[i], cls, depth + 1, err)))
+			break;
+	}
+	free(text);
+	return rc;
+}
+
+/* ---- user specifics: roles ---- */
+
+static json_t *user_roles_json(mmr_store *st, const char *tenant, int64_t id)
+{
+	static const char q[] = "SELECT role, scope_kind, scope_id FROM user_roles WHERE tenant = "
+				"$1 AND user_id = $2 ORDER BY id";
+	json_t *a = json_array();
+	mmr_stmt *s;
+	if (mmr_db_prepare(st->db, q, &s, NULL))
+		return a;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, id);
+	while (mmr_stmt_step(s, NULL) == MMR_DB_ROW) {
+		json_t *r = json_pack("{s:s, s:s}", "role", mmr_col_text(s, 0), "scope",
+				      mmr_col_text(s, 1));
+		if (!mmr_col_null(s, 2))
+			json_object_set_new(r, "scope_id", json_integer(mmr_col_int(s, 2)));
+		json_array_append_new(a, r);
+	}
+	mmr_stmt_reset(s);
+	return a;
+}
+
+int mmr_user_add_role(mmr_store *st, const char *tenant, int64_t user_id, const char *role,
+		      const char *scope_kind, int64_t scope_id, mmr_error *err)
+{
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, tenant, &pol, err);
+	if (rc)
+		return rc;
+	if (!role || mmr_policy_role_find(pol, role, NULL, NULL)) {
+		mmr_field_error(err, MMR_EINVAL, "role",
+				"役割 \"%s\" はこの団体のプロファイルにありません",
+				role ? role : "");
+		return MMR_EINVAL;
+	}
+	if (!scope_kind)
+		scope_kind = "body";
+	if (strcmp(scope_kind, "body") && strcmp(scope_kind, "unit") &&
+	    strcmp(scope_kind, "system")) {
+		mmr_field_error(err, MMR_EINVAL, "scope",
+				"範囲 \"%s\" は body, unit, system のいずれかにしてください",
+				scope_kind);
+		return MMR_EINVAL;
+	}
+	if (strcmp(scope_kind, "body")) {
+		rc = ref_exists(st, tenant, !strcmp(scope_kind, "unit") ? "units" : "systems",
+				scope_id, err);
+		if (rc == MMR_ENOTFOUND) {
+			mmr_field_error(err, MMR_EINVAL, "scope_id",
+					"範囲の %s %" PRId64 " はありません", scope_kind, scope_id);
+			return MMR_EINVAL;
+		}
+		if (rc)
+			return rc;
+	}
+	static const char q[] = "INSERT INTO user_roles (tenant, user_id, role, scope_kind, "
+				"scope_id) VALUES ($1, $2, $3, $4, $5)";
+	mmr_stmt *s;
+	if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, user_id);
+	mmr_stmt_text(s, 3, role);
+	mmr_stmt_text(s, 4, scope_kind);
+	if (strcmp(scope_kind, "body"))
+		mmr_stmt_int(s, 5, scope_id);
+	else
+		mmr_stmt_null(s, 5);
+	return mmr_stmt_run(s, err);
+}
+
+static int user_roles_replace(mmr_store *st, const char *tenant, int64_t id, json_t *roles,
+			      mmr_error *err)
+{
+	if (!json_is_array(roles) || json_array_size(roles) > MMR_ACTOR_MAX_SCOPES) {
+		mmr_field_error(err, MMR_EINVAL, "roles",
+				"roles は [{\"role\": …, \"scope\": …}] の配列（%d 個まで）にしてく"
+				"ださい",
+				MMR_ACTOR_MAX_SCOPES);
+		return MMR_EINVAL;
+	}
+	static const char del[] = "DELETE FROM user_roles WHERE tenant = $1 AND user_id = $2";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, del, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, id);
+	if ((rc = mmr_stmt_run(s, err)))
+		return rc;
+	size_t i;
+	json_t *r;
+	json_array_foreach (roles, i, r) {
+		const char *role = json_is_string(r)
+					   ? json_string_value(r)
+					   : json_string_value(json_object_get(r, "role"));
+		const char *scope = json_string_value(json_object_get(r, "scope"));
+		int64_t sid = obj_int(r, "scope_id");
+		if ((rc = mmr_user_add_role(st, tenant, id, role, scope, sid, err)))
+			return rc;
+	}
+	return MMR_OK;
+}
+
+/* ---- get / create / update / delete / list ---- */
+
+static int get_row(mmr_store *st, const mmr_policy *pol, const struct ledger *l, const char *tenant,
+		   int64_t id, json_t **out, mmr_error *err)
+{
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, l->get, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, id);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW)
+		*out = row_json(pol, l, s);
+	mmr_stmt_reset(s);
+	if (rc == MMR_DB_DONE) {
+		mmr_error_set(err, MMR_ENOTFOUND, "%s %" PRId64 " はありません", l->label, id);
+		return MMR_ENOTFOUND;
+	}
+	if (rc != MMR_DB_ROW)
+		return rc;
+	if (!strcmp(l->kind, "users"))
+		json_object_set_new(*out, "roles", user_roles_json(st, tenant, id));
+	return MMR_OK;
+}
+
+/* Whether a restricted actor sees row `o` (same predicate as the list). */
+static bool may_read(mmr_store *st, const mmr_actor *who, const struct ledger *l, json_t *o)
+{
+	if (sees_all(who) || !strcmp(l->kind, "units"))
+		return true;
+	if (may_write(st, who, l, o))
+		return true;
+	int64_t unit = obj_int(o, "unit_id");
+	static const char q[] = "SELECT unit_id FROM users WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	int64_t own = 0;
+	if (!mmr_db_prepare(st->db, q, &s, NULL)) {
+		mmr_stmt_text(s, 1, who->tenant);
+		mmr_stmt_int(s, 2, who->user_id);
+		if (mmr_stmt_step(s, NULL) == MMR_DB_ROW)
+			own = mmr_col_int(s, 0);
+		mmr_stmt_reset(s);
+	}
+	if (unit && unit == own)
+		return true;
+	if (!strcmp(l->kind, "users") && obj_int(o, "id") == who->user_id)
+		return true;
+	if (!strcmp(l->kind, "devices") && obj_int(o, "holder_id") == who->user_id)
+		return true;
+	if (!strcmp(l->kind, "assets") && obj_int(o, "manager_id") == who->user_id)
+		return true;
+	for (size_t i = 0; i < who->n_scopes; i++)
+		if (!strcmp(who->scopes[i].kind, "unit") &&
+		    (who->scopes[i].id == unit ||
+		     who->scopes[i].id == unit_parent(st, who->tenant, unit)))
+			return true;
+	return false;
+}
+
+static int denied(mmr_error *err, const struct ledger *l, const char *what)
+{
+	mmr_error_set(err, MMR_EDENIED, "この%sを%sする権限がありません", l->label, what);
+	return MMR_EDENIED;
+}
+
+int mmr_ledger_get(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id, json_t **out,
+		   mmr_error *err)
+{
+	*out = NULL;
+	struct ledger *l = ledger_find(kind);
+	if (!l) {
+		mmr_error_set(err, MMR_ENOTFOUND, "台帳 \"%s\" はありません", kind);
+		return MMR_ENOTFOUND;
+	}
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (!rc)
+		rc = get_row(st, pol, l, who->tenant, id, out, err);
+	if (rc)
+		return rc;
+	if (!may_read(st, who, l, *out)) {
+		/* what one may not see does not exist for one */
+		json_decref(*out);
+		*out = NULL;
+		mmr_error_set(err, MMR_ENOTFOUND, "%s %" PRId64 " はありません", l->label, id);
+		return MMR_ENOTFOUND;
+	}
+	return MMR_OK;
+}
+
+static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
+		     const struct ledger *l, json_t *obj, int64_t id, json_t **out, mmr_error *err)
+{
+	int rc;
+	if (!strcmp(l->kind, "assets") &&
+	    (rc = copy_classification(st, pol, who->tenant, obj, err)))
+		return rc;
+	if ((rc = validate(st, pol, who->tenant, l, obj, err)))
+		return rc;
+	if (!may_write(st, who, l, obj))
+		return denied(err, l, id ? "変更" : "登録");
+	char now[32];
+	mmr_now_iso(now);
+	mmr_stmt *s;
+	if ((rc = mmr_db_prepare(st->db, id ? l->upd : l->ins, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, who->tenant);
+	if (id) {
+		mmr_stmt_int(s, 2, id);
+		bind_fields(s, l, obj, 3);
+		if (l->updated_at)
+			mmr_stmt_text(s, (int)l->n + 3, now);
+		rc = mmr_stmt_run(s, err);
+	} else {
+		bind_fields(s, l, obj, 2);
+		if (l->updated_at || l->created_at)
+			mmr_stmt_text(s, (int)l->n + 2, now);
+		rc = mmr_stmt_step(s, err);
+		if (rc == MMR_DB_ROW) {
+			id = mmr_col_int(s, 0);
+			rc = MMR_OK;
+		}
+		mmr_stmt_reset(s);
+	}
+	if (rc == MMR_ECONFLICT) {
+		const char *f = l->f[0].name;
+		mmr_field_error(err, rc, f, "同じ%sの%sがすでにあります", l->f[0].label, l->label);
+	}
+	if (rc)
+		return rc;
+	if (!strcmp(l->kind, "assets")) {
+		json_t *cls = json_object_get(obj, "classification");
+		if ((rc = asset_classes_write(st, who->tenant, id, cls, err)) ||
+		    (rc = propagate_to_copies(st, who->tenant, id, cls, 0, err)))
+			return rc;
+	}
+	if (!strcmp(l->kind, "users") && json_object_get(obj, "roles") &&
+	    (rc = user_roles_replace(st, who->tenant, id, json_object_get(obj, "roles"), err)))
+		return rc;
+	return get_row(st, pol, l, who->tenant, id, out, err);
+}
+
+int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, json_t *obj,
+		      json_t **out, mmr_error *err)
+{
+	*out = NULL;
+	struct ledger *l = ledger_find(kind);
+	if (!l) {
+		mmr_error_set(err, MMR_ENOTFOUND, "台帳 \"%s\" はありません", kind);
+		return MMR_ENOTFOUND;
+	}
+	if (!json_is_object(obj)) {
+		mmr_error_set(err, MMR_EINVAL, "オブジェクト（JSON の {…}）が必要です");
+		return MMR_EINVAL;
+	}
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (rc)
+		return rc;
+	json_t *o = json_deep_copy(obj);
+	json_object_del(o, "id");
+	if ((rc = mmr_db_begin(st->db, err))) {
+		json_decref(o);
+		return rc;
+	}
+	rc = write_row(st, pol, who, l, o, 0, out, err);
+	json_decref(o);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
+	if (rc && *out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int mmr_ledger_update(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id,
+		      json_t *patch, json_t **out, mmr_error *err)
+{
+	*out = NULL;
+	struct ledger *l = ledger_find(kind);
+	if (!l) {
+		mmr_error_set(err, MMR_ENOTFOUND, "台帳 \"%s\" はありません", kind);
+		return MMR_ENOTFOUND;
+	}
+	if (!json_is_object(patch)) {
+		mmr_error_set(err, MMR_EINVAL, "オブジェクト（JSON の {…}）が必要です");
+		return MMR_EINVAL;
+	}
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (rc)
+		return rc;
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
+	json_t *cur = NULL;
+	rc = mmr_ledger_get(st, who, kind, id, &cur, err);
+	if (!rc && !may_write(st, who, l, cur))
+		rc = denied(err, l, "変更");
+	if (!rc) {
+		json_t *roles = json_object_get(patch, "roles");
+		json_object_del(cur, "roles");
+		json_object_update(cur, patch);
+		json_object_set_new(cur, "id", json_integer(id));
+		if (!roles)
+			json_object_del(cur, "roles");
+		/* a copy's class is its original's: write_row refuses another */
+		rc = write_row(st, pol, who, l, cur, id, out, err);
+	}
+	json_decref(cur);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
+	if (rc && *out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int mmr_ledger_delete(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id,
+		      mmr_error *err)
+{
+	struct ledger *l = ledger_find(kind);
+	if (!l) {
+		mmr_error_set(err, MMR_ENOTFOUND, "台帳 \"%s\" はありません", kind);
+		return MMR_ENOTFOUND;
+	}
+	int rc = mmr_db_begin(st->db, err);
+	if (rc)
+		return rc;
+	json_t *cur = NULL;
+	rc = mmr_ledger_get(st, who, kind, id, &cur, err);
+	if (!rc && !may_write(st, who, l, cur))
+		rc = denied(err, l, "削除");
+	if (!rc) {
+		mmr_stmt *s;
+		rc = mmr_db_prepare(st->db, l->del, &s, err);
+		if (!rc) {
+			mmr_stmt_text(s, 1, who->tenant);
+			mmr_stmt_int(s, 2, id);
+			rc = mmr_stmt_run(s, err);
+			if (rc == MMR_EINVAL)
+				mmr_error_set(err, rc = MMR_ECONFLICT,
+					      "%s %" PRId64
+					      " はほかの台帳から参照されているため削除で"
+					      "きません",
+					      l->label, id);
+		}
+	}
+	json_decref(cur);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
+	return rc;
+}
+
+int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
+		    const struct mmr_ledger_query *q, json_t **out, mmr_error *err)
+{
+	*out = NULL;
+	struct ledger *l = ledger_find(kind);
+	if (!l) {
+		mmr_error_set(err, MMR_ENOTFOUND, "台帳 \"%s\" はありません", kind);
+		return MMR_ENOTFOUND;
+	}
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (rc)
+		return rc;
+	int limit = q->limit > 0 ? q->limit : 50;
+	if (limit > 500) {
+		mmr_field_error(err, MMR_EINVAL, "limit", "limit は 1〜500 にしてください");
+		return MMR_EINVAL;
+	}
+	/* resolve filters to parameter values */
+	const char *fv[32] = {0};
+	int64_t fi[32] = {0};
+	bool is_int[32] = {0};
+	const char *class_axis = NULL, *class_level = NULL;
+	for (size_t k = 0; k < q->n_filters; k++) {
+		const char *name = q->filters[k][0], *val = q->filters[k][1];
+		if (!strncmp(name, "class.", 6) && !strcmp(kind, "assets")) {
+			const char *canon;
+			if (mmr_policy_level_resolve(pol, name + 6, val, &canon, NULL)) {
+				mmr_field_error(err, MMR_EINVAL, name,
+						"分類 \"%s\" のレベル \"%s\" はありません",
+						name + 6, val);
+				return MMR_EINVAL;
+			}
+			class_axis = name + 6;
+			class_level = canon;
+			continue;
+		}
+		int p = 0;
+		bool found = false;
+		for (size_t i = 0; i < l->n; i++) {
+			if (!l->f[i].filter)
+				continue;
+			if (!strcmp(l->f[i].name, name)) {
+				found = true;
+				if (is_int_type(l->f[i].type)) {
+					char *end;
+					long long v = strtoll(val, &end, 10);
+					if (l->f[i].type == FT_BOOL &&
+					    (!strcmp(val, "true") || !strcmp(val, "false"))) {
+						v = !strcmp(val, "true");
+						end = (char *)val + strlen(val);
+					}
+					if (*end || end == val) {
+						mmr_field_error(err, MMR_EINVAL, name,
+								"絞り込み %s は番号にしてください",
+								name);
+						return MMR_EINVAL;
+					}
+					fi[p] = v;
+					is_int[p] = true;
+				}
+				fv[p] = val;
+				break;
+			}
+			p++;
+		}
+		if (!found) {
+			mmr_field_error(err, MMR_EINVAL, name, "%s は \"%s\" で絞り込めません",
+					l->label, name);
+			return MMR_EINVAL;
+		}
+	}
+	int nf = 0;
+	for (size_t i = 0; i < l->n; i++)
+		nf += l->f[i].filter;
+	json_t *items = json_array();
+	int64_t total = 0, last = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		mmr_stmt *s;
+		if ((rc = mmr_db_prepare(st->db, pass ? l->count : l->list, &s, err)))
+			break;
+		mmr_stmt_text(s, 1, who->tenant);
+		mmr_stmt_int(s, 2, q->after > 0 ? q->after : 0);
+		mmr_stmt_int(s, 3, limit);
+		int p = 4;
+		for (int i = 0; i < nf; i++, p++) {
+			if (!fv[i])
+				mmr_stmt_null(s, p);
+			else if (is_int[i])
+				mmr_stmt_int(s, p, fi[i]);
+			else
+				mmr_stmt_text(s, p, fv[i]);
+		}
+		if (!strcmp(kind, "assets")) {
+			mmr_stmt_text(s, p++, class_axis);
+			mmr_stmt_text(s, p++, class_level);
+		}
+		if (visibility(kind)) {
+			if (sees_all(who))
+				mmr_stmt_null(s, p++);
+			else
+				mmr_stmt_int(s, p++, 1);
+			mmr_stmt_int(s, p++, who->user_id);
+		}
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			if (pass) {
+				total = mmr_col_int(s, 0);
+				continue;
+			}
+			json_t *o = row_json(pol, l, s);
+			last = mmr_col_int(s, 0);
+			json_array_append_new(items, o);
+		}
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			break;
+		rc = MMR_OK;
+	}
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	if (!strcmp(kind, "users")) {
+		size_t i;
+		json_t *o;
+		json_array_foreach (items, i, o)
+			json_object_set_new(o, "roles",
+					    user_roles_json(st, who->tenant, obj_int(o, "id")));
+	}
+	json_t *next = json_array_size(items) == (size_t)limit ? json_integer(last) : json_null();
+	*out = json_pack("{s:o, s:o, s:I}", "items", items, "next", next, "total",
+			 (json_int_t)total);
+	return MMR_OK;
+}

@@ -1,0 +1,478 @@
+/*
+ * test_store.c — the store suite. The same tests run on SQLite (a fresh
+ * file) and, when MAMORI_TEST_PG is set (tests/pgtmp.sh), on PostgreSQL:
+ * `test_store SRC_ROOT sqlite|postgres`.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+static const char *root;
+static char target[512];
+static int backend_pg;
+
+struct fx {
+	mmr_store *st;
+	mmr_actor sys; /* toyohashi, the system itself */
+	int64_t dept, sec_a, sec_b;
+	int64_t u_staff, u_mgr, u_aud, u_sysmgr;
+};
+
+static void must(int rc, const mmr_error *err)
+{
+	if (rc)
+		fail_msg("rc=%d %s", rc, err->message);
+}
+
+static json_t *create(struct fx *f, const mmr_actor *who, const char *kind, const char *json)
+{
+	mmr_error err;
+	json_t *in = json_loads(json, 0, NULL);
+	assert_non_null(in);
+	json_t *out = NULL;
+	int rc = mmr_ledger_create(f->st, who, kind, in, &out, &err);
+	json_decref(in);
+	must(rc, &err);
+	return out;
+}
+
+static int64_t create_id(struct fx *f, const mmr_actor *who, const char *kind, const char *json)
+{
+	json_t *o = create(f, who, kind, json);
+	int64_t id = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	return id;
+}
+
+static int try_create(struct fx *f, const mmr_actor *who, const char *kind, const char *json,
+		      mmr_error *err)
+{
+	json_t *in = json_loads(json, 0, NULL);
+	assert_non_null(in);
+	json_t *out = NULL;
+	int rc = mmr_ledger_create(f->st, who, kind, in, &out, err);
+	json_decref(in);
+	json_decref(out);
+	return rc;
+}
+
+static void path(char *buf, size_t n, const char *rel)
+{
+	snprintf(buf, n, "%s/%s", root, rel);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	mmr_error err;
+	if (backend_pg) {
+		/* a clean database per test: drop everything of the previous one */
+		mmr_db *db;
+		must(mmr_db_open(target, &db, &err), &err);
+		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
+		     &err);
+		mmr_db_close(db);
+	} else {
+		unlink(target);
+		char wal[600];
+		snprintf(wal, sizeof wal, "%s-wal", target);
+		unlink(wal);
+		snprintf(wal, sizeof wal, "%s-shm", target);
+		unlink(wal);
+	}
+	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	char p[1024];
+	path(p, sizeof p, "policy/toyohashi.yaml");
+	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
+	path(p, sizeof p, "policy/guideline.yaml");
+	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
+	mmr_actor_system(&f->sys, "toyohashi");
+	f->dept = create_id(f, &f->sys, "units", "{\"name\":\"総務部\",\"kind\":\"department\"}");
+	char j[256];
+	snprintf(j, sizeof j,
+		 "{\"name\":\"情報企画課\",\"kind\":\"section\",\"parent_id\":%" PRId64 "}",
+		 f->dept);
+	f->sec_a = create_id(f, &f->sys, "units", j);
+	f->sec_b = create_id(f, &f->sys, "units", "{\"name\":\"市民課\"}");
+	snprintf(j, sizeof j,
+		 "{\"login\":\"staff1\",\"name\":\"豊橋 花子\",\"unit_id\":%" PRId64
+		 ",\"roles\":[{\"role\":\"staff\",\"scope\":\"body\"}]}",
+		 f->sec_a);
+	f->u_staff = create_id(f, &f->sys, "users", j);
+	snprintf(j, sizeof j,
+		 "{\"login\":\"mgr1\",\"name\":\"管理 一郎\",\"unit_id\":%" PRId64
+		 ",\"roles\":[{\"role\":\"security_manager\",\"scope\":\"unit\",\"scope_id\":"
+		 "%" PRId64 "}]}",
+		 f->sec_a, f->sec_a);
+	f->u_mgr = create_id(f, &f->sys, "users", j);
+	f->u_aud = create_id(f, &f->sys, "users",
+			     "{\"login\":\"aud1\",\"name\":\"監査 次郎\",\"roles\":[\"auditor\"]}");
+	f->u_sysmgr = create_id(f, &f->sys, "users",
+				"{\"login\":\"sys1\",\"name\":\"システム 三郎\",\"roles\":["
+				"{\"role\":\"system_manager\",\"scope\":\"body\"}]}");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	mmr_store_close(f->st);
+	free(f);
+	return 0;
+}
+
+static void actor(struct fx *f, int64_t uid, mmr_actor *a)
+{
+	mmr_error err;
+	must(mmr_actor_load(f->st, "toyohashi", uid, a, &err), &err);
+}
+
+static void schema_and_tenants(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	int v = 0;
+	must(mmr_store_schema_version(f->st, &v, &err), &err);
+	assert_true(v >= 1);
+	char p[1024];
+	path(p, sizeof p, "policy/toyohashi.yaml");
+	assert_int_equal(mmr_tenant_add(f->st, "toyohashi", "x", p, &err), MMR_ECONFLICT);
+	assert_int_equal(mmr_tenant_add(f->st, "bad id!", "x", p, &err), MMR_EINVAL);
+	assert_int_equal(mmr_tenant_add(f->st, "nope", "x", "/nonexistent.yaml", &err), MMR_EINVAL);
+	assert_non_null(strstr(err.message, "[profile]"));
+	json_t *l = mmr_tenant_list(f->st, &err);
+	assert_int_equal(json_array_size(l), 2);
+	json_decref(l);
+	/* reopening runs no migration twice */
+	mmr_store *again;
+	must(mmr_store_open(target, NULL, &again, &err), &err);
+	int v2 = 0;
+	must(mmr_store_schema_version(again, &v2, &err), &err);
+	assert_int_equal(v, v2);
+	mmr_store_close(again);
+}
+
+static void asset_create_and_handling(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	/* only name, kind and classification are needed; Ⅰ is the canonical I */
+	json_t *a = create(f, &f->sys, "assets",
+			   "{\"name\":\"住民基本台帳\",\"kind\":\"information\","
+			   "\"classification\":{\"importance\":\"Ⅰ\"}}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "classification"),
+							      "importance")),
+			    "I");
+	json_t *h = json_object_get(a, "handling");
+	assert_int_equal(json_array_size(h), 1);
+	json_t *r = json_object_get(json_array_get(h, 0), "restrictions");
+	assert_true(json_array_size(r) > 0);
+	json_decref(a);
+
+	char field[64];
+	assert_int_equal(
+		try_create(f, &f->sys, "assets", "{\"name\":\"x\",\"kind\":\"information\"}", &err),
+		MMR_EINVAL);
+	assert_string_equal(mmr_store_error_field(&err, field, sizeof field), "classification");
+	assert_int_equal(try_create(f, &f->sys, "assets",
+				    "{\"name\":\"x\",\"kind\":\"information\",\"classification\":"
+				    "{\"importance\":\"V\"}}",
+				    &err),
+			 MMR_EINVAL);
+	assert_string_equal(mmr_store_error_field(&err, field, sizeof field),
+			    "classification.importance");
+	assert_int_equal(try_create(f, &f->sys, "assets",
+				    "{\"name\":\"x\",\"kind\":\"information\",\"classification\":"
+				    "{\"confidentiality\":\"3\"}}",
+				    &err),
+			 MMR_EINVAL); /* toyohashi has no confidentiality axis */
+	assert_int_equal(try_create(f, &f->sys, "assets",
+				    "{\"name\":\"x\",\"kind\":\"spaceship\",\"classification\":"
+				    "{\"importance\":\"I\"}}",
+				    &err),
+			 MMR_EINVAL);
+	assert_string_equal(mmr_store_error_field(&err, field, sizeof field), "kind");
+	assert_int_equal(try_create(f, &f->sys, "assets",
+				    "{\"name\":\"x\",\"kind\":\"information\",\"colour\":\"red\","
+				    "\"classification\":{\"importance\":\"I\"}}",
+				    &err),
+			 MMR_EINVAL);
+	assert_string_equal(mmr_store_error_field(&err, field, sizeof field), "colour");
+	assert_int_equal(try_create(f, &f->sys, "assets",
+				    "{\"name\":\"x\",\"kind\":\"information\",\"unit_id\":999999,"
+				    "\"classification\":{\"importance\":\"I\"}}",
+				    &err),
+			 MMR_EINVAL);
+	assert_string_equal(mmr_store_error_field(&err, field, sizeof field), "unit_id");
+	/* invalid UTF-8 is refused at the edge */
+	json_t *bad = json_pack("{s:s, s:s, s:{s:s}}", "name", "ok", "kind", "information",
+				"classification", "importance", "I");
+	json_object_set_new(bad, "name", json_stringn_nocheck("\xff\xfe", 2));
+	json_t *out = NULL;
+	assert_int_equal(mmr_ledger_create(f->st, &f->sys, "assets", bad, &out, &err), MMR_EINVAL);
+	json_decref(bad);
+	/* SQL metacharacters are data */
+	a = create(f, &f->sys, "assets",
+		   "{\"name\":\"x'); DROP TABLE assets; --\",\"kind\":\"information\","
+		   "\"classification\":{\"importance\":\"IV\"}}");
+	assert_string_equal(json_string_value(json_object_get(a, "name")),
+			    "x'); DROP TABLE assets; --");
+	json_decref(a);
+}
+
+static void copies_follow_original(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	int64_t orig = create_id(f, &f->sys, "assets",
+				 "{\"name\":\"原本\",\"kind\":\"information\","
+				 "\"classification\":{\"importance\":\"II\"}}");
+	char j[256];
+	snprintf(j, sizeof j,
+		 "{\"name\":\"複製\",\"kind\":\"information\",\"copy_of\":%" PRId64 "}", orig);
+	json_t *c = create(f, &f->sys, "assets", j);
+	int64_t copy = json_integer_value(json_object_get(c, "id"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "classification"),
+							      "importance")),
+			    "II");
+	json_decref(c);
+	snprintf(j, sizeof j,
+		 "{\"name\":\"複製2\",\"kind\":\"information\",\"copy_of\":%" PRId64
+		 ",\"classification\":{\"importance\":\"IV\"}}",
+		 orig);
+	assert_int_equal(try_create(f, &f->sys, "assets", j, &err), MMR_EINVAL);
+	/* the original is raised: the copy follows */
+	json_t *patch = json_loads("{\"classification\":{\"importance\":\"I\"}}", 0, NULL);
+	json_t *out;
+	must(mmr_ledger_update(f->st, &f->sys, "assets", orig, patch, &out, &err), &err);
+	json_decref(out);
+	json_decref(patch);
+	must(mmr_ledger_get(f->st, &f->sys, "assets", copy, &out, &err), &err);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(out, "classification"), "importance")),
+			    "I");
+	json_decref(out);
+	/* the copy alone cannot be lowered */
+	patch = json_loads("{\"classification\":{\"importance\":\"IV\"}}", 0, NULL);
+	assert_int_equal(mmr_ledger_update(f->st, &f->sys, "assets", copy, patch, &out, &err),
+			 MMR_EINVAL);
+	json_decref(patch);
+	/* filter by class finds both */
+	struct mmr_ledger_query q = {.n_filters = 1, .filters = {{"class.importance", "Ⅰ"}}};
+	must(mmr_ledger_list(f->st, &f->sys, "assets", &q, &out, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(out, "total")), 2);
+	json_decref(out);
+	/* an original with copies cannot be deleted */
+	assert_int_equal(mmr_ledger_delete(f->st, &f->sys, "assets", orig, &err), MMR_ECONFLICT);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", copy, &err), &err);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", orig, &err), &err);
+	assert_int_equal(mmr_ledger_get(f->st, &f->sys, "assets", orig, &out, &err), MMR_ENOTFOUND);
+}
+
+static void role_matrix(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_actor staff, mgr, aud, sysmgr;
+	actor(f, f->u_staff, &staff);
+	actor(f, f->u_mgr, &mgr);
+	actor(f, f->u_aud, &aud);
+	actor(f, f->u_sysmgr, &sysmgr);
+	assert_true(aud.auditor && !aud.admin);
+	assert_true(mgr.manager && !mgr.admin);
+	char a_json[256], b_json[256];
+	snprintf(a_json, sizeof a_json,
+		 "{\"name\":\"課Aの資産\",\"kind\":\"information\",\"unit_id\":%" PRId64
+		 ",\"classification\":{\"importance\":\"III\"}}",
+		 f->sec_a);
+	snprintf(b_json, sizeof b_json,
+		 "{\"name\":\"課Bの資産\",\"kind\":\"information\",\"unit_id\":%" PRId64
+		 ",\"classification\":{\"importance\":\"III\"}}",
+		 f->sec_b);
+	/* staff read, never write */
+	assert_int_equal(try_create(f, &staff, "assets", a_json, &err), MMR_EDENIED);
+	/* a section's manager manages that section only */
+	int64_t a = create_id(f, &mgr, "assets", a_json);
+	assert_int_equal(try_create(f, &mgr, "assets", b_json, &err), MMR_EDENIED);
+	int64_t b = create_id(f, &f->sys, "assets", b_json);
+	/* auditors read everything, change nothing */
+	json_t *o;
+	must(mmr_ledger_get(f->st, &aud, "assets", b, &o, &err), &err);
+	json_decref(o);
+	assert_int_equal(try_create(f, &aud, "assets", a_json, &err), MMR_EDENIED);
+	assert_int_equal(mmr_ledger_delete(f->st, &aud, "assets", a, &err), MMR_EDENIED);
+	/* staff see their own unit's asset, not another unit's */
+	must(mmr_ledger_get(f->st, &staff, "assets", a, &o, &err), &err);
+	json_decref(o);
+	assert_int_equal(mmr_ledger_get(f->st, &staff, "assets", b, &o, &err), MMR_ENOTFOUND);
+	struct mmr_ledger_query q = {0};
+	must(mmr_ledger_list(f->st, &staff, "assets", &q, &o, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 1);
+	json_decref(o);
+	must(mmr_ledger_list(f->st, &aud, "assets", &q, &o, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 2);
+	json_decref(o);
+	/* units and users: administrators only */
+	assert_int_equal(try_create(f, &mgr, "units", "{\"name\":\"新課\"}", &err), MMR_EDENIED);
+	assert_int_equal(try_create(f, &mgr, "users", "{\"login\":\"x\",\"name\":\"x\"}", &err),
+			 MMR_EDENIED);
+	/* a system manager (body scope) manages systems */
+	int64_t sys = create_id(f, &sysmgr, "systems",
+				"{\"name\":\"住民記録システム\",\"segment\":\"mynumber\","
+				"\"hosting\":\"onprem\",\"classes\":[\"I\"]}");
+	assert_true(sys > 0);
+	assert_int_equal(try_create(f, &staff, "systems", "{\"name\":\"勝手なシステム\"}", &err),
+			 MMR_EDENIED);
+	/* nobody crosses a tenant: the other body's asset does not exist */
+	mmr_actor other;
+	mmr_actor_system(&other, "other");
+	int64_t x = create_id(f, &other, "assets",
+			      "{\"name\":\"別団体\",\"kind\":\"information\","
+			      "\"classification\":{\"confidentiality\":\"3A\"}}");
+	assert_int_equal(mmr_ledger_get(f->st, &f->sys, "assets", x, &o, &err), MMR_ENOTFOUND);
+	assert_int_equal(mmr_ledger_delete(f->st, &f->sys, "assets", x, &err), MMR_ENOTFOUND);
+	json_t *patch = json_loads("{\"name\":\"乗っ取り\"}", 0, NULL);
+	assert_int_equal(mmr_ledger_update(f->st, &f->sys, "assets", x, patch, &o, &err),
+			 MMR_ENOTFOUND);
+	json_decref(patch);
+	/* and a reference into another tenant is refused */
+	char j[256];
+	snprintf(j, sizeof j, "{\"name\":\"y\",\"kind\":\"information\",\"copy_of\":%" PRId64 "}",
+		 x);
+	assert_int_equal(try_create(f, &f->sys, "assets", j, &err), MMR_EINVAL);
+}
+
+static void paging_and_filters(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	must(mmr_db_begin(db, &err), &err);
+	for (int i = 0; i < 120; i++) {
+		char j[256];
+		snprintf(j, sizeof j,
+			 "{\"name\":\"文書%03d\",\"kind\":\"information\",\"unit_id\":%" PRId64
+			 ",\"segment\":\"%s\",\"classification\":{\"importance\":\"%s\"}}",
+			 i, i % 2 ? f->sec_a : f->sec_b, i % 3 ? "lgwan" : "internet",
+			 i % 4 ? "III" : "II");
+		json_decref(create(f, &f->sys, "assets", j));
+	}
+	must(mmr_db_commit(db, &err), &err);
+	struct mmr_ledger_query q = {.limit = 50};
+	json_t *o;
+	int64_t seen = 0, after = 0;
+	for (int page = 0; page < 5; page++) {
+		q.after = after;
+		must(mmr_ledger_list(f->st, &f->sys, "assets", &q, &o, &err), &err);
+		assert_int_equal(json_integer_value(json_object_get(o, "total")), 120);
+		seen += (int64_t)json_array_size(json_object_get(o, "items"));
+		json_t *next = json_object_get(o, "next");
+		after = json_is_integer(next) ? json_integer_value(next) : 0;
+		json_decref(o);
+		if (!after)
+			break;
+	}
+	assert_int_equal(seen, 120);
+	char unit[32];
+	snprintf(unit, sizeof unit, "%" PRId64, f->sec_a);
+	struct mmr_ledger_query q2 = {
+		.n_filters = 2, .filters = {{"unit_id", unit}, {"segment", "lgwan"}}, .limit = 500};
+	must(mmr_ledger_list(f->st, &f->sys, "assets", &q2, &o, &err), &err);
+	/* odd i (unit A) and i % 3 != 0 (lgwan) */
+	int want = 0;
+	for (int i = 0; i < 120; i++)
+		want += (i % 2) && (i % 3);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), want);
+	assert_int_equal(json_array_size(json_object_get(o, "items")), want);
+	json_decref(o);
+	struct mmr_ledger_query q3 = {.n_filters = 1, .filters = {{"colour", "red"}}};
+	assert_int_equal(mmr_ledger_list(f->st, &f->sys, "assets", &q3, &o, &err), MMR_EINVAL);
+	struct mmr_ledger_query q4 = {.limit = 501};
+	assert_int_equal(mmr_ledger_list(f->st, &f->sys, "assets", &q4, &o, &err), MMR_EINVAL);
+	/* the manager of section A lists A's assets only */
+	mmr_actor mgr;
+	actor(f, f->u_mgr, &mgr);
+	struct mmr_ledger_query q5 = {.limit = 500};
+	must(mmr_ledger_list(f->st, &mgr, "assets", &q5, &o, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 60);
+	json_decref(o);
+}
+
+static void users_and_roles(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	json_t *o;
+	must(mmr_ledger_get(f->st, &f->sys, "users", f->u_mgr, &o, &err), &err);
+	json_t *roles = json_object_get(o, "roles");
+	assert_int_equal(json_array_size(roles), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(roles, 0), "role")),
+			    "security_manager");
+	assert_null(json_object_get(o, "password_hash"));
+	json_decref(o);
+	assert_int_equal(try_create(f, &f->sys, "users",
+				    "{\"login\":\"x1\",\"name\":\"x\",\"roles\":[\"emperor\"]}",
+				    &err),
+			 MMR_EINVAL);
+	assert_int_equal(
+		try_create(f, &f->sys, "users", "{\"login\":\"staff1\",\"name\":\"dup\"}", &err),
+		MMR_ECONFLICT);
+	assert_int_equal(
+		try_create(f, &f->sys, "users", "{\"login\":\"a b\",\"name\":\"x\"}", &err),
+		MMR_EINVAL);
+	assert_int_equal(
+		try_create(f, &f->sys, "devices",
+			   "{\"identifier\":\"PC-1\",\"kind\":\"terminal\",\"mac\":\"zz\"}", &err),
+		MMR_EINVAL);
+	json_decref(create(f, &f->sys, "devices",
+			   "{\"identifier\":\"PC-1\",\"kind\":\"terminal\",\"mac\":"
+			   "\"00:11:22:33:44:55\",\"segment\":\"lgwan\"}"));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: test_store SRC_ROOT sqlite|postgres\n");
+		return 2;
+	}
+	root = argv[1];
+	if (!strcmp(argv[2], "postgres")) {
+		const char *pg = getenv("MAMORI_TEST_PG");
+		if (!pg) {
+			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
+			return 1;
+		}
+		snprintf(target, sizeof target, "%s", pg);
+		backend_pg = 1;
+	} else {
+		snprintf(target, sizeof target, "/tmp/mamori-test-store-%d.db", (int)getpid());
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(schema_and_tenants, setup, teardown),
+		cmocka_unit_test_setup_teardown(asset_create_and_handling, setup, teardown),
+		cmocka_unit_test_setup_teardown(copies_follow_original, setup, teardown),
+		cmocka_unit_test_setup_teardown(role_matrix, setup, teardown),
+		cmocka_unit_test_setup_teardown(paging_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(users_and_roles, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
+	if (!backend_pg) {
+		unlink(target);
+		char w[600];
+		snprintf(w, sizeof w, "%s-wal", target);
+		unlink(w);
+		snprintf(w, sizeof w, "%s-shm", target);
+		unlink(w);
+	}
+	return rc;
+}
