@@ -119,6 +119,7 @@ static const struct {
 	{"password.change_temporary", MMR_SET_BOOL},
 	{"lockout.threshold", MMR_SET_INT},
 	{"session.idle_timeout_minutes", MMR_SET_INT},
+	{"session.admin_max_minutes", MMR_SET_INT},
 	{"mfa.required_segments", MMR_SET_LIST},
 	{"mfa.required_roles", MMR_SET_LIST},
 	{"exception.emergency_report_days", MMR_SET_INT},

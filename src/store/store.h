@@ -158,8 +158,33 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 		      char csrf[65], bool *must_change, mmr_error *err);
 int mmr_session_close(mmr_store *st, const char *token, mmr_error *err);
 
+/* Whether the profile requires MFA of this user (mfa.required_roles,
+ * mfa.required_segments). */
+int mmr_user_mfa_required(mmr_store *st, const mmr_actor *who, bool *required, mmr_error *err);
+/* Enrol TOTP: `secret` (base32) becomes the user's once `code` proves the
+ * authenticator holds it. */
+int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret,
+			const char *code, int64_t now, mmr_error *err);
+
 /* Unlock an account (administrators). */
 int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_error *err);
+
+/* ---- administration --------------------------------------------------------- */
+
+/* Back up the database at `target` to `file` (SQLite: online backup API, the
+ * file must not exist; PostgreSQL: pg_dump custom format). */
+int mmr_store_backup(const char *target, const char *file, mmr_error *err);
+/* Restore `file` into `target` (SQLite: replaces the database's content;
+ * PostgreSQL: pg_restore --clean in one transaction). */
+int mmr_store_restore(const char *target, const char *file, mmr_error *err);
+
+/* Create the five bodies of the seeds with a realistic organisation, people
+ * for the roles their policies name, systems in each segment and a few
+ * hundred assets. Sign-ins go to `report` (login, role, password) — one
+ * demo password for all, printed, never stored in clear. */
+typedef void (*mmr_demo_report_fn)(void *ud, const char *tenant, const char *login,
+				   const char *role_name, const char *password);
+int mmr_store_demo(mmr_store *st, mmr_demo_report_fn report, void *ud, mmr_error *err);
 
 /* UTC now as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void mmr_now_iso(char buf[32]);

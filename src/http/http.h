@@ -1,0 +1,76 @@
+/*
+ * http.h — the HTTP front end (libmicrohttpd): the JSON API of issue 3 and
+ * the Japanese web pages. Handlers turn service results into statuses; no
+ * business rule lives here.
+ */
+#ifndef MMR_HTTP_H
+#define MMR_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define MMR_HTTP_MAX_BODY (1024 * 1024)
+
+struct mmr_http_config {
+	const char *db;	      /* store target */
+	const char *listen;   /* "127.0.0.1:8080" */
+	const char *policy_dir;
+	unsigned threads;     /* 0: one per core */
+	volatile int *stop;   /* set non-zero to stop (signal handler) */
+};
+
+/* Serve until *cfg->stop. MMR_OK, or an error (cannot listen, no database). */
+int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err);
+
+/* ---- what handlers see (server.c) ---- */
+
+struct mmr_http_req {
+	struct MHD_Connection *conn;
+	const char *method, *url;
+	char *body;
+	size_t len;
+	mmr_store *st;
+	/* the signed-in user, when there is one */
+	bool signed_in, must_change, via_cookie;
+	mmr_actor who;
+	char csrf[65];
+	char token[65];
+	int64_t now;
+	/* form fields (application/x-www-form-urlencoded), parsed on demand */
+	json_t *form;
+};
+
+struct mmr_http_resp {
+	int status;
+	char *body; /* malloc'd */
+	size_t len;
+	const char *type;
+	char location[512];
+	char cookie[256];
+};
+
+/* Header / query / cookie values (NULL when absent). */
+const char *mmr_http_header(struct mmr_http_req *r, const char *name);
+const char *mmr_http_query(struct mmr_http_req *r, const char *name);
+const char *mmr_http_cookie(struct mmr_http_req *r, const char *name);
+/* Parse the body as a form; fields as an object of strings. */
+json_t *mmr_http_form(struct mmr_http_req *r);
+
+void mmr_http_json(struct mmr_http_resp *out, int status, json_t *body); /* steals body */
+void mmr_http_error(struct mmr_http_resp *out, int status, const char *field, const char *msg);
+/* Status for an mmr_code from a service, with the error as JSON. */
+void mmr_http_fail(struct mmr_http_resp *out, int rc, const mmr_error *err);
+void mmr_http_redirect(struct mmr_http_resp *out, const char *location);
+
+/* api.c: /healthz and /api/v1/…; false when the path is not the API's. */
+bool mmr_api_handle(struct mmr_http_req *r, struct mmr_http_resp *out);
+/* pages.c: the web pages and /static/…; false when not found. */
+bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out);
+int mmr_pages_init(mmr_error *err);
+void mmr_pages_fini(void);
+
+#endif

@@ -1,0 +1,744 @@
+/*
+ * pages.c — the Japanese web pages. A handler gathers what the page shows as
+ * JSON (from the same services as the API), which becomes an XML document
+ * (libxml2: every text is a text node, so escaping is not a choice a handler
+ * can forget) and is rendered by the page's XSLT template
+ * (web/templates/*.xsl, compiled into the binary). Forms carry the session's
+ * CSRF token; pages load nothing from another origin and run no script.
+ */
+#include <inttypes.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxslt/transform.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/xsltutils.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "http/http.h"
+#include "store/embedded.h"
+#include "util/wareki.h"
+
+static const char *const page_names[] = {
+	"login", "dashboard", "assets", "asset", "asset_new", "systems",
+	"units", "users",     "mfa",    "password", "error",
+};
+#define N_PAGES (sizeof page_names / sizeof page_names[0])
+static xsltStylesheetPtr sheets[N_PAGES];
+
+/* xsl:import / xsl:include resolve inside the embedded templates only. */
+static xmlDocPtr loader(const xmlChar *uri, xmlDictPtr dict, int options, void *ctxt,
+			xsltLoadType type)
+{
+	(void)dict, (void)ctxt, (void)type;
+	const char *u = (const char *)uri;
+	const char *slash = strrchr(u, '/');
+	char name[128];
+	snprintf(name, sizeof name, "templates/%s", slash ? slash + 1 : u);
+	const struct mmr_embedded_file *f = mmr_embedded_find(name);
+	if (!f)
+		return NULL;
+	return xmlReadMemory(f->data, (int)f->size, u, "UTF-8", options | XML_PARSE_NONET);
+}
+
+int mmr_pages_init(mmr_error *err)
+{
+	xmlInitParser();
+	xsltSetLoaderFunc(loader);
+	for (size_t i = 0; i < N_PAGES; i++) {
+		char name[128], url[160];
+		snprintf(name, sizeof name, "templates/%s.xsl", page_names[i]);
+		snprintf(url, sizeof url, "mamori:/templates/%s.xsl", page_names[i]);
+		const struct mmr_embedded_file *f = mmr_embedded_find(name);
+		xmlDocPtr doc = f ? xmlReadMemory(f->data, (int)f->size, url, "UTF-8",
+						  XML_PARSE_NONET)
+				  : NULL;
+		sheets[i] = doc ? xsltParseStylesheetDoc(doc) : NULL;
+		if (!sheets[i]) {
+			if (doc)
+				xmlFreeDoc(doc);
+			mmr_error_set(err, MMR_EIO, "テンプレート %s を読めません", name);
+			mmr_pages_fini();
+			return MMR_EIO;
+		}
+	}
+	return MMR_OK;
+}
+
+void mmr_pages_fini(void)
+{
+	for (size_t i = 0; i < N_PAGES; i++) {
+		if (sheets[i])
+			xsltFreeStylesheet(sheets[i]);
+		sheets[i] = NULL;
+	}
+	xsltCleanupGlobals();
+}
+
+/* ---- JSON → XML ---- */
+
+static void json_to_xml(xmlNodePtr parent, const char *name, json_t *v)
+{
+	char safe[64];
+	size_t n = 0;
+	for (const char *p = name; *p && n < sizeof safe - 1; p++)
+		safe[n++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9' && n) || *p == '_' || (*p == '-' && n))
+				    ? *p
+				    : '_';
+	safe[n] = '\0';
+	if (!n)
+		snprintf(safe, sizeof safe, "field");
+	if (json_is_array(v)) {
+		xmlNodePtr list = xmlNewChild(parent, NULL, BAD_CAST safe, NULL);
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e) json_to_xml(list, "item", e);
+		return;
+	}
+	xmlNodePtr node = xmlNewChild(parent, NULL, BAD_CAST safe, NULL);
+	if (strcmp(safe, name))
+		xmlNewProp(node, BAD_CAST "key", BAD_CAST name);
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *c;
+		json_object_foreach(v, k, c) json_to_xml(node, k, c);
+	} else if (json_is_string(v)) {
+		xmlNodeAddContent(node, BAD_CAST json_string_value(v));
+	} else if (json_is_integer(v)) {
+		char b[32];
+		snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		xmlNodeAddContent(node, BAD_CAST b);
+	} else if (json_is_true(v)) {
+		xmlNodeAddContent(node, BAD_CAST "true");
+	} else if (json_is_false(v)) {
+		xmlNodeAddContent(node, BAD_CAST "false");
+	}
+}
+
+/* Render page `name` with `data` (stolen). */
+static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status,
+		   const char *name, json_t *data)
+{
+	size_t idx = 0;
+	while (idx < N_PAGES && strcmp(page_names[idx], name))
+		idx++;
+	if (idx == N_PAGES)
+		idx = N_PAGES - 1;
+	char today[160] = "";
+	time_t t = time(NULL) + 9 * 3600; /* JST */
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	mmr_wareki_format(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, today, sizeof today);
+	json_object_set_new(data, "today", json_string(today));
+	if (r->signed_in) {
+		json_object_set_new(data, "user", json_string(r->who.login));
+		json_object_set_new(data, "tenant", json_string(r->who.tenant));
+		json_object_set_new(data, "csrf", json_string(r->csrf));
+		json_object_set_new(data, "roles", json_string(r->who.roles));
+		json_object_set_new(data, "admin", json_boolean(r->who.admin || r->who.auditor));
+	}
+	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "page");
+	xmlDocSetRootElement(doc, root);
+	xmlNewProp(root, BAD_CAST "name", BAD_CAST name);
+	const char *k;
+	json_t *v;
+	json_object_foreach(data, k, v) json_to_xml(root, k, v);
+	json_decref(data);
+	xmlDocPtr res = xsltApplyStylesheet(sheets[idx], doc, NULL);
+	xmlChar *html = NULL;
+	int len = 0;
+	if (res)
+		xsltSaveResultToString(&html, &len, res, sheets[idx]);
+	xmlFreeDoc(doc);
+	if (res)
+		xmlFreeDoc(res);
+	if (!html) {
+		mmr_http_error(out, 500, NULL, "ページを表示できません");
+		return;
+	}
+	out->status = status;
+	out->type = "text/html; charset=utf-8";
+	out->body = malloc((size_t)len + 1);
+	if (out->body) {
+		memcpy(out->body, html, (size_t)len);
+		out->body[len] = '\0';
+		out->len = (size_t)len;
+	}
+	xmlFree(html);
+}
+
+static void error_page(struct mmr_http_req *r, struct mmr_http_resp *out, int status,
+		       const char *msg)
+{
+	render(r, out, status, "error", json_pack("{s:s, s:i}", "message", msg, "status", status));
+}
+
+static void fail_page(struct mmr_http_req *r, struct mmr_http_resp *out, int rc,
+		      const mmr_error *err)
+{
+	int status = rc == MMR_ENOTFOUND ? 404 : rc == MMR_EDENIED ? 403 : rc == MMR_EINVAL ? 422 : 500;
+	error_page(r, out, status, status == 500 ? "内部エラーが発生しました" : err->message);
+}
+
+/* Wareki beside every ISO date the page shows. */
+static void add_wareki(json_t *o, const char *key)
+{
+	const char *iso = json_string_value(json_object_get(o, key));
+	char buf[160];
+	if (iso && mmr_wareki_format_iso(iso, 540, buf, sizeof buf) == 0) {
+		char k[64];
+		snprintf(k, sizeof k, "%s_wareki", key);
+		json_object_set_new(o, k, json_string(buf));
+	}
+}
+
+static json_t *policy_info(const mmr_policy *pol)
+{
+	mmr_error err;
+	char *d = mmr_policy_describe_json(pol, NULL, NULL, &err);
+	json_t *j = d ? json_loads(d, 0, NULL) : NULL;
+	free(d);
+	return j ? j : json_object();
+}
+
+/* ---- pages ---- */
+
+static bool check_csrf(struct mmr_http_req *r)
+{
+	const char *t = json_string_value(json_object_get(mmr_http_form(r), "csrf"));
+	return r->signed_in && t && strlen(t) == 64 && sodium_memcmp(t, r->csrf, 64) == 0;
+}
+
+static void login_page(struct mmr_http_req *r, struct mmr_http_resp *out, const char *msg,
+		       int status)
+{
+	mmr_error err;
+	json_t *tenants = mmr_tenant_list(r->st, &err);
+	json_t *d = json_pack("{s:o}", "tenants", tenants ? tenants : json_array());
+	if (msg)
+		json_object_set_new(d, "message", json_string(msg));
+	render(r, out, status, "login", d);
+}
+
+static void login_post(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	json_t *f = mmr_http_form(r);
+	const char *tenant = json_string_value(json_object_get(f, "tenant"));
+	const char *login = json_string_value(json_object_get(f, "login"));
+	const char *password = json_string_value(json_object_get(f, "password"));
+	const char *totp = json_string_value(json_object_get(f, "totp"));
+	if (totp && !*totp)
+		totp = NULL;
+	struct mmr_signin s;
+	mmr_error err;
+	int rc = mmr_session_open(r->st, tenant ? tenant : "", login ? login : "",
+				  password ? password : "", totp, r->now, &s, &err);
+	if (rc) {
+		login_page(r, out, err.message, rc == MMR_ELOCKED ? 423 : 401);
+		return;
+	}
+	snprintf(out->cookie, sizeof out->cookie,
+		 "mamori_session=%s; Path=/; HttpOnly; SameSite=Strict", s.token);
+	mmr_http_redirect(out, s.must_change ? "/password" : s.mfa_enrolment ? "/mfa" : "/");
+	sodium_memzero(&s, sizeof s);
+}
+
+static void dashboard(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	mmr_error err;
+	const mmr_policy *pol;
+	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
+		fail_page(r, out, MMR_EIO, &err);
+		return;
+	}
+	/* assets per level of the first axis: a bar chart drawn by the template */
+	json_t *bars = json_array();
+	const char *axis = NULL, *axis_name = NULL;
+	size_t nl = 0;
+	if (mmr_policy_axis_count(pol))
+		mmr_policy_axis_at(pol, 0, &axis, &axis_name, &nl);
+	int64_t max = 1;
+	for (size_t j = 0; j < nl; j++) {
+		const char *lid, *lname;
+		mmr_policy_level_at(pol, 0, j, &lid, &lname);
+		char key[80];
+		snprintf(key, sizeof key, "class.%s", axis);
+		struct mmr_ledger_query q = {.n_filters = 1, .limit = 1};
+		q.filters[0][0] = key;
+		q.filters[0][1] = lid;
+		json_t *l;
+		int64_t n = 0;
+		if (!mmr_ledger_list(r->st, &r->who, "assets", &q, &l, &err)) {
+			n = json_integer_value(json_object_get(l, "total"));
+			json_decref(l);
+		}
+		if (n > max)
+			max = n;
+		json_array_append_new(bars, json_pack("{s:s, s:s, s:s, s:I}", "level", lid, "name",
+						      lname ? lname : lid, "axis", axis,
+						      "count", (json_int_t)n));
+	}
+	size_t i;
+	json_t *b;
+	json_array_foreach(bars, i, b)
+	{
+		int64_t n = json_integer_value(json_object_get(b, "count"));
+		json_object_set_new(b, "width", json_integer((json_int_t)(n * 400 / max)));
+		json_object_set_new(b, "y", json_integer((json_int_t)(i * 28)));
+		json_object_set_new(b, "ty", json_integer((json_int_t)(i * 28 + 16)));
+	}
+	json_t *counts = json_object();
+	static const char *const kinds[] = {"assets", "systems", "devices", "users", "units"};
+	for (size_t k = 0; k < 5; k++) {
+		struct mmr_ledger_query q = {.limit = 1};
+		json_t *l;
+		if (!mmr_ledger_list(r->st, &r->who, kinds[k], &q, &l, &err)) {
+			json_object_set(counts, kinds[k], json_object_get(l, "total"));
+			json_decref(l);
+		}
+	}
+	render(r, out, 200, "dashboard",
+	       json_pack("{s:o, s:o, s:s?, s:i, s:s?}", "bars", bars, "counts", counts,
+			 "axis_name", axis_name, "chart_height", (int)(nl * 28 + 4), "body",
+			 mmr_policy_id(pol)));
+}
+
+/* Copy whitelisted query parameters into a ledger query. */
+static void query_from(struct mmr_http_req *r, struct mmr_ledger_query *q, const char *const *names,
+		       json_t *echo)
+{
+	for (const char *const *n = names; *n; n++) {
+		const char *v = mmr_http_query(r, *n);
+		if (v && *v && q->n_filters < 16) {
+			q->filters[q->n_filters][0] = *n;
+			q->filters[q->n_filters][1] = v;
+			q->n_filters++;
+			json_object_set_new(echo, *n, json_string(v));
+		}
+	}
+	const char *after = mmr_http_query(r, "after");
+	if (after)
+		q->after = strtoll(after, NULL, 10);
+	q->limit = 50;
+}
+
+static json_t *name_map(struct mmr_http_req *r, const char *kind, const char *field)
+{
+	json_t *m = json_array();
+	struct mmr_ledger_query q = {.limit = 500};
+	json_t *l;
+	mmr_error err;
+	if (mmr_ledger_list(r->st, &r->who, kind, &q, &l, &err))
+		return m;
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(l, "items"), i, o)
+		json_array_append_new(m, json_pack("{s:O, s:O}", "id", json_object_get(o, "id"),
+						   "name", json_object_get(o, field)));
+	json_decref(l);
+	return m;
+}
+
+static void assets_page(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	mmr_error err;
+	const mmr_policy *pol;
+	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
+		fail_page(r, out, MMR_EIO, &err);
+		return;
+	}
+	struct mmr_ledger_query q = {0};
+	json_t *echo = json_object();
+	static const char *const names[] = {"unit_id", "segment", "kind", NULL};
+	query_from(r, &q, names, echo);
+	/* class filter: ?class=axis:level */
+	const char *cls = mmr_http_query(r, "class");
+	char axis_key[80] = "", level[64] = "";
+	if (cls && *cls) {
+		const char *colon = strchr(cls, ':');
+		if (colon && (size_t)(colon - cls) < 60 && strlen(colon + 1) < sizeof level) {
+			snprintf(axis_key, sizeof axis_key, "class.%.*s", (int)(colon - cls), cls);
+			snprintf(level, sizeof level, "%s", colon + 1);
+			q.filters[q.n_filters][0] = axis_key;
+			q.filters[q.n_filters][1] = level;
+			q.n_filters++;
+			json_object_set_new(echo, "class", json_string(cls));
+		}
+	}
+	json_t *l;
+	int rc = mmr_ledger_list(r->st, &r->who, "assets", &q, &l, &err);
+	if (rc) {
+		json_decref(echo);
+		fail_page(r, out, rc, &err);
+		return;
+	}
+	render(r, out, 200, "assets",
+	       json_pack("{s:o, s:o, s:o, s:o}", "list", l, "filter", echo, "units",
+			 name_map(r, "units", "name"), "policy", policy_info(pol)));
+}
+
+static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char *action,
+			       json_t *form, json_t *data)
+{
+	const mmr_policy *pol;
+	mmr_error err;
+	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err))
+		return;
+	json_t *roles = json_array();
+	for (const char *p = r->who.roles; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		json_array_append_new(roles, json_stringn(p, n));
+		p = e ? e + 1 : p + n;
+	}
+	if (!json_array_size(roles))
+		json_array_append_new(roles, json_string("staff"));
+	json_t *res = json_pack("{s:O}", "classification", json_object_get(asset, "classification"));
+	const char *kind = json_string_value(json_object_get(asset, "kind"));
+	if (kind)
+		json_object_set_new(res, "kind", json_string(kind));
+	const char *seg = json_string_value(json_object_get(asset, "segment"));
+	if (seg)
+		json_object_set_new(res, "segment", json_string(seg));
+	json_t *ctx = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach(form, k, v)
+	{
+		if (strncmp(k, "ctx.", 4))
+			continue;
+		const char *s = json_string_value(v);
+		if (!s || !*s)
+			continue;
+		if (!strcmp(s, "true") || !strcmp(s, "false"))
+			json_object_set_new(ctx, k + 4, json_boolean(!strcmp(s, "true")));
+		else
+			json_object_set_new(ctx, k + 4, json_string(s));
+	}
+	json_t *req = json_pack("{s:s, s:{s:o}, s:o, s:o}", "action", action, "subject", "roles",
+				roles, "resource", res, "context", ctx);
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	mmr_request *mr;
+	if (mmr_request_parse(pol, text, strlen(text), &mr, &err)) {
+		json_object_set_new(data, "check_error", json_string(err.message));
+		free(text);
+		return;
+	}
+	free(text);
+	mmr_decision *d = mmr_decision_new();
+	mmr_decide(pol, mr, d);
+	char *dj = mmr_decision_json(pol, d);
+	json_t *dec = dj ? json_loads(dj, 0, NULL) : NULL;
+	free(dj);
+	mmr_decision_free(d);
+	mmr_request_free(mr);
+	if (dec)
+		json_object_set_new(data, "decision", dec);
+	json_object_set_new(data, "checked_action", json_string(action));
+}
+
+static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_t id,
+		       bool check)
+{
+	mmr_error err;
+	json_t *a;
+	int rc = mmr_ledger_get(r->st, &r->who, "assets", id, &a, &err);
+	if (rc) {
+		fail_page(r, out, rc, &err);
+		return;
+	}
+	const mmr_policy *pol;
+	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
+		json_decref(a);
+		fail_page(r, out, MMR_EIO, &err);
+		return;
+	}
+	add_wareki(a, "created_at");
+	add_wareki(a, "updated_at");
+	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", policy_info(pol));
+	if (check) {
+		if (!check_csrf(r)) {
+			json_decref(data);
+			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			return;
+		}
+		const char *action = json_string_value(json_object_get(mmr_http_form(r), "action"));
+		if (action)
+			decision_for_asset(r, a, action, mmr_http_form(r), data);
+	}
+	render(r, out, 200, "asset", data);
+}
+
+static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool post)
+{
+	mmr_error err;
+	const mmr_policy *pol;
+	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
+		fail_page(r, out, MMR_EIO, &err);
+		return;
+	}
+	json_t *data = json_pack("{s:o, s:o}", "policy", policy_info(pol), "units",
+				 name_map(r, "units", "name"));
+	if (post) {
+		if (!check_csrf(r)) {
+			json_decref(data);
+			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			return;
+		}
+		json_t *f = mmr_http_form(r);
+		json_t *obj = json_object(), *cls = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach(f, k, v)
+		{
+			const char *s = json_string_value(v);
+			if (!s || !*s || !strcmp(k, "csrf"))
+				continue;
+			if (!strncmp(k, "class.", 6))
+				json_object_set_new(cls, k + 6, json_string(s));
+			else if (!strcmp(k, "unit_id"))
+				json_object_set_new(obj, k, json_integer(strtoll(s, NULL, 10)));
+			else if (!strcmp(k, "personal") || !strcmp(k, "specific_personal"))
+				json_object_set_new(obj, k, json_boolean(!strcmp(s, "on")));
+			else
+				json_object_set_new(obj, k, json_string(s));
+		}
+		json_object_set_new(obj, "classification", cls);
+		json_t *created;
+		int rc = mmr_ledger_create(r->st, &r->who, "assets", obj, &created, &err);
+		if (!rc) {
+			char loc[64];
+			snprintf(loc, sizeof loc, "/assets/%" JSON_INTEGER_FORMAT,
+				 json_integer_value(json_object_get(created, "id")));
+			json_decref(created);
+			json_decref(obj);
+			json_decref(data);
+			mmr_http_redirect(out, loc);
+			return;
+		}
+		json_object_set_new(data, "form", obj);
+		json_object_set_new(data, "message", json_string(err.message));
+		render(r, out, rc == MMR_EDENIED ? 403 : 422, "asset_new", data);
+		return;
+	}
+	render(r, out, 200, "asset_new", data);
+}
+
+static void list_page(struct mmr_http_req *r, struct mmr_http_resp *out, const char *kind,
+		      const char *page)
+{
+	mmr_error err;
+	struct mmr_ledger_query q = {0};
+	json_t *echo = json_object();
+	static const char *const names[] = {"unit_id", "segment", NULL};
+	query_from(r, &q, strcmp(kind, "units") ? names : names + 2, echo);
+	json_t *l;
+	int rc = mmr_ledger_list(r->st, &r->who, kind, &q, &l, &err);
+	if (rc) {
+		json_decref(echo);
+		fail_page(r, out, rc, &err);
+		return;
+	}
+	render(r, out, 200, page,
+	       json_pack("{s:o, s:o, s:o}", "list", l, "filter", echo, "units",
+			 name_map(r, "units", "name")));
+}
+
+static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool post)
+{
+	mmr_error err;
+	json_t *data = json_object();
+	char secret[33];
+	if (post) {
+		if (!check_csrf(r)) {
+			json_decref(data);
+			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			return;
+		}
+		json_t *f = mmr_http_form(r);
+		const char *s = json_string_value(json_object_get(f, "secret"));
+		const char *code = json_string_value(json_object_get(f, "code"));
+		if (s && code && !mmr_user_totp_enrol(r->st, &r->who, s, code, r->now, &err)) {
+			json_decref(data);
+			mmr_http_redirect(out, "/");
+			return;
+		}
+		json_object_set_new(data, "message",
+				    json_string("確認コードが違います。もう一度読み取ってください"));
+	}
+	if (mmr_auth_totp_secret_new(secret, &err)) {
+		json_decref(data);
+		fail_page(r, out, MMR_EIO, &err);
+		return;
+	}
+	char account[160];
+	snprintf(account, sizeof account, "%s@%s", r->who.login, r->who.tenant);
+	char *uri = mmr_auth_totp_uri("mamori", account, secret);
+	char *svg = uri ? mmr_auth_qr_svg(uri, &err) : NULL;
+	if (svg) {
+		size_t n = strlen(svg);
+		size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+		char *enc = malloc(b64 + 32);
+		if (enc) {
+			memcpy(enc, "data:image/svg+xml;base64,", 26);
+			sodium_bin2base64(enc + 26, b64, (const unsigned char *)svg, n,
+					  sodium_base64_VARIANT_ORIGINAL);
+			json_object_set_new(data, "qr", json_string(enc));
+			free(enc);
+		}
+	}
+	json_object_set_new(data, "secret", json_string(secret));
+	free(uri);
+	free(svg);
+	render(r, out, 200, "mfa", data);
+}
+
+static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool post)
+{
+	json_t *data = json_pack("{s:b}", "must_change", r->must_change);
+	if (post) {
+		if (!check_csrf(r)) {
+			json_decref(data);
+			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			return;
+		}
+		json_t *f = mmr_http_form(r);
+		const char *cur = json_string_value(json_object_get(f, "current"));
+		const char *nw = json_string_value(json_object_get(f, "new"));
+		const char *again = json_string_value(json_object_get(f, "again"));
+		mmr_error err;
+		struct mmr_signin s;
+		int rc = MMR_EINVAL;
+		if (!cur || !nw || !again || strcmp(nw, again))
+			mmr_error_set(&err, MMR_EINVAL, "新しいパスワードが確認用と一致しません");
+		else {
+			rc = mmr_session_open(r->st, r->who.tenant, r->who.login, cur, NULL, r->now,
+					      &s, &err);
+			if (rc == MMR_EAUTH && strstr(err.message, "TOTP"))
+				rc = MMR_OK;
+			else if (!rc)
+				mmr_session_close(r->st, s.token, NULL);
+			if (!rc)
+				rc = mmr_user_set_password(r->st, r->who.tenant, r->who.user_id, nw,
+							   false, &err);
+		}
+		if (!rc) {
+			json_decref(data);
+			mmr_http_redirect(out, "/");
+			return;
+		}
+		char field[64];
+		const char *fld = mmr_store_error_field(&err, field, sizeof field);
+		json_object_set_new(data, "message",
+				    json_string(fld ? strchr(err.message, ']') + 2 : err.message));
+	}
+	render(r, out, 200, "password", data);
+}
+
+static bool static_file(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	char name[128];
+	snprintf(name, sizeof name, "static/%s", r->url + 8);
+	if (strstr(name, ".."))
+		return false;
+	const struct mmr_embedded_file *f = mmr_embedded_find(name);
+	if (!f)
+		return false;
+	out->status = 200;
+	out->type = strstr(name, ".css") ? "text/css; charset=utf-8" : "image/svg+xml";
+	out->body = malloc(f->size + 1);
+	if (out->body) {
+		memcpy(out->body, f->data, f->size);
+		out->len = f->size;
+	}
+	return true;
+}
+
+bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	const char *u = r->url;
+	bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
+	if (!strncmp(u, "/static/", 8))
+		return get && static_file(r, out);
+	if (!strcmp(u, "/login")) {
+		if (post)
+			login_post(r, out);
+		else
+			login_page(r, out, NULL, 200);
+		return true;
+	}
+	if (!r->signed_in) {
+		mmr_http_redirect(out, "/login");
+		return true;
+	}
+	if (post && strcmp(u, "/logout") && !check_csrf(r)) {
+		error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+		return true;
+	}
+	if (!strcmp(u, "/logout") && post) {
+		if (check_csrf(r))
+			mmr_session_close(r->st, r->token, NULL);
+		snprintf(out->cookie, sizeof out->cookie,
+			 "mamori_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+		mmr_http_redirect(out, "/login");
+		return true;
+	}
+	if (!strcmp(u, "/password")) {
+		password_page(r, out, post);
+		return true;
+	}
+	if (r->must_change) {
+		mmr_http_redirect(out, "/password");
+		return true;
+	}
+	if (!strcmp(u, "/mfa")) {
+		mfa_page(r, out, post);
+		return true;
+	}
+	if (!strcmp(u, "/")) {
+		dashboard(r, out);
+		return true;
+	}
+	if (!strcmp(u, "/assets")) {
+		assets_page(r, out);
+		return true;
+	}
+	if (!strcmp(u, "/assets/new")) {
+		asset_new(r, out, post);
+		return true;
+	}
+	if (!strncmp(u, "/assets/", 8)) {
+		char *end;
+		long long id = strtoll(u + 8, &end, 10);
+		if (id > 0 && (!*end || (!strcmp(end, "/check") && post))) {
+			asset_page(r, out, id, *end != '\0');
+			return true;
+		}
+		return false;
+	}
+	if (!strcmp(u, "/systems")) {
+		list_page(r, out, "systems", "systems");
+		return true;
+	}
+	if (!strcmp(u, "/units")) {
+		list_page(r, out, "units", "units");
+		return true;
+	}
+	if (!strcmp(u, "/users")) {
+		if (!r->who.admin && !r->who.auditor) {
+			error_page(r, out, 403, "利用者の一覧は管理者と監査人だけが見られます");
+			return true;
+		}
+		list_page(r, out, "users", "users");
+		return true;
+	}
+	return false;
+}

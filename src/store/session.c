@@ -1,0 +1,419 @@
+/*
+ * session.c — sign-in: passwords (Argon2id), lockout, TOTP, sessions.
+ * Every number comes from the tenant's profile settings (see
+ * docs/profile-language.md "settings"); the defaults are the guideline's.
+ *
+ * Sessions are stored by the SHA-256 of their bearer token: a copy of the
+ * database does not let anyone sign in. Tokens and passwords are never
+ * logged nor put in an error message.
+ */
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "store/store_int.h"
+
+#define DEFAULT_LOCKOUT 5
+#define DEFAULT_IDLE_MINUTES 15
+#define DEFAULT_ADMIN_MINUTES 60
+#define SESSION_MAX_SECONDS (12 * 3600) /* a working day, whatever the activity */
+
+static long setting(const mmr_policy *pol, const char *key, long dflt)
+{
+	long v;
+	return mmr_policy_setting_int(pol, key, &v) == MMR_OK && v > 0 ? v : dflt;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void token_hash(const char *token, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+	hex(h, sizeof h, out);
+}
+
+static void random_hex(char out[65])
+{
+	unsigned char b[32];
+	randombytes_buf(b, sizeof b);
+	hex(b, sizeof b, out);
+}
+
+int mmr_user_find_login(mmr_store *st, const char *tenant, const char *login, int64_t *user_id,
+			mmr_error *err)
+{
+	static const char q[] = "SELECT id FROM users WHERE tenant = $1 AND login = $2";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_text(s, 2, login);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW)
+		*user_id = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	if (rc == MMR_DB_DONE) {
+		mmr_error_set(err, MMR_ENOTFOUND, "利用者 \"%s\" はありません", login);
+		return MMR_ENOTFOUND;
+	}
+	return rc == MMR_DB_ROW ? MMR_OK : rc;
+}
+
+int mmr_user_set_password(mmr_store *st, const char *tenant, int64_t user_id,
+			  const char *password, bool temporary, mmr_error *err)
+{
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, tenant, &pol, err);
+	if (rc)
+		return rc;
+	struct mmr_password_rule rule;
+	mmr_auth_password_rule_from_policy(pol, &rule);
+	if ((rc = mmr_auth_password_check(&rule, password, err))) {
+		char msg[sizeof err->message];
+		snprintf(msg, sizeof msg, "%s", err->message);
+		mmr_field_error(err, rc, "password", "%s", msg);
+		return rc;
+	}
+	char hash[MMR_PWHASH_MAX];
+	if ((rc = mmr_auth_password_hash(password, hash, err)))
+		return rc;
+	static const char q[] = "UPDATE users SET password_hash = $3, password_temporary = $4, "
+				"failed_logins = 0 WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, user_id);
+	mmr_stmt_text(s, 3, hash);
+	mmr_stmt_int(s, 4, temporary);
+	rc = mmr_stmt_run(s, err);
+	sodium_memzero(hash, sizeof hash);
+	if (!rc && mmr_stmt_changes(s) != 1) {
+		mmr_error_set(err, MMR_ENOTFOUND, "利用者 %" PRId64 " はありません", user_id);
+		return MMR_ENOTFOUND;
+	}
+	return rc;
+}
+
+int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_error *err)
+{
+	static const char q[] = "UPDATE users SET locked_at = NULL, failed_logins = 0 "
+				"WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, user_id);
+	return mmr_stmt_run(s, err);
+}
+
+/* Whether the profile requires MFA of this user: a role in
+ * mfa.required_roles, or a system in a segment of mfa.required_segments that
+ * the user manages or is scoped to. */
+static int mfa_required(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
+			bool *required, mmr_error *err)
+{
+	*required = false;
+	const char *items[32];
+	size_t n = 0;
+	if (mmr_policy_setting_list(pol, "mfa.required_roles", items, 32, &n) == MMR_OK) {
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(items[i]);
+			for (const char *p = who->roles; p && *p;) {
+				const char *e = strchr(p, ',');
+				size_t pl = e ? (size_t)(e - p) : strlen(p);
+				if (pl == l && !strncmp(p, items[i], l))
+					*required = true;
+				p = e ? e + 1 : NULL;
+			}
+		}
+	}
+	if (*required)
+		return MMR_OK;
+	if (mmr_policy_setting_list(pol, "mfa.required_segments", items, 32, &n) != MMR_OK)
+		n = 1, items[0] = "mynumber";
+	static const char q[] =
+		"SELECT count(*) FROM systems WHERE tenant = $1 AND segment = $3 AND (manager_id "
+		"= $2 OR id IN (SELECT scope_id FROM user_roles WHERE tenant = $1 AND user_id = $2 "
+		"AND scope_kind = 'system'))";
+	for (size_t i = 0; i < n && !*required; i++) {
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(st->db, q, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, who->tenant);
+		mmr_stmt_int(s, 2, who->user_id);
+		mmr_stmt_text(s, 3, items[i]);
+		rc = mmr_stmt_step(s, err);
+		if (rc == MMR_DB_ROW)
+			*required = mmr_col_int(s, 0) > 0;
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_ROW)
+			return rc;
+	}
+	return MMR_OK;
+}
+
+int mmr_user_mfa_required(mmr_store *st, const mmr_actor *who, bool *required, mmr_error *err)
+{
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (rc)
+		return rc;
+	return mfa_required(st, pol, who, required, err);
+}
+
+static int bad_credentials(mmr_error *err)
+{
+	mmr_error_set(err, MMR_EAUTH, "ログイン名またはパスワードが違います");
+	return MMR_EAUTH;
+}
+
+int mmr_session_open(mmr_store *st, const char *tenant, const char *login,
+		     const char *password, const char *totp, int64_t now, struct mmr_signin *out,
+		     mmr_error *err)
+{
+	memset(out, 0, sizeof *out);
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, tenant, &pol, err);
+	if (rc == MMR_ENOTFOUND)
+		return bad_credentials(err);
+	if (rc)
+		return rc;
+	static const char q[] = "SELECT id, password_hash, password_temporary, failed_logins, "
+				"locked_at, totp_secret, totp_last_step FROM users "
+				"WHERE tenant = $1 AND login = $2";
+	mmr_stmt *s;
+	if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_text(s, 2, login ? login : "");
+	rc = mmr_stmt_step(s, err);
+	if (rc != MMR_DB_ROW) {
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			return rc;
+		/* spend the time a real check would, so that timing tells nothing */
+		mmr_auth_password_verify("$argon2id$v=19$m=65536,t=2,p=1$"
+					 "c29tZXNhbHRzb21lc2FsdA$"
+					 "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI",
+					 password ? password : "");
+		return bad_credentials(err);
+	}
+	int64_t uid = mmr_col_int(s, 0);
+	char hash[MMR_PWHASH_MAX] = "", secret[129] = "";
+	snprintf(hash, sizeof hash, "%s", mmr_col_text(s, 1) ? mmr_col_text(s, 1) : "");
+	bool temporary = mmr_col_int(s, 2);
+	int64_t failed = mmr_col_int(s, 3);
+	bool locked = !mmr_col_null(s, 4);
+	if (mmr_col_text(s, 5))
+		snprintf(secret, sizeof secret, "%s", mmr_col_text(s, 5));
+	int64_t last_step = mmr_col_int(s, 6);
+	mmr_stmt_reset(s);
+	if (locked) {
+		mmr_error_set(err, MMR_ELOCKED,
+			      "アカウントはロックされています。管理者に解除を依頼してください");
+		return MMR_ELOCKED;
+	}
+	bool ok = hash[0] && password && mmr_auth_password_verify(hash, password) == MMR_OK;
+	sodium_memzero(hash, sizeof hash);
+	int64_t step = 0;
+	bool totp_ok = true;
+	if (ok && secret[0]) {
+		totp_ok = totp && mmr_auth_totp_verify(secret, totp, now, 1,
+						       last_step ? last_step : -1, &step) == MMR_OK;
+	}
+	sodium_memzero(secret, sizeof secret);
+	if (!ok || !totp_ok) {
+		long threshold = setting(pol, "lockout.threshold", DEFAULT_LOCKOUT);
+		char iso[32];
+		mmr_now_iso(iso);
+		static const char f[] = "UPDATE users SET failed_logins = failed_logins + 1, "
+					"locked_at = CASE WHEN failed_logins + 1 >= $3 THEN $4 "
+					"ELSE locked_at END WHERE tenant = $1 AND id = $2";
+		if ((rc = mmr_db_prepare(st->db, f, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, uid);
+		mmr_stmt_int(s, 3, threshold);
+		mmr_stmt_text(s, 4, iso);
+		if ((rc = mmr_stmt_run(s, err)))
+			return rc;
+		if (failed + 1 >= threshold) {
+			mmr_error_set(err, MMR_ELOCKED,
+				      "%ld 回続けて誤ったため、アカウントをロックしました", threshold);
+			return MMR_ELOCKED;
+		}
+		if (ok && !totp_ok) {
+			mmr_error_set(err, MMR_EAUTH, "ワンタイムパスワード（TOTP）が違います");
+			return MMR_EAUTH;
+		}
+		return bad_credentials(err);
+	}
+	mmr_actor who;
+	if ((rc = mmr_actor_load(st, tenant, uid, &who, err)))
+		return rc;
+	bool need_mfa = false;
+	if (!step && (rc = mfa_required(st, pol, &who, &need_mfa, err)))
+		return rc;
+	long idle = setting(pol, "session.idle_timeout_minutes", DEFAULT_IDLE_MINUTES);
+	long admin_max = setting(pol, "session.admin_max_minutes", DEFAULT_ADMIN_MINUTES);
+	int64_t expires = now + (who.admin ? admin_max * 60 : SESSION_MAX_SECONDS);
+	(void)idle;
+	char th[65];
+	random_hex(out->token);
+	random_hex(out->csrf);
+	token_hash(out->token, th);
+	static const char ok_q[] = "UPDATE users SET failed_logins = 0, totp_last_step = "
+				   "CASE WHEN $3 > 0 THEN $3 ELSE totp_last_step END "
+				   "WHERE tenant = $1 AND id = $2";
+	static const char ins[] = "INSERT INTO sessions (token_hash, tenant, user_id, csrf, mfa, "
+				  "created_at, last_seen_at, expires_at) VALUES "
+				  "($1, $2, $3, $4, $5, $6, $6, $7)";
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
+	if (!(rc = mmr_db_prepare(st->db, ok_q, &s, err))) {
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, uid);
+		mmr_stmt_int(s, 3, step);
+		rc = mmr_stmt_run(s, err);
+	}
+	if (!rc && !(rc = mmr_db_prepare(st->db, ins, &s, err))) {
+		mmr_stmt_text(s, 1, th);
+		mmr_stmt_text(s, 2, tenant);
+		mmr_stmt_int(s, 3, uid);
+		mmr_stmt_text(s, 4, out->csrf);
+		mmr_stmt_int(s, 5, step > 0);
+		mmr_stmt_int(s, 6, now);
+		mmr_stmt_int(s, 7, expires);
+		rc = mmr_stmt_run(s, err);
+	}
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
+	if (rc) {
+		sodium_memzero(out, sizeof *out);
+		return rc;
+	}
+	out->user_id = uid;
+	out->expires_at = expires;
+	out->must_change = temporary;
+	out->mfa_enrolment = need_mfa;
+	return MMR_OK;
+}
+
+int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *actor,
+		      char csrf[65], bool *must_change, mmr_error *err)
+{
+	if (!token || strlen(token) != 64) {
+		mmr_error_set(err, MMR_EAUTH, "サインインしてください");
+		return MMR_EAUTH;
+	}
+	char th[65];
+	token_hash(token, th);
+	static const char q[] = "SELECT s.tenant, s.user_id, s.csrf, s.last_seen_at, s.expires_at, "
+				"u.password_temporary, u.locked_at FROM sessions s JOIN users u ON "
+				"u.tenant = s.tenant AND u.id = s.user_id WHERE s.token_hash = $1";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, th);
+	rc = mmr_stmt_step(s, err);
+	if (rc != MMR_DB_ROW) {
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			return rc;
+		mmr_error_set(err, MMR_EAUTH, "サインインしてください（セッションがありません）");
+		return MMR_EAUTH;
+	}
+	char tenant[65];
+	snprintf(tenant, sizeof tenant, "%s", mmr_col_text(s, 0));
+	int64_t uid = mmr_col_int(s, 1);
+	if (csrf)
+		snprintf(csrf, 65, "%s", mmr_col_text(s, 2));
+	int64_t last = mmr_col_int(s, 3), expires = mmr_col_int(s, 4);
+	bool temporary = mmr_col_int(s, 5), locked = !mmr_col_null(s, 6);
+	mmr_stmt_reset(s);
+	const mmr_policy *pol;
+	if ((rc = mmr_tenant_policy(st, tenant, &pol, err)))
+		return rc;
+	long idle = setting(pol, "session.idle_timeout_minutes", DEFAULT_IDLE_MINUTES);
+	if (locked || now >= expires || now - last > idle * 60) {
+		mmr_session_close(st, token, NULL);
+		if (locked)
+			mmr_error_set(err, MMR_EAUTH, "アカウントがロックされました");
+		else if (now >= expires)
+			mmr_error_set(err, MMR_EAUTH, "セッションの有効期限が切れました。もう一度サ"
+						      "インインしてください");
+		else
+			mmr_error_set(err, MMR_EAUTH,
+				      "%ld 分間操作がなかったため、セッションを終了しました", idle);
+		return MMR_EAUTH;
+	}
+	if (now - last >= 10) { /* the idle clock needs no finer grain: spare the writes */
+		static const char u[] = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
+		if (!(rc = mmr_db_prepare(st->db, u, &s, err))) {
+			mmr_stmt_text(s, 1, th);
+			mmr_stmt_int(s, 2, now);
+			rc = mmr_stmt_run(s, err);
+		}
+		if (rc)
+			return rc;
+	}
+	if (must_change)
+		*must_change = temporary;
+	return mmr_actor_load(st, tenant, uid, actor, err);
+}
+
+int mmr_session_close(mmr_store *st, const char *token, mmr_error *err)
+{
+	if (!token)
+		return MMR_OK;
+	char th[65];
+	token_hash(token, th);
+	static const char q[] = "DELETE FROM sessions WHERE token_hash = $1";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, th);
+	return mmr_stmt_run(s, err);
+}
+
+int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret,
+			const char *code, int64_t now, mmr_error *err)
+{
+	int64_t step;
+	if (mmr_auth_totp_verify(secret, code, now, 1, -1, &step) != MMR_OK) {
+		mmr_field_error(err, MMR_EINVAL, "totp",
+				"確認コードが違います。アプリに表示された 6 桁を入力してください");
+		return MMR_EINVAL;
+	}
+	static const char q[] = "UPDATE users SET totp_secret = $3, totp_last_step = $4 "
+				"WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, who->tenant);
+	mmr_stmt_int(s, 2, who->user_id);
+	mmr_stmt_text(s, 3, secret);
+	mmr_stmt_int(s, 4, step);
+	return mmr_stmt_run(s, err);
+}
