@@ -106,6 +106,14 @@ char *mmr_policy_describe_json(const mmr_policy *pol, const char *axis, const ch
  * "session.idle_timeout_minutes", …). MMR_ENOTFOUND when not set. */
 int mmr_policy_setting_int(const mmr_policy *pol, const char *key, long *out);
 
+/* A list setting ("password.require", "mfa.required_segments"): up to `max`
+ * of its items into `items` (strings owned by the policy) and the number of
+ * items the setting holds into *n (may exceed max; only max are stored).
+ * An empty list is set (MMR_OK, *n = 0). MMR_ENOTFOUND when not set or not a
+ * list setting. */
+int mmr_policy_setting_list(const mmr_policy *pol, const char *key, const char **items, size_t max,
+			    size_t *n);
+
 /* ---- introspection: roles, axes, levels ------------------------------------ */
 
 /* What a role may do in the ledgers (who may edit what), set per role in the

@@ -422,3 +422,16 @@ int mmr_policy_setting_int(const mmr_policy *pol, const char *key, long *out)
 	*out = pol->settings[i].ival;
 	return MMR_OK;
 }
+
+int mmr_policy_setting_list(const mmr_policy *pol, const char *key, const char **items, size_t max,
+			    size_t *n)
+{
+	int i = mmr_setting_find(pol, key);
+	if (i < 0 || !pol->settings[i].set || pol->settings[i].type != MMR_SET_LIST)
+		return MMR_ENOTFOUND;
+	const struct mmr_slist *l = &pol->settings[i].list;
+	for (size_t k = 0; k < l->n && k < max; k++)
+		items[k] = l->v[k].s;
+	*n = l->n;
+	return MMR_OK;
+}
