@@ -18,7 +18,7 @@ with open(out, "w", encoding="ascii") as f:
         data = open(path, "rb").read() + b"\0"
         f.write("static const char file%d[] = {\n" % i)
         for k in range(0, len(data), 16):
-            f.write("\t" + ", ".join("%d" % b for b in data[k:k + 16]) + ",\n")
+            f.write("\t" + ", ".join("%d" % (b if b < 128 else b - 256) for b in data[k:k + 16]) + ",\n")
         f.write("};\n")
     f.write("\nconst struct mmr_embedded_file mmr_embedded[] = {\n")
     for i, (name, path) in enumerate(files):

@@ -14,5 +14,10 @@ int cli_read_all(FILE *f, size_t limit, char **out, size_t *len);
 
 int cmd_decide(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_tenant(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 
 #endif

@@ -141,7 +141,8 @@ int cmd_init(int argc, char **argv)
 	mmr_store_schema_version(st, &v, &err);
 	printf("データベースを用意しました (schema %d): %s\n", v, o.db);
 	if (o.demo) {
-		puts("見本データ（五団体）を作成しています…\n  団体           ログイン名                   パスワード");
+		puts("見本データ（五団体）を作成しています…\n  団体           ログイン名           "
+		     "        パスワード");
 		rc = mmr_store_demo(st, demo_report, NULL, &err);
 		if (rc) {
 			mmr_store_close(st);
@@ -189,7 +190,7 @@ int cmd_tenant(int argc, char **argv)
 		json_t *l = mmr_tenant_list(st, &err);
 		size_t i;
 		json_t *t;
-		json_array_foreach(l, i, t)
+		json_array_foreach (l, i, t)
 			printf("%s\t%s\t%s\n", json_string_value(json_object_get(t, "id")),
 			       json_string_value(json_object_get(t, "name")),
 			       json_string_value(json_object_get(t, "profile")));
@@ -201,9 +202,11 @@ int cmd_tenant(int argc, char **argv)
 }
 
 static const char user_help[] =
-	"使い方: mamori user add --db DB --tenant T --login L --role ROLE [--scope body|unit|system]\n"
+	"使い方: mamori user add --db DB --tenant T --login L --role ROLE [--scope "
+	"body|unit|system]\n"
 	"                        [--unit UNIT] [--name NAME] --password-stdin [--temporary]\n"
-	"  利用者を登録します。パスワードは標準入力の 1 行目から読みます（プロファイルの規則で検査）。\n"
+	"  利用者を登録します。パスワードは標準入力の 1 "
+	"行目から読みます（プロファイルの規則で検査）。\n"
 	"  --temporary: 管理者が発行する仮パスワード（初回サインイン時に変更が必要）。\n"
 	"  --unit は組織の番号か名称。--scope unit のとき、その組織が役割の範囲になります。\n";
 
@@ -286,9 +289,9 @@ int cmd_user(int argc, char **argv)
 		rc = mmr_ledger_create(st, &sys, "users", u, &out, &err);
 		json_decref(u);
 		if (!rc)
-			rc = mmr_user_set_password(
-				st, o.tenant, json_integer_value(json_object_get(out, "id")), pw,
-				o.temporary, &err);
+			rc = mmr_user_set_password(st, o.tenant,
+						   json_integer_value(json_object_get(out, "id")),
+						   pw, o.temporary, &err);
 		if (!rc)
 			rc = mmr_db_commit(mmr_store_db(st), &err);
 		else
@@ -358,7 +361,8 @@ int cmd_backup(int argc, char **argv)
 		return 0;
 	}
 	bool restore = !strcmp(argv[0], "restore");
-	if ((rc = need(o.db, "--db")) || (rc = need(restore ? o.from : o.to, restore ? "--from" : "--to")))
+	if ((rc = need(o.db, "--db")) ||
+	    (rc = need(restore ? o.from : o.to, restore ? "--from" : "--to")))
 		return rc;
 	mmr_error err;
 	rc = restore ? mmr_store_restore(o.db, o.from, &err) : mmr_store_backup(o.db, o.to, &err);

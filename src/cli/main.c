@@ -24,6 +24,13 @@ static const char usage[] =
 	"プロファイルを検査します（未知のキー、未定義の役割・レベル、引用の誤り、矛盾する規則）。\n"
 	"  policy show FILE [--level AXIS=LEVEL] [--format text|json]\n"
 	"        役割・分類と取扱制限・規則と根拠条項を表示します。\n"
+	"  init --db DB [--demo]\n"
+	"        データベースを作成・移行します（--demo で五団体の見本データ）。\n"
+	"  tenant add --db DB --id ID --profile FILE [--name NAME] | tenant list --db DB\n"
+	"  user add --db DB --tenant T --login L --role ROLE [--unit U] --password-stdin\n"
+	"  serve --db DB [--listen 127.0.0.1:8080]\n"
+	"        Web 画面と JSON API を提供します。\n"
+	"  backup --db DB --to FILE | restore --db DB --from FILE\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -86,8 +93,9 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"decide", cmd_decide},
-	{"policy", cmd_policy},
+	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
+	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
+	{"backup", cmd_backup}, {"restore", cmd_backup},
 };
 
 static const struct command *command_find(const char *name)

@@ -34,8 +34,7 @@ static bool only_keys(json_t *j, const char *const *keys, struct mmr_http_resp *
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(j, k, v)
-	{
+	json_object_foreach (j, k, v) {
 		bool ok = false;
 		for (const char *const *p = keys; *p && !ok; p++)
 			ok = !strcmp(*p, k);
@@ -339,8 +338,9 @@ bool mmr_api_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 	if (r->via_cookie && unsafe(r->method)) {
 		const char *t = mmr_http_header(r, "X-CSRF-Token");
 		if (!t || strcmp(t, r->csrf)) {
-			mmr_http_error(out, 403, NULL,
-				       "CSRF トークンがありません（X-CSRF-Token）(csrf token missing)");
+			mmr_http_error(
+				out, 403, NULL,
+				"CSRF トークンがありません（X-CSRF-Token）(csrf token missing)");
 			return true;
 		}
 	}

@@ -7,6 +7,13 @@
 #define MMR_HTTP_H
 
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,11 +23,11 @@
 #define MMR_HTTP_MAX_BODY (1024 * 1024)
 
 struct mmr_http_config {
-	const char *db;	      /* store target */
-	const char *listen;   /* "127.0.0.1:8080" */
+	const char *db;	    /* store target */
+	const char *listen; /* "127.0.0.1:8080" */
 	const char *policy_dir;
-	unsigned threads;     /* 0: one per core */
-	volatile int *stop;   /* set non-zero to stop (signal handler) */
+	unsigned threads;   /* 0: one per core */
+	volatile int *stop; /* set non-zero to stop (signal handler) */
 };
 
 /* Serve until *cfg->stop. MMR_OK, or an error (cannot listen, no database). */

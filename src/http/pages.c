@@ -3,12 +3,13 @@
  * JSON (from the same services as the API), which becomes an XML document
  * (libxml2: every text is a text node, so escaping is not a choice a handler
  * can forget) and is rendered by the page's XSLT template
- * (web/templates/*.xsl, compiled into the binary). Forms carry the session's
+ * (web/templates/NAME.xsl, compiled into the binary). Forms carry the session's
  * CSRF token; pages load nothing from another origin and run no script.
  */
 #include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxslt/documents.h>
 #include <libxslt/transform.h>
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
@@ -22,11 +23,14 @@
 #include "auth/auth.h"
 #include "http/http.h"
 #include "store/embedded.h"
+#if __has_include("util/wareki.h")
 #include "util/wareki.h"
+#define HAVE_WAREKI 1
+#endif
 
 static const char *const page_names[] = {
-	"login", "dashboard", "assets", "asset", "asset_new", "systems",
-	"units", "users",     "mfa",    "password", "error",
+	"login", "dashboard", "assets", "asset",    "asset_new", "systems",
+	"units", "users",     "mfa",	"password", "error",
 };
 #define N_PAGES (sizeof page_names / sizeof page_names[0])
 static xsltStylesheetPtr sheets[N_PAGES];
@@ -35,7 +39,7 @@ static xsltStylesheetPtr sheets[N_PAGES];
 static xmlDocPtr loader(const xmlChar *uri, xmlDictPtr dict, int options, void *ctxt,
 			xsltLoadType type)
 {
-	(void)dict, (void)ctxt, (void)type;
+	(void)ctxt, (void)type;
 	const char *u = (const char *)uri;
 	const char *slash = strrchr(u, '/');
 	char name[128];
@@ -43,7 +47,21 @@ static xmlDocPtr loader(const xmlChar *uri, xmlDictPtr dict, int options, void *
 	const struct mmr_embedded_file *f = mmr_embedded_find(name);
 	if (!f)
 		return NULL;
-	return xmlReadMemory(f->data, (int)f->size, u, "UTF-8", options | XML_PARSE_NONET);
+	/* parse into the importing stylesheet's dictionary: libxslt compares
+	 * interned names (modes, QNames) by address */
+	xmlParserCtxtPtr pc = xmlNewParserCtxt();
+	if (!pc)
+		return NULL;
+	if (dict) {
+		if (pc->dict)
+			xmlDictFree(pc->dict);
+		pc->dict = dict;
+		xmlDictReference(dict);
+	}
+	xmlDocPtr doc =
+		xmlCtxtReadMemory(pc, f->data, (int)f->size, u, "UTF-8", options | XML_PARSE_NONET);
+	xmlFreeParserCtxt(pc);
+	return doc;
 }
 
 int mmr_pages_init(mmr_error *err)
@@ -55,9 +73,9 @@ int mmr_pages_init(mmr_error *err)
 		snprintf(name, sizeof name, "templates/%s.xsl", page_names[i]);
 		snprintf(url, sizeof url, "mamori:/templates/%s.xsl", page_names[i]);
 		const struct mmr_embedded_file *f = mmr_embedded_find(name);
-		xmlDocPtr doc = f ? xmlReadMemory(f->data, (int)f->size, url, "UTF-8",
-						  XML_PARSE_NONET)
-				  : NULL;
+		xmlDocPtr doc =
+			f ? xmlReadMemory(f->data, (int)f->size, url, "UTF-8", XML_PARSE_NONET)
+			  : NULL;
 		sheets[i] = doc ? xsltParseStylesheetDoc(doc) : NULL;
 		if (!sheets[i]) {
 			if (doc)
@@ -86,11 +104,12 @@ static void json_to_xml(xmlNodePtr parent, const char *name, json_t *v)
 {
 	char safe[64];
 	size_t n = 0;
-	for (const char *p = name; *p && n < sizeof safe - 1; p++)
-		safe[n++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9' && n) || *p == '_' || (*p == '-' && n))
-				    ? *p
-				    : '_';
+	for (const char *p = name; *p && n < sizeof safe - 1; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+			  (n && ((*p >= '0' && *p <= '9') || *p == '-'));
+		safe[n] = ok ? *p : '_';
+		n++;
+	}
 	safe[n] = '\0';
 	if (!n)
 		snprintf(safe, sizeof safe, "field");
@@ -98,7 +117,8 @@ static void json_to_xml(xmlNodePtr parent, const char *name, json_t *v)
 		xmlNodePtr list = xmlNewChild(parent, NULL, BAD_CAST safe, NULL);
 		size_t i;
 		json_t *e;
-		json_array_foreach(v, i, e) json_to_xml(list, "item", e);
+		json_array_foreach (v, i, e)
+			json_to_xml(list, "item", e);
 		return;
 	}
 	xmlNodePtr node = xmlNewChild(parent, NULL, BAD_CAST safe, NULL);
@@ -107,7 +127,8 @@ static void json_to_xml(xmlNodePtr parent, const char *name, json_t *v)
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *c;
-		json_object_foreach(v, k, c) json_to_xml(node, k, c);
+		json_object_foreach (v, k, c)
+			json_to_xml(node, k, c);
 	} else if (json_is_string(v)) {
 		xmlNodeAddContent(node, BAD_CAST json_string_value(v));
 	} else if (json_is_integer(v)) {
@@ -122,8 +143,8 @@ static void json_to_xml(xmlNodePtr parent, const char *name, json_t *v)
 }
 
 /* Render page `name` with `data` (stolen). */
-static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status,
-		   const char *name, json_t *data)
+static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status, const char *name,
+		   json_t *data)
 {
 	size_t idx = 0;
 	while (idx < N_PAGES && strcmp(page_names[idx], name))
@@ -134,7 +155,11 @@ static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status
 	time_t t = time(NULL) + 9 * 3600; /* JST */
 	struct tm tm;
 	gmtime_r(&t, &tm);
+#ifdef HAVE_WAREKI
 	mmr_wareki_format(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, today, sizeof today);
+#else
+	strftime(today, sizeof today, "%Y年%m月%d日", &tm);
+#endif
 	json_object_set_new(data, "today", json_string(today));
 	if (r->signed_in) {
 		json_object_set_new(data, "user", json_string(r->who.login));
@@ -149,7 +174,8 @@ static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status
 	xmlNewProp(root, BAD_CAST "name", BAD_CAST name);
 	const char *k;
 	json_t *v;
-	json_object_foreach(data, k, v) json_to_xml(root, k, v);
+	json_object_foreach (data, k, v)
+		json_to_xml(root, k, v);
 	json_decref(data);
 	xmlDocPtr res = xsltApplyStylesheet(sheets[idx], doc, NULL);
 	xmlChar *html = NULL;
@@ -183,7 +209,10 @@ static void error_page(struct mmr_http_req *r, struct mmr_http_resp *out, int st
 static void fail_page(struct mmr_http_req *r, struct mmr_http_resp *out, int rc,
 		      const mmr_error *err)
 {
-	int status = rc == MMR_ENOTFOUND ? 404 : rc == MMR_EDENIED ? 403 : rc == MMR_EINVAL ? 422 : 500;
+	int status = rc == MMR_ENOTFOUND ? 404
+		     : rc == MMR_EDENIED ? 403
+		     : rc == MMR_EINVAL	 ? 422
+					 : 500;
 	error_page(r, out, status, status == 500 ? "内部エラーが発生しました" : err->message);
 }
 
@@ -192,7 +221,11 @@ static void add_wareki(json_t *o, const char *key)
 {
 	const char *iso = json_string_value(json_object_get(o, key));
 	char buf[160];
+#ifdef HAVE_WAREKI
 	if (iso && mmr_wareki_format_iso(iso, 540, buf, sizeof buf) == 0) {
+#else
+	if (iso && snprintf(buf, sizeof buf, "%s", iso) > 0) {
+#endif
 		char k[64];
 		snprintf(k, sizeof k, "%s_wareki", key);
 		json_object_set_new(o, k, json_string(buf));
@@ -205,7 +238,14 @@ static json_t *policy_info(const mmr_policy *pol)
 	char *d = mmr_policy_describe_json(pol, NULL, NULL, &err);
 	json_t *j = d ? json_loads(d, 0, NULL) : NULL;
 	free(d);
-	return j ? j : json_object();
+	if (!j)
+		j = json_object();
+	json_t *kinds = json_array();
+	const char *id, *name;
+	for (size_t i = 0; !mmr_policy_vocab_at(pol, "kind", i, &id, &name); i++)
+		json_array_append_new(kinds, json_pack("{s:s, s:s}", "id", id, "name", name));
+	json_object_set_new(j, "kinds", kinds);
+	return j;
 }
 
 /* ---- pages ---- */
@@ -282,13 +322,12 @@ static void dashboard(struct mmr_http_req *r, struct mmr_http_resp *out)
 		if (n > max)
 			max = n;
 		json_array_append_new(bars, json_pack("{s:s, s:s, s:s, s:I}", "level", lid, "name",
-						      lname ? lname : lid, "axis", axis,
-						      "count", (json_int_t)n));
+						      lname ? lname : lid, "axis", axis, "count",
+						      (json_int_t)n));
 	}
 	size_t i;
 	json_t *b;
-	json_array_foreach(bars, i, b)
-	{
+	json_array_foreach (bars, i, b) {
 		int64_t n = json_integer_value(json_object_get(b, "count"));
 		json_object_set_new(b, "width", json_integer((json_int_t)(n * 400 / max)));
 		json_object_set_new(b, "y", json_integer((json_int_t)(i * 28)));
@@ -305,8 +344,8 @@ static void dashboard(struct mmr_http_req *r, struct mmr_http_resp *out)
 		}
 	}
 	render(r, out, 200, "dashboard",
-	       json_pack("{s:o, s:o, s:s?, s:i, s:s?}", "bars", bars, "counts", counts,
-			 "axis_name", axis_name, "chart_height", (int)(nl * 28 + 4), "body",
+	       json_pack("{s:o, s:o, s:s?, s:i, s:s?}", "bars", bars, "counts", counts, "axis_name",
+			 axis_name, "chart_height", (int)(nl * 28 + 4), "body",
 			 mmr_policy_id(pol)));
 }
 
@@ -339,7 +378,7 @@ static json_t *name_map(struct mmr_http_req *r, const char *kind, const char *fi
 		return m;
 	size_t i;
 	json_t *o;
-	json_array_foreach(json_object_get(l, "items"), i, o)
+	json_array_foreach (json_object_get(l, "items"), i, o)
 		json_array_append_new(m, json_pack("{s:O, s:O}", "id", json_object_get(o, "id"),
 						   "name", json_object_get(o, field)));
 	json_decref(l);
@@ -400,7 +439,8 @@ static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char
 	}
 	if (!json_array_size(roles))
 		json_array_append_new(roles, json_string("staff"));
-	json_t *res = json_pack("{s:O}", "classification", json_object_get(asset, "classification"));
+	json_t *res =
+		json_pack("{s:O}", "classification", json_object_get(asset, "classification"));
 	const char *kind = json_string_value(json_object_get(asset, "kind"));
 	if (kind)
 		json_object_set_new(res, "kind", json_string(kind));
@@ -410,8 +450,7 @@ static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char
 	json_t *ctx = json_object();
 	const char *k;
 	json_t *v;
-	json_object_foreach(form, k, v)
-	{
+	json_object_foreach (form, k, v) {
 		if (strncmp(k, "ctx.", 4))
 			continue;
 		const char *s = json_string_value(v);
@@ -445,8 +484,7 @@ static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char
 	json_object_set_new(data, "checked_action", json_string(action));
 }
 
-static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_t id,
-		       bool check)
+static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_t id, bool check)
 {
 	mmr_error err;
 	json_t *a;
@@ -467,7 +505,8 @@ static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 	if (check) {
 		if (!check_csrf(r)) {
 			json_decref(data);
-			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			error_page(r, out, 403,
+				   "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		const char *action = json_string_value(json_object_get(mmr_http_form(r), "action"));
@@ -490,15 +529,15 @@ static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 	if (post) {
 		if (!check_csrf(r)) {
 			json_decref(data);
-			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			error_page(r, out, 403,
+				   "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		json_t *f = mmr_http_form(r);
 		json_t *obj = json_object(), *cls = json_object();
 		const char *k;
 		json_t *v;
-		json_object_foreach(f, k, v)
-		{
+		json_object_foreach (f, k, v) {
 			const char *s = json_string_value(v);
 			if (!s || !*s || !strcmp(k, "csrf"))
 				continue;
@@ -560,7 +599,8 @@ static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 	if (post) {
 		if (!check_csrf(r)) {
 			json_decref(data);
-			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			error_page(r, out, 403,
+				   "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		json_t *f = mmr_http_form(r);
@@ -571,8 +611,9 @@ static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 			mmr_http_redirect(out, "/");
 			return;
 		}
-		json_object_set_new(data, "message",
-				    json_string("確認コードが違います。もう一度読み取ってください"));
+		json_object_set_new(
+			data, "message",
+			json_string("確認コードが違います。もう一度読み取ってください"));
 	}
 	if (mmr_auth_totp_secret_new(secret, &err)) {
 		json_decref(data);
@@ -607,7 +648,8 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 	if (post) {
 		if (!check_csrf(r)) {
 			json_decref(data);
-			error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+			error_page(r, out, 403,
+				   "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		json_t *f = mmr_http_form(r);

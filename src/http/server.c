@@ -87,7 +87,8 @@ json_t *mmr_http_form(struct mmr_http_req *r)
 	if (r->form)
 		return r->form;
 	r->form = json_object();
-	struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 16384, form_field, r->form);
+	struct MHD_PostProcessor *pp =
+		MHD_create_post_processor(r->conn, 16384, form_field, r->form);
 	if (pp) {
 		MHD_post_process(pp, r->body ? r->body : "", r->len);
 		MHD_destroy_post_processor(pp);
@@ -101,7 +102,7 @@ void mmr_http_json(struct mmr_http_resp *out, int status, json_t *body)
 {
 	out->status = status;
 	out->type = "application/json; charset=utf-8";
-	out->body = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+	out->body = json_dumps(body, JSON_COMPACT);
 	out->len = out->body ? strlen(out->body) : 0;
 	json_decref(body);
 }
@@ -245,8 +246,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return send_resp(c, &out);
 	}
 	mmr_error err;
-	struct mmr_http_req r = {.conn = c, .method = method, .url = url, .body = ctx->body,
-				 .len = ctx->len, .now = (int64_t)time(NULL)};
+	struct mmr_http_req r = {.conn = c,
+				 .method = method,
+				 .url = url,
+				 .body = ctx->body,
+				 .len = ctx->len,
+				 .now = (int64_t)time(NULL)};
 	r.st = store_for_thread(&err);
 	if (!r.st) {
 		mmr_http_error(&out, 503, NULL, "データベースに接続できません");

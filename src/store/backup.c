@@ -54,8 +54,8 @@ static int sqlite_copy(const char *from, const char *to, bool create_only, mmr_e
 	if (create_only) {
 		struct stat sb;
 		if (stat(to, &sb) == 0) {
-			mmr_error_set(err, MMR_ECONFLICT, "\"%s\" はすでにあります（上書きしません）",
-				      to);
+			mmr_error_set(err, MMR_ECONFLICT,
+				      "\"%s\" はすでにあります（上書きしません）", to);
 			rc = MMR_ECONFLICT;
 			goto out;
 		}
@@ -68,7 +68,8 @@ static int sqlite_copy(const char *from, const char *to, bool create_only, mmr_e
 	sqlite3_busy_timeout(dst, 10000);
 	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
 	if (!b) {
-		mmr_error_set(err, MMR_EIO, "バックアップを始められません: %s", sqlite3_errmsg(dst));
+		mmr_error_set(err, MMR_EIO, "バックアップを始められません: %s",
+			      sqlite3_errmsg(dst));
 		goto out;
 	}
 	int s;
@@ -102,8 +103,8 @@ out:
 int mmr_store_backup(const char *target, const char *file, mmr_error *err)
 {
 	if (is_pg(target)) {
-		char *argv[] = {"pg_dump", "--format=custom", "--no-owner", "--file", (char *)file,
-				"--dbname", (char *)target, NULL};
+		char *argv[] = {"pg_dump",    "--format=custom", "--no-owner",	 "--file",
+				(char *)file, "--dbname",	 (char *)target, NULL};
 		return run(argv, err);
 	}
 	return sqlite_copy(target, file, true, err);
@@ -112,8 +113,14 @@ int mmr_store_backup(const char *target, const char *file, mmr_error *err)
 int mmr_store_restore(const char *target, const char *file, mmr_error *err)
 {
 	if (is_pg(target)) {
-		char *argv[] = {"pg_restore", "--clean", "--if-exists", "--no-owner",
-				"--single-transaction", "--dbname", (char *)target, (char *)file,
+		char *argv[] = {"pg_restore",
+				"--clean",
+				"--if-exists",
+				"--no-owner",
+				"--single-transaction",
+				"--dbname",
+				(char *)target,
+				(char *)file,
 				NULL};
 		return run(argv, err);
 	}

@@ -27,29 +27,33 @@ static const struct {
 static const struct {
 	const char *dept;
 	const char *sections[3];
-} city_units[] = {
-	{"総務部", {"総務課", "情報政策課", "人事課"}},
-	{"市民部", {"市民課", "保険年金課", NULL}},
-	{"健康福祉部", {"福祉課", "介護保険課", "健康増進課"}},
-	{"財務部", {"税務課", "財政課", NULL}},
-}, council_units[] = {
-	{"議会事務局", {"議事係", "庶務係", NULL}},
+} city_units[] =
+	{
+		{"総務部", {"総務課", "情報政策課", "人事課"}},
+		{"市民部", {"市民課", "保険年金課", NULL}},
+		{"健康福祉部", {"福祉課", "介護保険課", "健康増進課"}},
+		{"財務部", {"税務課", "財政課", NULL}},
+},
+  council_units[] = {
+	  {"議会事務局", {"議事係", "庶務係", NULL}},
 };
 
 static const struct {
 	const char *name, *segment, *hosting, *unit;
-} systems[] = {
-	{"住民記録システム", "mynumber", "onprem", "市民課"},
-	{"税務システム", "mynumber", "onprem", "税務課"},
-	{"財務会計システム", "lgwan", "onprem", "財政課"},
-	{"文書管理システム", "lgwan", "onprem", "総務課"},
-	{"グループウェア", "lgwan", "cloud", "情報政策課"},
-	{"ホームページ管理システム", "internet", "cloud", "情報政策課"},
-	{"インターネットメール", "internet", "cloud", "情報政策課"},
-}, council_systems[] = {
-	{"会議録検索システム", "internet", "cloud", "議事係"},
-	{"議会事務局ファイルサーバ", "lgwan", "onprem", "庶務係"},
-	{"議会インターネット端末", "internet", "onprem", "庶務係"},
+} systems[] =
+	{
+		{"住民記録システム", "mynumber", "onprem", "市民課"},
+		{"税務システム", "mynumber", "onprem", "税務課"},
+		{"財務会計システム", "lgwan", "onprem", "財政課"},
+		{"文書管理システム", "lgwan", "onprem", "総務課"},
+		{"グループウェア", "lgwan", "cloud", "情報政策課"},
+		{"ホームページ管理システム", "internet", "cloud", "情報政策課"},
+		{"インターネットメール", "internet", "cloud", "情報政策課"},
+},
+  council_systems[] = {
+	  {"会議録検索システム", "internet", "cloud", "議事係"},
+	  {"議会事務局ファイルサーバ", "lgwan", "onprem", "庶務係"},
+	  {"議会インターネット端末", "internet", "onprem", "庶務係"},
 };
 
 /* name, sensitivity (0 high, 1 middle, 2 low), segment, personal, specific */
@@ -87,8 +91,8 @@ static int64_t find_unit(json_t *units, const char *name)
 	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
-static int create(mmr_store *st, const mmr_actor *sys, const char *kind, json_t *obj,
-		  int64_t *id, mmr_error *err)
+static int create(mmr_store *st, const mmr_actor *sys, const char *kind, json_t *obj, int64_t *id,
+		  mmr_error *err)
 {
 	json_t *out;
 	int rc = mmr_ledger_create(st, sys, kind, obj, &out, err);
@@ -101,10 +105,9 @@ static int create(mmr_store *st, const mmr_actor *sys, const char *kind, json_t 
 	return MMR_OK;
 }
 
-static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *ud,
-		     mmr_error *err)
+static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *ud, mmr_error *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/%s", st->policy_dir, bodies[b].profile);
 	int rc = mmr_tenant_add(st, bodies[b].id, bodies[b].name, path, err);
 	if (rc)
@@ -119,9 +122,8 @@ static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *u
 	for (size_t i = 0; i < nu && !rc; i++) {
 		const char *dept = bodies[b].council ? council_units[i].dept : city_units[i].dept;
 		int64_t did;
-		rc = create(st, &sys, "units", json_pack("{s:s, s:s}", "name", dept, "kind",
-							 "department"),
-			    &did, err);
+		rc = create(st, &sys, "units",
+			    json_pack("{s:s, s:s}", "name", dept, "kind", "department"), &did, err);
 		if (rc)
 			break;
 		json_object_set_new(units, dept, json_integer(did));
@@ -146,8 +148,10 @@ static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *u
 	json_t *sys_ids = json_array();
 	for (size_t i = 0; i < ns && !rc; i++) {
 		const char *name = bodies[b].council ? council_systems[i].name : systems[i].name;
-		const char *seg = bodies[b].council ? council_systems[i].segment : systems[i].segment;
-		const char *host = bodies[b].council ? council_systems[i].hosting : systems[i].hosting;
+		const char *seg =
+			bodies[b].council ? council_systems[i].segment : systems[i].segment;
+		const char *host =
+			bodies[b].council ? council_systems[i].hosting : systems[i].hosting;
 		const char *unit = bodies[b].council ? council_systems[i].unit : systems[i].unit;
 		json_t *o = json_pack("{s:s, s:s, s:I}", "name", name, "hosting", host, "unit_id",
 				      (json_int_t)find_unit(units, unit));
@@ -168,11 +172,11 @@ static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *u
 			scope = json_pack("{s:s, s:s, s:I}", "role", role, "scope", "unit",
 					  "scope_id", (json_int_t)find_unit(units, home));
 		else if (!strcmp(access, MMR_ACCESS_SYSTEM) && json_array_size(sys_ids))
-			scope = json_pack("{s:s, s:s, s:O}", "role", role, "scope", "system",
-					  "scope_id",
-					  json_object_get(json_array_get(sys_ids,
-									 json_array_size(sys_ids) - 2),
-							  "id"));
+			scope = json_pack(
+				"{s:s, s:s, s:O}", "role", role, "scope", "system", "scope_id",
+				json_object_get(
+					json_array_get(sys_ids, json_array_size(sys_ids) - 2),
+					"id"));
 		else
 			scope = json_pack("{s:s, s:s}", "role", role, "scope", "body");
 		char login[80];
@@ -180,19 +184,21 @@ static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *u
 		for (char *p = login; *p; p++)
 			if (*p == '_')
 				*p = '.';
-		json_t *u = json_pack("{s:s, s:s, s:I, s:[o]}", "login", login, "name", role_name,
-				      "unit_id", (json_int_t)find_unit(units, home), "roles", scope);
+		json_t *u =
+			json_pack("{s:s, s:s, s:I, s:[o]}", "login", login, "name", role_name,
+				  "unit_id", (json_int_t)find_unit(units, home), "roles", scope);
 		int64_t uid;
 		rc = create(st, &sys, "users", u, &uid, err);
 		if (!rc)
-			rc = mmr_user_set_password(st, bodies[b].id, uid, DEMO_PASSWORD, false, err);
+			rc = mmr_user_set_password(st, bodies[b].id, uid, DEMO_PASSWORD, false,
+						   err);
 		if (!rc && report)
 			report(ud, bodies[b].id, login, role_name, DEMO_PASSWORD);
 	}
 	/* a few hundred assets: each kind of record, for five fiscal years, in
 	 * the sections that hold them */
-	const char *secs[] = {"総務課", "情報政策課", "市民課", "保険年金課", "福祉課",
-			      "介護保険課", "税務課", "財政課"};
+	const char *secs[] = {"総務課", "情報政策課", "市民課", "保険年金課",
+			      "福祉課", "介護保険課", "税務課", "財政課"};
 	const char *csecs[] = {"議事係", "庶務係"};
 	for (int year = 4; year <= 8 && !rc; year++) {
 		for (size_t i = 0; i < sizeof assets / sizeof assets[0] && !rc; i++) {
@@ -212,18 +218,18 @@ static int demo_body(mmr_store *st, size_t b, mmr_demo_report_fn report, void *u
 					json_object_set_new(cls, axis, json_string(lid));
 				}
 				char name[200];
-				snprintf(name, sizeof name, "%s（令和%d年度）%s", assets[i].name, year,
-					 copy ? (copy == 1 ? " 第2分冊" : " 第3分冊") : "");
+				snprintf(name, sizeof name, "%s（令和%d年度）%s", assets[i].name,
+					 year, copy ? (copy == 1 ? " 第2分冊" : " 第3分冊") : "");
 				const char *sec = bodies[b].council ? csecs[i % 2]
 								    : secs[(i + (size_t)copy) % 8];
 				json_t *o = json_pack(
-					"{s:s, s:s, s:o, s:I, s:s, s:s, s:b, s:b, s:s}", "name", name,
-					"kind", "information", "classification", cls, "unit_id",
-					(json_int_t)find_unit(units, sec), "medium",
+					"{s:s, s:s, s:o, s:I, s:s, s:s, s:b, s:b, s:s}", "name",
+					name, "kind", "information", "classification", cls,
+					"unit_id", (json_int_t)find_unit(units, sec), "medium",
 					assets[i].sens == 2 ? "電子データ" : "電子データ・紙",
-					"retention", assets[i].sens == 0 ? "30年" : "5年", "personal",
-					assets[i].personal, "specific_personal", assets[i].specific,
-					"location", "庁舎内");
+					"retention", assets[i].sens == 0 ? "30年" : "5年",
+					"personal", assets[i].personal, "specific_personal",
+					assets[i].specific, "location", "庁舎内");
 				if (!mmr_policy_vocab_find(pol, "segment", assets[i].segment, NULL))
 					json_object_set_new(o, "segment",
 							    json_string(assets[i].segment));

@@ -72,8 +72,8 @@ int mmr_user_find_login(mmr_store *st, const char *tenant, const char *login, in
 	return rc == MMR_DB_ROW ? MMR_OK : rc;
 }
 
-int mmr_user_set_password(mmr_store *st, const char *tenant, int64_t user_id,
-			  const char *password, bool temporary, mmr_error *err)
+int mmr_user_set_password(mmr_store *st, const char *tenant, int64_t user_id, const char *password,
+			  bool temporary, mmr_error *err)
 {
 	const mmr_policy *pol;
 	int rc = mmr_tenant_policy(st, tenant, &pol, err);
@@ -124,8 +124,8 @@ int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_erro
 /* Whether the profile requires MFA of this user: a role in
  * mfa.required_roles, or a system in a segment of mfa.required_segments that
  * the user manages or is scoped to. */
-static int mfa_required(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
-			bool *required, mmr_error *err)
+static int mfa_required(mmr_store *st, const mmr_policy *pol, const mmr_actor *who, bool *required,
+			mmr_error *err)
 {
 	*required = false;
 	const char *items[32];
@@ -183,9 +183,8 @@ static int bad_credentials(mmr_error *err)
 	return MMR_EAUTH;
 }
 
-int mmr_session_open(mmr_store *st, const char *tenant, const char *login,
-		     const char *password, const char *totp, int64_t now, struct mmr_signin *out,
-		     mmr_error *err)
+int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const char *password,
+		     const char *totp, int64_t now, struct mmr_signin *out, mmr_error *err)
 {
 	memset(out, 0, sizeof *out);
 	const mmr_policy *pol;
@@ -255,7 +254,8 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login,
 			return rc;
 		if (failed + 1 >= threshold) {
 			mmr_error_set(err, MMR_ELOCKED,
-				      "%ld 回続けて誤ったため、アカウントをロックしました", threshold);
+				      "%ld 回続けて誤ったため、アカウントをロックしました",
+				      threshold);
 			return MMR_ELOCKED;
 		}
 		if (ok && !totp_ok) {
@@ -359,15 +359,17 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 		if (locked)
 			mmr_error_set(err, MMR_EAUTH, "アカウントがロックされました");
 		else if (now >= expires)
-			mmr_error_set(err, MMR_EAUTH, "セッションの有効期限が切れました。もう一度サ"
-						      "インインしてください");
+			mmr_error_set(err, MMR_EAUTH,
+				      "セッションの有効期限が切れました。もう一度サ"
+				      "インインしてください");
 		else
 			mmr_error_set(err, MMR_EAUTH,
 				      "%ld 分間操作がなかったため、セッションを終了しました", idle);
 		return MMR_EAUTH;
 	}
 	if (now - last >= 10) { /* the idle clock needs no finer grain: spare the writes */
-		static const char u[] = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
+		static const char u[] =
+			"UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
 		if (!(rc = mmr_db_prepare(st->db, u, &s, err))) {
 			mmr_stmt_text(s, 1, th);
 			mmr_stmt_int(s, 2, now);
@@ -396,8 +398,8 @@ int mmr_session_close(mmr_store *st, const char *token, mmr_error *err)
 	return mmr_stmt_run(s, err);
 }
 
-int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret,
-			const char *code, int64_t now, mmr_error *err)
+int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret, const char *code,
+			int64_t now, mmr_error *err)
 {
 	int64_t step;
 	if (mmr_auth_totp_verify(secret, code, now, 1, -1, &step) != MMR_OK) {

@@ -163,8 +163,8 @@ int mmr_session_close(mmr_store *st, const char *token, mmr_error *err);
 int mmr_user_mfa_required(mmr_store *st, const mmr_actor *who, bool *required, mmr_error *err);
 /* Enrol TOTP: `secret` (base32) becomes the user's once `code` proves the
  * authenticator holds it. */
-int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret,
-			const char *code, int64_t now, mmr_error *err);
+int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret, const char *code,
+			int64_t now, mmr_error *err);
 
 /* Unlock an account (administrators). */
 int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_error *err);
