@@ -102,6 +102,12 @@ out:
 
 int mmr_store_backup(const char *target, const char *file, mmr_error *err)
 {
+	struct stat sb;
+	if (stat(file, &sb) == 0) {
+		mmr_error_set(err, MMR_ECONFLICT, "\"%s\" はすでにあります（上書きしません）",
+			      file);
+		return MMR_ECONFLICT;
+	}
 	if (is_pg(target)) {
 		char *argv[] = {"pg_dump",    "--format=custom", "--no-owner",	 "--file",
 				(char *)file, "--dbname",	 (char *)target, NULL};
