@@ -4,13 +4,14 @@
 #   make test    build with AddressSanitizer + UBSan into build-asan/ and run every test
 #   make bench   release build into build-release/, print `name: value unit` lines
 #   make fuzz    libFuzzer targets (clang) into build-fuzz/, each run for FUZZ_SECONDS
-#   make run     demonstrate the decision point on the shipped profiles
+#   make run     create the demo database (var/mamori.db) if none, serve on 127.0.0.1:8080
+#   make demo    ask the decision point the usual questions under each profile (CLI)
 
 FUZZ_SECONDS ?= 30
 MESON ?= meson
 NINJA ?= ninja
 
-.PHONY: all deps run test bench fuzz clean format
+.PHONY: all deps run demo test bench fuzz clean format
 
 all: deps build/build.ninja
 	$(NINJA) -C build
@@ -44,7 +45,10 @@ fuzz: deps build-fuzz/build.ninja
 	./fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 run: all
-	./scripts/demo.sh build/mamori
+	./scripts/run.sh build/mamori
+
+demo: all
+	./scripts/decide-demo.sh build/mamori
 
 clean:
 	rm -rf build build-asan build-release build-fuzz

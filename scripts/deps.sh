@@ -52,6 +52,7 @@ iproute2
 curl
 wrk
 chromium
+fonts-noto-cjk
 "
 
 missing=""

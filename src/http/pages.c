@@ -245,6 +245,10 @@ static json_t *policy_info(const mmr_policy *pol)
 	for (size_t i = 0; !mmr_policy_vocab_at(pol, "kind", i, &id, &name); i++)
 		json_array_append_new(kinds, json_pack("{s:s, s:s}", "id", id, "name", name));
 	json_object_set_new(j, "kinds", kinds);
+	json_t *actions = json_array(); /* built-in and the profile's own */
+	for (size_t i = 0; !mmr_policy_vocab_at(pol, "action", i, &id, &name); i++)
+		json_array_append_new(actions, json_pack("{s:s, s:s}", "id", id, "name", name));
+	json_object_set_new(j, "actions", actions);
 	return j;
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# scripts/demo.sh MAMORI — `make run` until the server exists: ask the
+# scripts/decide-demo.sh MAMORI — `make demo`: ask the
 # decision point the questions staff ask, under each shipped profile, and
 # show the answers (effect, approvers, obligations, the clause, the reason).
 set -eu

@@ -1,0 +1,32 @@
+#!/bin/sh
+# browser_test.sh MAMORI SRC_ROOT WORKDIR — sign in, add an asset and run the
+# 「この操作はできますか？」 check in Debian's chromium (playwright-core from
+# npm, installed into WORKDIR from the committed package-lock.json).
+set -eu
+M="$1"
+ROOT="$2"
+W="$3"
+mkdir -p "$W"
+if [ ! -x /usr/bin/chromium ]; then
+	echo "browser: chromium is not installed (scripts/deps.sh installs it)"
+	exit 1
+fi
+cp "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" \
+	"$ROOT/tests/browser/signin_asset_check.mjs" "$W/"
+if [ ! -d "$W/node_modules/playwright-core" ]; then
+	(cd "$W" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+T=$(mktemp -d /tmp/mamori-browser.XXXXXX)
+DB="$T/m.db"
+"$M" init --db "$DB" >/dev/null
+"$M" tenant add --db "$DB" --id toyohashi --profile "$ROOT/policy/toyohashi.yaml" >/dev/null
+echo "Correct-Horse-9!" | "$M" user add --db "$DB" --tenant toyohashi --login admin1 --role ciso --password-stdin >/dev/null
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$M" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$T/serve.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$T"' EXIT
+for i in $(seq 100); do
+	curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+	sleep 0.05
+done
+node "$W/signin_asset_check.mjs" "http://127.0.0.1:$PORT" "$W/asset-check.png"
