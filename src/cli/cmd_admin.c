@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "http/http.h"
@@ -36,7 +37,7 @@ static int fail(int rc, const mmr_error *err)
 
 struct opts {
 	const char *db, *id, *profile, *name, *tenant, *login, *role, *unit, *listen, *to, *from,
-		*policy_dir, *scope;
+		*policy_dir, *scope, *format;
 	bool demo, password_stdin, help, temporary;
 	unsigned threads;
 };
@@ -57,6 +58,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"to", required_argument, NULL, 'T'},
 		{"from", required_argument, NULL, 'F'},
 		{"policy-dir", required_argument, NULL, 'P'},
+		{"format", required_argument, NULL, 'f'},
 		{"threads", required_argument, NULL, 'j'},
 		{"demo", no_argument, NULL, 'D'},
 		{"password-stdin", no_argument, NULL, 'S'},
@@ -72,6 +74,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'd': o->db = optarg; break;
 		case 'i': o->id = optarg; break;
 		case 'p': o->profile = optarg; break;
+		case 'f': o->format = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 't': o->tenant = optarg; break;
 		case 'l': o->login = optarg; break;
@@ -369,5 +372,98 @@ int cmd_backup(int argc, char **argv)
 	if (rc)
 		return fail(rc, &err);
 	printf("%s しました: %s\n", restore ? "復元" : "バックアップ", restore ? o.db : o.to);
+	return 0;
+}
+
+static const char import_help[] =
+	"使い方: mamori import units|assets|systems|users --db DB --tenant T FILE.csv\n"
+	"        mamori export units|assets|systems|users --db DB --tenant T --format csv|xlsx "
+	"--to FILE\n"
+	"  CSV は UTF-8（BOM 有無どちらも）か CP932 (Shift_JIS)。見出し行の列名は日本語の項目名\n"
+	"  （名称, 種別, 所管課, 重要性分類 …）か英語のフィールド名。1 行でも誤りがあれば、\n"
+	"  誤りのある行・列・理由をすべて示し、何も取り込みません（終了コード 2）。\n"
+	"  CSV の書き出しは Excel で開ける BOM 付き UTF-8 です。\n";
+
+static void progress(void *ud, size_t rows)
+{
+	(void)ud;
+	fprintf(stderr, "\r取り込み中… %zu 行", rows);
+}
+
+int cmd_import(int argc, char **argv)
+{
+	bool is_export = !strcmp(argv[0], "export");
+	if (argc < 2 || argv[1][0] == '-') {
+		bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+		fputs(import_help, help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
+	const char *kind = argv[1];
+	const char *file = NULL;
+	/* the file is the last argument of import */
+	if (!is_export && argc >= 3 && argv[argc - 1][0] != '-') {
+		file = argv[argc - 1];
+		argc--;
+	}
+	struct opts o = {0};
+	int rc = parse(argc - 1, argv + 1, &o);
+	if (rc)
+		return rc;
+	if ((rc = need(o.db, "--db")) || (rc = need(o.tenant, "--tenant")))
+		return rc;
+	if (is_export ? (rc = need(o.to, "--to")) : (rc = need(file, "FILE.csv")))
+		return rc;
+	mmr_store *st;
+	mmr_error err;
+	if ((rc = mmr_store_open(o.db, o.policy_dir, &st, &err)))
+		return fail(rc, &err);
+	mmr_actor sys;
+	mmr_actor_system(&sys, o.tenant);
+	if (is_export) {
+		size_t rows;
+		rc = mmr_export(st, &sys, kind, o.format ? o.format : "csv", o.to, &rows, &err);
+		if (!rc)
+			printf("%zu 件を書き出しました: %s\n", rows, o.to);
+		mmr_store_close(st);
+		return rc ? fail(rc, &err) : 0;
+	}
+	FILE *f = fopen(file, "rb");
+	char *buf = NULL;
+	size_t len = 0;
+	if (!f) {
+		mmr_store_close(st);
+		cli_fail("EIO", "\"%s\" を開けません", file);
+		return 2;
+	}
+	rc = cli_read_all(f, (size_t)64 << 20, &buf, &len);
+	fclose(f);
+	if (rc) {
+		mmr_store_close(st);
+		cli_fail(mmr_code_name(rc), "\"%s\" を読めません%s", file,
+			 rc == MMR_ELIMIT ? "（64 MiB を超えています）" : "");
+		return 2;
+	}
+	json_t *errors = NULL;
+	size_t imported = 0;
+	bool tty = isatty(2);
+	rc = mmr_import_csv(st, &sys, kind, buf, len, tty ? progress : NULL, NULL, &errors,
+			    &imported, &err);
+	if (tty)
+		fputc('\n', stderr);
+	free(buf);
+	mmr_store_close(st);
+	if (errors) {
+		size_t i;
+		json_t *e;
+		json_array_foreach (errors, i, e)
+			fprintf(stderr, "%s: %" JSON_INTEGER_FORMAT " 行目 [%s]: %s\n", file,
+				json_integer_value(json_object_get(e, "row")),
+				json_string_value(json_object_get(e, "column")),
+				json_string_value(json_object_get(e, "error")));
+		json_decref(errors);
+	}
+	if (rc)
+		return fail(rc, &err);
+	printf("%zu 件を取り込みました (%s)\n", imported, kind);
 	return 0;
 }

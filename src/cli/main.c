@@ -31,6 +31,8 @@ static const char usage[] =
 	"  serve --db DB [--listen 127.0.0.1:8080]\n"
 	"        Web 画面と JSON API を提供します。\n"
 	"  backup --db DB --to FILE | restore --db DB --from FILE\n"
+	"  import units|assets|systems|users --db DB --tenant T FILE.csv\n"
+	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -95,7 +97,8 @@ static const struct command {
 } commands[] = {
 	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
 	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
-	{"backup", cmd_backup}, {"restore", cmd_backup},
+	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
+	{"export", cmd_import},
 };
 
 static const struct command *command_find(const char *name)

@@ -23,10 +23,7 @@
 #include "auth/auth.h"
 #include "http/http.h"
 #include "store/embedded.h"
-#if __has_include("util/wareki.h")
 #include "util/wareki.h"
-#define HAVE_WAREKI 1
-#endif
 
 static const char *const page_names[] = {
 	"login", "dashboard", "assets", "asset",    "asset_new", "systems",
@@ -155,11 +152,7 @@ static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status
 	time_t t = time(NULL) + 9 * 3600; /* JST */
 	struct tm tm;
 	gmtime_r(&t, &tm);
-#ifdef HAVE_WAREKI
 	mmr_wareki_format(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, today, sizeof today);
-#else
-	strftime(today, sizeof today, "%Y年%m月%d日", &tm);
-#endif
 	json_object_set_new(data, "today", json_string(today));
 	if (r->signed_in) {
 		json_object_set_new(data, "user", json_string(r->who.login));
@@ -221,11 +214,7 @@ static void add_wareki(json_t *o, const char *key)
 {
 	const char *iso = json_string_value(json_object_get(o, key));
 	char buf[160];
-#ifdef HAVE_WAREKI
 	if (iso && mmr_wareki_format_iso(iso, 540, buf, sizeof buf) == 0) {
-#else
-	if (iso && snprintf(buf, sizeof buf, "%s", iso) > 0) {
-#endif
 		char k[64];
 		snprintf(k, sizeof k, "%s_wareki", key);
 		json_object_set_new(o, k, json_string(buf));

@@ -325,8 +325,9 @@ bool mmr_ledger_kind_valid(const char *kind)
 
 /* ---- validation ---- */
 
-/* UTF-8 code points of s, or -1 if s is not valid UTF-8 (or has controls). */
-static long utf8_chars(const char *s)
+/* UTF-8 code points of s, or -1 if s is not valid UTF-8 or has control
+ * characters (line breaks only where `lines` allows them). */
+static long utf8_chars_lines(const char *s, bool lines)
 {
 	long n = 0;
 	const unsigned char *p = (const unsigned char *)s;
@@ -335,7 +336,7 @@ static long utf8_chars(const char *s)
 		int len;
 		uint32_t cp;
 		if (c < 0x80) {
-			if (c < 0x20 && c != '\t')
+			if (c < 0x20 && c != '\t' && !(lines && (c == '\n' || c == '\r')))
 				return -1;
 			len = 1;
 			cp = c;
@@ -362,6 +363,11 @@ static long utf8_chars(const char *s)
 		n++;
 	}
 	return n;
+}
+
+static long utf8_chars(const char *s)
+{
+	return utf8_chars_lines(s, false);
 }
 
 static bool enum_has(const char *enums, const char *v)
@@ -522,7 +528,8 @@ static int validate(mmr_store *st, const mmr_policy *pol, const char *tenant,
 						"%s は文字列にしてください", f->label);
 				return MMR_EINVAL;
 			}
-			long chars = utf8_chars(s);
+			/* free text other than a ledger's name may span lines */
+			long chars = utf8_chars_lines(s, f->type == FT_TEXT && i > 0);
 			if (chars < 0) {
 				mmr_field_error(
 					err, MMR_EINVAL, f->name,

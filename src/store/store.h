@@ -186,6 +186,22 @@ typedef void (*mmr_demo_report_fn)(void *ud, const char *tenant, const char *log
 				   const char *role_name, const char *password);
 int mmr_store_demo(mmr_store *st, mmr_demo_report_fn report, void *ud, mmr_error *err);
 
+/* ---- import and export --------------------------------------------------------- */
+
+typedef void (*mmr_import_progress_fn)(void *ud, size_t rows_done);
+
+/* Import a CSV (UTF-8 with or without BOM, or CP932) into ledger `kind`
+ * ("assets", "systems", "users") as `who`: all rows or none. On bad rows,
+ * MMR_EINVAL and *errors = [{"row","column","field","error"}…] (caller
+ * decrefs); on success *imported rows. Columns: see import.c. */
+int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
+		   size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
+		   size_t *imported, mmr_error *err);
+/* Export what `who` sees of ledger `kind` to `path` ("csv": UTF-8 with BOM
+ * for Excel; "xlsx"). The file must not exist. */
+int mmr_export(mmr_store *st, const mmr_actor *who, const char *kind, const char *format,
+	       const char *path, size_t *rows, mmr_error *err);
+
 /* UTC now as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void mmr_now_iso(char buf[32]);
 

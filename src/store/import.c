@@ -1,0 +1,578 @@
+/*
+ * import.c — CSV import and export of the ledgers (assets, systems, users).
+ *
+ * Import is all or nothing: every row is written inside one transaction,
+ * each in its own savepoint so that a bad row is reported (row, column,
+ * reason) and the others are still checked; if any row is bad, nothing is
+ * kept. Columns are named in the header by their Japanese label (名称,
+ * 所管課, …) or their field name (name, unit_id, …); classification columns
+ * by the axis's Japanese name (重要性分類) or id (importance, class.importance).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv/csv.h"
+#include "store/store_int.h"
+#include "util/xlsx.h"
+
+enum col_type {
+	C_UNITKIND,
+	C_TEXT,
+	C_BOOL,
+	C_UNIT,
+	C_USER,
+	C_INT,
+	C_LIST,
+	C_KIND,
+	C_SEGMENT,
+	C_ROLES,
+	C_HOSTING
+};
+
+struct column {
+	const char *field;  /* JSON field */
+	const char *labels; /* accepted headers besides the field: "名称|name" */
+	enum col_type type;
+};
+
+static const struct column asset_cols[] = {
+	{"name", "名称|資産名|情報資産名", C_TEXT},
+	{"kind", "種別", C_KIND},
+	{"medium", "媒体", C_TEXT},
+	{"unit_id", "所管課|所属|unit", C_UNIT},
+	{"manager_id", "管理者|manager", C_USER},
+	{"system_id", "情報システム|system", C_INT},
+	{"segment", "ネットワーク|セグメント", C_SEGMENT},
+	{"location", "保管場所|場所", C_TEXT},
+	{"retention", "保存期間", C_TEXT},
+	{"copy_of", "原本", C_INT},
+	{"personal", "個人情報", C_BOOL},
+	{"specific_personal", "特定個人情報", C_BOOL},
+};
+static const struct column system_cols[] = {
+	{"name", "システム名|名称", C_TEXT},
+	{"segment", "ネットワーク|セグメント", C_SEGMENT},
+	{"manager_id", "情報システム管理者|管理者|manager", C_USER},
+	{"unit_id", "所管課|unit", C_UNIT},
+	{"location", "設置場所", C_TEXT},
+	{"hosting", "形態|設置形態", C_HOSTING},
+	{"classes", "取り扱う情報の分類|分類", C_LIST},
+	{"contractor", "委託事業者|委託先", C_TEXT},
+	{"maintenance_contract", "保守契約", C_TEXT},
+};
+static const struct column unit_cols[] = {
+	{"name", "名称|組織名", C_TEXT},
+	{"kind", "種別", C_UNITKIND},
+	{"parent_id", "上位組織|親組織|parent", C_UNIT},
+};
+static const struct column user_cols[] = {
+	{"login", "ログイン名|ログインID", C_TEXT},
+	{"name", "氏名|名前", C_TEXT},
+	{"kana", "ふりがな|フリガナ|かな", C_TEXT},
+	{"unit_id", "所属|unit", C_UNIT},
+	{"roles", "役割|role", C_ROLES},
+};
+
+struct importer {
+	mmr_store *st;
+	const mmr_actor *who;
+	const mmr_policy *pol;
+	const char *kind;
+	const struct column *cols;
+	size_t ncols;
+	/* header position → column index (or -1 - axis for a class column, or
+	 * INT32_MIN for an unknown header) */
+	int map[256];
+	char headers[256][64];
+	size_t nhead;
+	json_t *errors; /* [{"row","column","field","error"}] */
+	size_t imported, total, max_errors;
+	mmr_import_progress_fn progress;
+	void *ud;
+};
+
+static bool label_match(const char *labels, const char *field, const char *h)
+{
+	if (!strcmp(field, h))
+		return true;
+	size_t hl = strlen(h);
+	for (const char *p = labels; *p;) {
+		const char *e = strchr(p, '|');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == hl && !strncmp(p, h, n))
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+static void add_error(struct importer *im, size_t row, const char *column, const char *field,
+		      const char *msg)
+{
+	if (json_array_size(im->errors) >= im->max_errors)
+		return;
+	json_array_append_new(im->errors,
+			      json_pack("{s:I, s:s, s:s?, s:s}", "row", (json_int_t)row, "column",
+					column ? column : "", "field", field, "error", msg));
+}
+
+static int header(struct importer *im, size_t n, const char *const *f, mmr_error *err)
+{
+	if (n > 256) {
+		mmr_error_set(err, MMR_ELIMIT, "1 行目: 列が多すぎます（%zu 列、上限 256）", n);
+		return MMR_ELIMIT;
+	}
+	im->nhead = n;
+	bool have_required = false;
+	for (size_t i = 0; i < n; i++) {
+		const char *h = f[i];
+		snprintf(im->headers[i], sizeof im->headers[i], "%s", h);
+		im->map[i] = INT32_MIN;
+		for (size_t c = 0; c < im->ncols; c++)
+			if (label_match(im->cols[c].labels, im->cols[c].field, h)) {
+				im->map[i] = (int)c;
+				if (c == 0)
+					have_required = true;
+			}
+		if (im->map[i] != INT32_MIN || strcmp(im->kind, "assets"))
+			continue;
+		const char *ax = !strncmp(h, "class.", 6) ? h + 6 : h;
+		for (size_t a = 0; a < mmr_policy_axis_count(im->pol); a++) {
+			const char *id, *name;
+			mmr_policy_axis_at(im->pol, a, &id, &name, NULL);
+			if (!strcmp(ax, id) || !strcmp(h, name))
+				im->map[i] = -1 - (int)a;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (im->map[i] == INT32_MIN)
+			add_error(im, 1, im->headers[i], NULL, "未知の列名です");
+	if (!have_required)
+		add_error(im, 1, NULL, im->cols[0].field,
+			  "必須の列（名称・ログイン名）がありません");
+	return MMR_OK;
+}
+
+/* A Japanese or English yes/no. */
+static int parse_bool(const char *s)
+{
+	static const char *const yes[] = {"1",	  "true", "TRUE", "はい", "有",
+					  "あり", "○",	  "◯",	  "Y",	  "y"};
+	static const char *const no[] = {"0",	 "false", "FALSE", "いいえ", "無",
+					 "なし", "×",	  "N",	   "n",	     ""};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!strcmp(s, yes[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (!strcmp(s, no[i]))
+			return 0;
+	return -1;
+}
+
+static int64_t lookup(struct importer *im, const char *kind, const char *field, const char *v,
+		      mmr_error *err)
+{
+	char *end;
+	long long id = strtoll(v, &end, 10);
+	if (!*end && id > 0)
+		return id;
+	struct mmr_ledger_query q = {.n_filters = 1, .limit = 2};
+	q.filters[0][0] = field;
+	q.filters[0][1] = v;
+	mmr_actor sys;
+	mmr_actor_system(&sys, im->who->tenant);
+	json_t *l;
+	if (mmr_ledger_list(im->st, &sys, kind, &q, &l, err))
+		return -1;
+	json_t *items = json_object_get(l, "items");
+	int64_t r = json_array_size(items) == 1
+			    ? json_integer_value(json_object_get(json_array_get(items, 0), "id"))
+			    : 0;
+	json_decref(l);
+	return r;
+}
+
+/* The vocabulary id for a value written as its id or its Japanese name. */
+static const char *vocab_id(const mmr_policy *pol, const char *what, const char *v)
+{
+	const char *id, *name;
+	for (size_t i = 0; !mmr_policy_vocab_at(pol, what, i, &id, &name); i++)
+		if (!strcmp(v, id) || (name && !strcmp(v, name)))
+			return id;
+	return v; /* unknown: the ledger names it */
+}
+
+static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error *err)
+{
+	struct importer *im = ud;
+	if (rown == 1 && !im->nhead)
+		return header(im, n, f, err);
+	im->total++;
+	json_t *obj = json_object(), *cls = json_object();
+	bool bad = false;
+	for (size_t i = 0; i < n && i < im->nhead; i++) {
+		const char *v = f[i];
+		int m = im->map[i];
+		if (m == INT32_MIN)
+			continue;
+		if (m < 0) {
+			const char *axis;
+			mmr_policy_axis_at(im->pol, (size_t)(-1 - m), &axis, NULL, NULL);
+			if (*v)
+				json_object_set_new(cls, axis, json_string(v));
+			continue;
+		}
+		const struct column *c = &im->cols[m];
+		if (!*v && c->type != C_BOOL)
+			continue;
+		json_t *jv = NULL;
+		char msg[300] = "";
+		switch (c->type) {
+		case C_TEXT: jv = json_string(v); break;
+		case C_UNITKIND:
+			jv = json_string(!strcmp(v, "部") || !strcmp(v, "局")	    ? "department"
+					 : !strcmp(v, "課") || !strcmp(v, "係")	    ? "section"
+					 : !strcmp(v, "事務所") || !strcmp(v, "室") ? "office"
+										    : v);
+			break;
+		case C_KIND: jv = json_string(vocab_id(im->pol, "kind", v)); break;
+		case C_SEGMENT: jv = json_string(vocab_id(im->pol, "segment", v)); break;
+		case C_HOSTING:
+			jv = json_string(!strcmp(v, "クラウド") ? "cloud"
+					 : (!strcmp(v, "庁内設置") || !strcmp(v, "オンプレミス"))
+						 ? "onprem"
+						 : v);
+			break;
+		case C_BOOL: {
+			int b = parse_bool(v);
+			if (b < 0)
+				snprintf(msg, sizeof msg,
+					 "\"%s\" は はい/いいえ（1/0）で書いてください", v);
+			else
+				jv = json_boolean(b);
+			break;
+		}
+		case C_INT: {
+			char *end;
+			long long x = strtoll(v, &end, 10);
+			if (*end || x <= 0)
+				snprintf(msg, sizeof msg, "\"%s\" は番号で書いてください", v);
+			else
+				jv = json_integer(x);
+			break;
+		}
+		case C_UNIT:
+		case C_USER: {
+			mmr_error e2;
+			int64_t id = lookup(im, c->type == C_UNIT ? "units" : "users",
+					    c->type == C_UNIT ? "name" : "login", v, &e2);
+			if (id <= 0)
+				snprintf(msg, sizeof msg, "%s \"%s\" が見つかりません",
+					 c->type == C_UNIT ? "組織" : "利用者", v);
+			else
+				jv = json_integer(id);
+			break;
+		}
+		case C_LIST:
+		case C_ROLES: {
+			jv = json_array();
+			char buf[1024];
+			snprintf(buf, sizeof buf, "%s", v);
+			for (char *save = NULL, *t = strtok_r(buf, ";；、,", &save); t;
+			     t = strtok_r(NULL, ";；、,", &save)) {
+				while (*t == ' ')
+					t++;
+				if (c->type == C_ROLES)
+					json_array_append_new(
+						jv, json_pack("{s:s, s:s}", "role",
+							      vocab_id(im->pol, "role", t), "scope",
+							      "body"));
+				else
+					json_array_append_new(jv, json_string(t));
+			}
+			break;
+		}
+		}
+		if (msg[0]) {
+			add_error(im, rown, im->headers[i], c->field, msg);
+			bad = true;
+		}
+		if (jv)
+			json_object_set_new(obj, c->field, jv);
+	}
+	if (!strcmp(im->kind, "assets"))
+		json_object_set_new(obj, "classification", cls);
+	else
+		json_decref(cls);
+	if (bad) {
+		json_decref(obj);
+		return MMR_OK;
+	}
+	int rc = mmr_db_begin(im->st->db, err); /* a savepoint: the row alone */
+	if (rc) {
+		json_decref(obj);
+		return rc;
+	}
+	json_t *out = NULL;
+	mmr_error e;
+	rc = mmr_ledger_create(im->st, im->who, im->kind, obj, &out, &e);
+	json_decref(obj);
+	json_decref(out);
+	if (rc) {
+		mmr_db_rollback(im->st->db);
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			*err = e;
+			return rc;
+		}
+		char field[128];
+		const char *fld = mmr_store_error_field(&e, field, sizeof field);
+		const char *column = NULL;
+		for (size_t i = 0; fld && i < im->nhead; i++) {
+			int m = im->map[i];
+			if (m >= 0 && !strcmp(im->cols[m].field, fld))
+				column = im->headers[i];
+			if (m < 0 && !strncmp(fld, "classification.", 15)) {
+				const char *axis;
+				mmr_policy_axis_at(im->pol, (size_t)(-1 - m), &axis, NULL, NULL);
+				if (!strcmp(fld + 15, axis))
+					column = im->headers[i];
+			}
+		}
+		add_error(im, rown, column, fld, fld ? strchr(e.message, ']') + 2 : e.message);
+		return MMR_OK;
+	}
+	if ((rc = mmr_db_commit(im->st->db, err)))
+		return rc;
+	im->imported++;
+	if (im->progress && im->total % 500 == 0)
+		im->progress(im->ud, im->total);
+	return MMR_OK;
+}
+
+int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
+		   size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
+		   size_t *imported, mmr_error *err)
+{
+	*errors = NULL;
+	*imported = 0;
+	struct importer im = {.st = st,
+			      .who = who,
+			      .kind = kind,
+			      .progress = progress,
+			      .ud = ud,
+			      .max_errors = 1000};
+	if (!strcmp(kind, "assets"))
+		im.cols = asset_cols, im.ncols = sizeof asset_cols / sizeof asset_cols[0];
+	else if (!strcmp(kind, "systems"))
+		im.cols = system_cols, im.ncols = sizeof system_cols / sizeof system_cols[0];
+	else if (!strcmp(kind, "users"))
+		im.cols = user_cols, im.ncols = sizeof user_cols / sizeof user_cols[0];
+	else if (!strcmp(kind, "units"))
+		im.cols = unit_cols, im.ncols = sizeof unit_cols / sizeof unit_cols[0];
+	else {
+		mmr_error_set(err, MMR_EINVAL,
+			      "取り込めるのは units, assets, systems, users です（\"%s\"）", kind);
+		return MMR_EINVAL;
+	}
+	int rc = mmr_tenant_policy(st, who->tenant, &im.pol, err);
+	if (rc)
+		return rc;
+	im.errors = json_array();
+	if ((rc = mmr_db_begin(st->db, err))) {
+		json_decref(im.errors);
+		return rc;
+	}
+	rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
+	if (!rc && !im.nhead)
+		add_error(&im, 1, NULL, NULL, "見出し行がありません（空のファイル）");
+	if (rc || json_array_size(im.errors)) {
+		mmr_db_rollback(st->db);
+		if (!rc) {
+			mmr_error_set(err, MMR_EINVAL,
+				      "%zu 件の誤りがあるため、何も取り込みませんでした",
+				      json_array_size(im.errors));
+			rc = MMR_EINVAL;
+		}
+		*errors = im.errors;
+		return rc;
+	}
+	if ((rc = mmr_db_commit(st->db, err))) {
+		json_decref(im.errors);
+		return rc;
+	}
+	json_decref(im.errors);
+	*imported = im.imported;
+	return MMR_OK;
+}
+
+/* ---- export ---- */
+
+static const struct column *export_cols(const char *kind, size_t *n)
+{
+	if (!strcmp(kind, "assets"))
+		return *n = sizeof asset_cols / sizeof asset_cols[0], asset_cols;
+	if (!strcmp(kind, "systems"))
+		return *n = sizeof system_cols / sizeof system_cols[0], system_cols;
+	if (!strcmp(kind, "users"))
+		return *n = sizeof user_cols / sizeof user_cols[0], user_cols;
+	if (!strcmp(kind, "units"))
+		return *n = sizeof unit_cols / sizeof unit_cols[0], unit_cols;
+	return NULL;
+}
+
+static char *cell_text(json_t *v)
+{
+	if (!v || json_is_null(v))
+		return strdup("");
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_true(v))
+		return strdup("はい");
+	if (json_is_false(v))
+		return strdup("いいえ");
+	if (json_is_integer(v)) {
+		char b[32];
+		snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return strdup(b);
+	}
+	if (json_is_array(v)) {
+		size_t len = 0, i;
+		json_t *e;
+		json_array_foreach (v, i, e) {
+			const char *s = json_is_string(e)
+						? json_string_value(e)
+						: json_string_value(json_object_get(e, "role"));
+			len += (s ? strlen(s) : 0) + 1;
+		}
+		char *out = calloc(1, len + 1);
+		json_array_foreach (v, i, e) {
+			const char *s = json_is_string(e)
+						? json_string_value(e)
+						: json_string_value(json_object_get(e, "role"));
+			if (i)
+				strcat(out, ";");
+			strcat(out, s ? s : "");
+		}
+		return out;
+	}
+	return json_dumps(v, JSON_COMPACT);
+}
+
+int mmr_export(mmr_store *st, const mmr_actor *who, const char *kind, const char *format,
+	       const char *path, size_t *rows, mmr_error *err)
+{
+	*rows = 0;
+	size_t nc;
+	const struct column *cols = export_cols(kind, &nc);
+	if (!cols) {
+		mmr_error_set(err, MMR_EINVAL,
+			      "書き出せるのは units, assets, systems, users です（\"%s\"）", kind);
+		return MMR_EINVAL;
+	}
+	bool xlsx = !strcmp(format, "xlsx");
+	if (!xlsx && strcmp(format, "csv")) {
+		mmr_error_set(err, MMR_EINVAL, "形式は csv か xlsx です（\"%s\"）", format);
+		return MMR_EINVAL;
+	}
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (rc)
+		return rc;
+	size_t naxes = !strcmp(kind, "assets") ? mmr_policy_axis_count(pol) : 0;
+	size_t ncols = 1 + nc + naxes;
+	const char **headers = calloc(ncols, sizeof *headers);
+	char(*labels)[64] = calloc(ncols, sizeof *labels);
+	size_t cap = 1024, n = 0;
+	char **cells = malloc(cap * ncols * sizeof *cells);
+	if (!headers || !labels || !cells) {
+		rc = MMR_ENOMEM;
+		mmr_error_set(err, rc, "メモリが足りません");
+		goto out;
+	}
+	headers[0] = "番号";
+	for (size_t c = 0; c < nc; c++) {
+		const char *bar = strchr(cols[c].labels, '|');
+		size_t l = bar ? (size_t)(bar - cols[c].labels) : strlen(cols[c].labels);
+		snprintf(labels[1 + c], sizeof labels[0], "%.*s", (int)l, cols[c].labels);
+		headers[1 + c] = labels[1 + c];
+	}
+	for (size_t a = 0; a < naxes; a++) {
+		const char *name;
+		mmr_policy_axis_at(pol, a, NULL, &name, NULL);
+		snprintf(labels[1 + nc + a], sizeof labels[0], "%s", name);
+		headers[1 + nc + a] = labels[1 + nc + a];
+	}
+	struct mmr_ledger_query q = {.limit = 500};
+	for (;;) {
+		json_t *l;
+		if ((rc = mmr_ledger_list(st, who, kind, &q, &l, err)))
+			goto out;
+		size_t i;
+		json_t *o;
+		json_array_foreach (json_object_get(l, "items"), i, o) {
+			if (n == cap) {
+				cap *= 2;
+				char **nb = realloc(cells, cap * ncols * sizeof *cells);
+				if (!nb) {
+					json_decref(l);
+					rc = MMR_ENOMEM;
+					mmr_error_set(err, rc, "メモリが足りません");
+					goto out;
+				}
+				cells = nb;
+			}
+			char **r = cells + n * ncols;
+			r[0] = cell_text(json_object_get(o, "id"));
+			for (size_t c = 0; c < nc; c++)
+				r[1 + c] = cell_text(json_object_get(o, cols[c].field));
+			for (size_t a = 0; a < naxes; a++) {
+				const char *axis;
+				mmr_policy_axis_at(pol, a, &axis, NULL, NULL);
+				r[1 + nc + a] = cell_text(json_object_get(
+					json_object_get(o, "classification"), axis));
+			}
+			n++;
+		}
+		json_t *next = json_object_get(l, "next");
+		q.after = json_is_integer(next) ? json_integer_value(next) : 0;
+		json_decref(l);
+		if (!q.after)
+			break;
+	}
+	if (xlsx) {
+		rc = mmr_xlsx_write_table(path, kind, ncols, headers, n, (const char *const *)cells,
+					  err);
+	} else {
+		FILE *f = fopen(path, "wx");
+		if (!f) {
+			rc = MMR_EIO;
+			mmr_error_set(err, rc,
+				      "\"%s\" に書けません（すでにあるか、書き込めません）", path);
+			goto out;
+		}
+		rc = mmr_csv_bom(f);
+		if (!rc)
+			rc = mmr_csv_write_bom(f, ncols, headers);
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = mmr_csv_write_bom(f, ncols, (const char *const *)(cells + i * ncols));
+		if (fclose(f) && !rc)
+			rc = MMR_EIO;
+		if (rc) {
+			remove(path);
+			mmr_error_set(err, rc, "\"%s\" に書けませんでした", path);
+		}
+	}
+	if (!rc)
+		*rows = n;
+out:
+	for (size_t i = 0; cells && i < n * ncols; i++)
+		free(cells[i]);
+	free(cells);
+	free(headers);
+	free(labels);
+	return rc;
+}

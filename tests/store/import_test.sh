@@ -1,0 +1,53 @@
+#!/bin/sh
+# import_test.sh MAMORI SRC_ROOT — CSV import (UTF-8 and CP932, all or
+# nothing, every bad row named) and export (CSV with BOM, XLSX).
+set -eu
+M="$1"
+ROOT="$2"
+D="$ROOT/tests/data/store/import"
+T=$(mktemp -d /tmp/mamori-import.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+DB="$T/m.db"
+"$M" init --db "$DB" >/dev/null
+"$M" tenant add --db "$DB" --id toyohashi --profile "$ROOT/policy/toyohashi.yaml" >/dev/null
+"$M" import units --db "$DB" --tenant toyohashi "$D/units.csv" | grep -q "5 件を取り込みました" || fail "units"
+
+# CP932 with NEC/IBM extensions, a quoted comma and a quoted newline
+"$M" import assets --db "$DB" --tenant toyohashi "$D/assets-cp932.csv" | grep -q "3 件" || fail "cp932 import"
+"$M" export assets --db "$DB" --tenant toyohashi --format csv --to "$T/a.csv" >/dev/null
+head -c 3 "$T/a.csv" | od -An -tx1 | grep -q "ef bb bf" || fail "export lacks the BOM"
+grep -q "①髙橋・山﨑家の申請書（令和7年度）,information,,[0-9]*,,,mynumber,書庫①,,,はい,はい,I" "$T/a.csv" || fail "CP932 row did not round-trip: $(cat "$T/a.csv")"
+grep -q "㈱髙﨑商事との契約書" "$T/a.csv" || fail "㈱ lost"
+grep -q '^[0-9]*,"カンマ, を含む名称"' "$T/a.csv" || fail "quoted comma"
+
+# a file with bad rows: each named (row, column, reason), nothing imported
+set +e
+"$M" import assets --db "$DB" --tenant toyohashi "$D/assets-bad.csv" 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "bad rows exit $rc"
+while IFS= read -r line; do
+	grep -qF "$line" "$T/err" || fail "missing error line: $line (got: $(cat "$T/err"))"
+done < "$D/assets-bad.expect"
+grep -q "何も取り込みませんでした" "$T/err" || fail "says nothing was imported"
+"$M" export assets --db "$DB" --tenant toyohashi --format csv --to "$T/b.csv" >/dev/null
+[ "$(wc -l < "$T/b.csv")" = "$(wc -l < "$T/a.csv")" ] || fail "the good row of a bad file was imported"
+grep -q "正しい行" "$T/b.csv" && fail "the good row of a bad file was imported"
+
+# an oversized file is refused before anything is parsed
+python3 -c "import sys; sys.stdout.write('名称,種別,重要性分類\n' + 'x,information,I\n' * 4500000)" > "$T/big.csv"
+set +e
+"$M" import assets --db "$DB" --tenant toyohashi "$T/big.csv" 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "oversized exit $rc"
+grep -q "64 MiB" "$T/err" || fail "oversized message: $(cat "$T/err")"
+
+# XLSX export opens as a workbook holding the Japanese text
+"$M" export assets --db "$DB" --tenant toyohashi --format xlsx --to "$T/a.xlsx" >/dev/null
+unzip -p "$T/a.xlsx" xl/worksheets/sheet1.xml xl/sharedStrings.xml 2>/dev/null | grep -q "山﨑" || fail "xlsx lacks the text"
+# an existing file is never overwritten
+set +e
+"$M" export assets --db "$DB" --tenant toyohashi --format csv --to "$T/a.csv" 2>/dev/null; rc=$?
+set -e
+[ $rc -ne 0 ] || fail "export overwrote a file"
+echo "import: ok"
