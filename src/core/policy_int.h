@@ -164,7 +164,7 @@ struct mmr_setting {
 	struct mmr_pos pos;
 };
 
-#define MMR_N_SETTINGS 15
+#define MMR_N_SETTINGS 22
 
 struct mmr_diag {
 	struct mmr_pos pos;

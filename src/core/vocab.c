@@ -128,6 +128,13 @@ static const struct {
 	{"log.retention_days", MMR_SET_INT},
 	{"log.checkpoint_interval_seconds", MMR_SET_INT},
 	{"inspection.interval_months", MMR_SET_INT},
+	{"mail.max_message_bytes", MMR_SET_INT},
+	{"mail.max_depth", MMR_SET_INT},
+	{"mail.max_parts", MMR_SET_INT},
+	{"mail.html_allowed", MMR_SET_BOOL},
+	{"sanitize.max_input_mb", MMR_SET_INT},
+	{"sanitize.max_seconds", MMR_SET_INT},
+	{"sanitize.remove_links", MMR_SET_BOOL},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
