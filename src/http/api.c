@@ -304,6 +304,10 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 		mmr_http_error(out, 405, NULL, "この方法 (method) は使えません");
 }
 
+const mmr_api_module mmr_api_modules[] = {
+	NULL,
+};
+
 static bool unsafe(const char *method)
 {
 	return strcmp(method, "GET") && strcmp(method, "HEAD");
@@ -364,6 +368,9 @@ bool mmr_api_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 			mmr_http_error(out, 405, NULL, "この方法 (method) は使えません");
 		return true;
 	}
+	for (size_t i = 0; mmr_api_modules[i]; i++)
+		if (mmr_api_modules[i](r, out, p))
+			return true;
 	char kind[16];
 	size_t n = strcspn(p, "/");
 	if (n < sizeof kind) {
