@@ -105,4 +105,8 @@ extern const mmr_page_module mmr_page_modules[];
 typedef bool (*mmr_api_module)(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
 extern const mmr_api_module mmr_api_modules[];
 
+/* the incident desk and the inbox (api_incident.c, pages_incident.c) */
+bool mmr_api_incident(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_incident(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+
 #endif

@@ -23,6 +23,8 @@
               <a href="/assets">情報資産台帳</a>
               <a href="/systems">情報システム台帳</a>
               <a href="/units">組織</a>
+              <a href="/incidents">インシデント</a>
+              <a href="/inbox">通知</a>
               <xsl:if test="page/admin = 'true'"><a href="/users">利用者</a></xsl:if>
             </nav>
             <div class="who">
