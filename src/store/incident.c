@@ -92,7 +92,7 @@ static const struct escalation {
 	 "personal",
 	 {"council_chief", "council_manager", NULL},
 	 "議会運営委員会、茨城町情報セキュリティ総括責任者",
-	 "茨城町議会 対策基準 5(5)②",
+	 "茨城町議会 対策基準 第2章 5(5)②",
 	 "管理者は、情報セキュリティインシデントにより、個人情報・特定個人情報の漏えい等が発生した"
 	 "場合、"
 	 "必要に応じて議会運営委員会及び茨城町情報セキュリティ総括責任者へ報告し、住民等外部から報"
@@ -104,7 +104,7 @@ static const struct escalation {
 	 "serious",
 	 {"council_chief", NULL},
 	 NULL,
-	 "茨城町議会 対策基準 1(2)⑥",
+	 "茨城町議会 対策基準 第2章 1(2)⑥",
 	 "緊急時の責任者への早急に報告と回復のための対策。"},
 	{"meguro",
 	 "serious",
@@ -137,7 +137,7 @@ static const struct escalation {
 	 "報告するものとする。"},
 };
 
-static const char plan_clause[] = "茨城町議会 対策基準 7-3(2)";
+static const char plan_clause[] = "茨城町議会 対策基準 第2章 7-3(2)";
 
 const char *mmr_incident_state_name(const char *s)
 {
@@ -1496,7 +1496,7 @@ int mmr_incident_violation(mmr_store *st, const mmr_actor *who, int64_t id, int6
 			mmr_field_error(
 				err, MMR_ECONFLICT, "step",
 				"使用する権利の停止は、注意・指導によっても改善されない場合の"
-				"措置です（茨城町議会 対策基準 7-6③）。先に注意か指導を記録"
+				"措置です（茨城町議会 対策基準 第2章 7-6③）。先に注意か指導を記録"
 				"してください");
 			return MMR_ECONFLICT;
 		}
@@ -1669,21 +1669,26 @@ int mmr_incident_plan_put(mmr_store *st, const mmr_actor *who, json_t *in, int64
 
 /* ---- demo ---- */
 
-int mmr_incident_demo(mmr_store *st, const char *tenant, mmr_error *err)
+static int demo_tenant(mmr_store *st, const char *tenant, mmr_error *err)
 {
 	mmr_actor sys;
 	mmr_actor_system(&sys, tenant);
 	int64_t now = mmr_now_ms();
-	json_t *plan =
-		json_pack("{s:s, s:s, s:s, s:s}", "contacts",
-			  "CSIRT（情報政策課）内線 2100\n情報セキュリティ委員会 事務局 内線 2101\n"
-			  "県警サイバー犯罪相談窓口・J-LIS・JPCERT/CC（連絡先は別表）",
-			  "発生日時・認知日時、発見者、影響を受けた情報資産と情報システム、個人情報"
-			  "の有無と件数、"
-			  "二次被害のおそれ、講じた措置",
-			  "ネットワークからの切り離し、証拠保全（ログとディスクの複製）、被害拡大の"
-			  "防止、復旧",
-			  "原因の分析、再発防止策の策定と周知、研修への反映");
+	json_t *plan = json_object();
+	json_object_set_new(
+		plan, "contacts",
+		json_string("CSIRT（情報政策課）内線 2100\n"
+			    "情報セキュリティ委員会 事務局 内線 2101\n"
+			    "県警サイバー犯罪相談窓口・J-LIS・JPCERT/CC（連絡先は別表）"));
+	json_object_set_new(
+		plan, "report_items",
+		json_string("発生日時・認知日時、発見者、影響を受けた情報資産と情報"
+			    "システム、個人情報の有無と件数、二次被害のおそれ、講じた措置"));
+	json_object_set_new(plan, "measures",
+			    json_string("ネットワークからの切り離し、証拠保全（ログとディスクの"
+					"複製）、被害拡大の防止、復旧"));
+	json_object_set_new(plan, "prevention",
+			    json_string("原因の分析、再発防止策の策定と周知、研修への反映"));
 	json_t *o = NULL;
 	int rc = mmr_incident_plan_put(st, &sys, plan, now, &o, err);
 	json_decref(plan);
@@ -1717,5 +1722,21 @@ int mmr_incident_demo(mmr_store *st, const char *tenant, mmr_error *err)
 	}
 	json_decref(c1);
 	json_decref(c2);
+	return rc;
+}
+
+int mmr_incident_demo(mmr_store *st, mmr_error *err)
+{
+	json_t *l = mmr_tenant_list(st, err);
+	if (!l)
+		return MMR_EIO;
+	int rc = MMR_OK;
+	size_t i;
+	json_t *t;
+	json_array_foreach (l, i, t) {
+		if ((rc = demo_tenant(st, jstr(t, "id"), err)))
+			break;
+	}
+	json_decref(l);
 	return rc;
 }

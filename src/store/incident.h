@@ -93,7 +93,8 @@ void mmr_ms_to_iso(int64_t ms, char out[32]);
 /* Unix ms now. */
 int64_t mmr_now_ms(void);
 
-/* Demo incidents for `mamori init --demo` (demo.c). */
-int mmr_incident_demo(mmr_store *st, const char *tenant, mmr_error *err);
+/* Demo incidents and a plan in every tenant, for `mamori init --demo`
+ * (demo.c). */
+int mmr_incident_demo(mmr_store *st, mmr_error *err);
 
 #endif
