@@ -137,7 +137,49 @@ static const struct escalation {
 	 "報告するものとする。"},
 };
 
-static const char plan_clause[] = "茨城町議会 対策基準 第2章 7-3(2)";
+/* Where the emergency response plan comes from, per profile. */
+static const struct {
+	const char *profile, *clause;
+} plan_clauses[] = {
+	{"ibaraki-gikai", "茨城町議会 対策基準 第2章 7-3(1)(2)"},
+	{"toyohashi",
+	 "豊橋市 対策基準 第5 4(2)（緊急連絡体制の整備、被害の拡大防止、復旧、原因究明等）"},
+	{NULL,
+	 "総務省ガイドラインの緊急時対応計画（項目は 茨城町議会 対策基準 第2章 7-3(2) の四つ）"},
+};
+
+static const char *plan_clause(const char *profile)
+{
+	size_t i = 0;
+	while (plan_clauses[i].profile && strcmp(plan_clauses[i].profile, profile))
+		i++;
+	return plan_clauses[i].clause;
+}
+
+/* Timeline actions in Japanese. */
+static const char *action_name(const char *a)
+{
+	static const struct {
+		const char *id, *name;
+	} names[] = {
+		{"reported", "報告"},
+		{"triaged", "トリアージ"},
+		{"updated", "判定の変更"},
+		{"transition", "段階の移行"},
+		{"note", "記録"},
+		{"escalated.serious", "重大事故として上申"},
+		{"escalated.personal", "個人情報の漏えい等として上申"},
+		{"ppc.prompt", "個人情報保護委員会へ速報"},
+		{"ppc.final", "個人情報保護委員会へ確報"},
+		{"violation.warning", "違反への措置: 注意"},
+		{"violation.guidance", "違反への措置: 指導"},
+		{"violation.suspension", "違反への措置: 使用する権利の停止"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(names[i].id, a))
+			return names[i].name;
+	return a;
+}
 
 const char *mmr_incident_state_name(const char *s)
 {
@@ -428,10 +470,11 @@ static json_t *timeline(mmr_store *st, const char *tenant, int64_t id)
 		const char *from = mmr_col_text(s, 3), *to = mmr_col_text(s, 4);
 		json_array_append_new(
 			a,
-			json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:s?}", "at",
+			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:s?}", "at",
 				  mmr_col_text(s, 0), "actor", mmr_col_text(s, 1), "action",
-				  mmr_col_text(s, 2), "from", from, "to", to, "from_name",
-				  mmr_incident_state_name(from), "to_name",
+				  mmr_col_text(s, 2), "action_name",
+				  action_name(mmr_col_text(s, 2)), "from", from, "to", to,
+				  "from_name", mmr_incident_state_name(from), "to_name",
 				  mmr_incident_state_name(to), "subject_id",
 				  mmr_col_null(s, 5) ? json_null()
 						     : json_integer((json_int_t)mmr_col_int(s, 5)),
@@ -1244,8 +1287,7 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 		rc = set_state(st, who, id, state, now_ms, err);
 	if (!rc) {
 		char text[6100];
-		snprintf(text, sizeof text, "%s%s%s", changes, note && *changes ? "\n" : "",
-			 note ? note : "");
+		snprintf(text, sizeof text, "%s%s", changes, note ? note : "");
 		size_t tl = strlen(text);
 		while (tl && text[tl - 1] == '\n')
 			text[--tl] = '\0';
@@ -1617,11 +1659,11 @@ int mmr_incident_plan_get(mmr_store *st, const mmr_actor *who, json_t **out, mmr
 				 mmr_col_text(s, 0), "report_items", mmr_col_text(s, 1), "measures",
 				 mmr_col_text(s, 2), "prevention", mmr_col_text(s, 3), "updated_at",
 				 mmr_col_text(s, 4), "updated_by", mmr_col_text(s, 5), "clause",
-				 plan_clause, "written", true);
+				 plan_clause(profile_of(st, who->tenant)), "written", true);
 	else if (rc == MMR_DB_DONE)
 		*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "contacts", "", "report_items",
-				 "", "measures", "", "prevention", "", "clause", plan_clause,
-				 "written", false);
+				 "", "measures", "", "prevention", "", "clause",
+				 plan_clause(profile_of(st, who->tenant)), "written", false);
 	mmr_stmt_reset(s);
 	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
 }
