@@ -33,6 +33,8 @@ static const char usage[] =
 	"  backup --db DB --to FILE | restore --db DB --from FILE\n"
 	"  import units|assets|systems|users --db DB --tenant T FILE.csv\n"
 	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
+	"  zones check --profile FILE --zones ZONES.yaml --rules RULESET [--format text|json|svg]\n"
+	"        ファイアウォールの規則が三層の分離を守っているか確かめます（違反があれば 1）。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -98,7 +100,7 @@ static const struct command {
 	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
 	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
 	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
-	{"export", cmd_import},
+	{"export", cmd_import}, {"zones", cmd_zones},
 };
 
 static const struct command *command_find(const char *name)
