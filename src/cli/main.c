@@ -35,6 +35,10 @@ static const char usage[] =
 	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
 	"  zones check --profile FILE --zones ZONES.yaml --rules RULESET [--format text|json|svg]\n"
 	"        ファイアウォールの規則が三層の分離を守っているか確かめます（違反があれば 1）。\n"
+	"  mail textize [--profile FILE] [--quarantine DIR] < in.eml > out.eml\n"
+	"        メールを本文のテキストだけに変換します（メールテキスト化）。\n"
+	"  milter --socket inet:PORT@127.0.0.1 [--profile FILE] [--quarantine DIR]\n"
+	"        Postfix の milter としてメールテキスト化を行います。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -100,7 +104,8 @@ static const struct command {
 	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
 	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
 	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
-	{"export", cmd_import}, {"zones", cmd_zones},
+	{"export", cmd_import}, {"zones", cmd_zones},	 {"mail", cmd_mail},
+	{"milter", cmd_mail},
 };
 
 static const struct command *command_find(const char *name)
