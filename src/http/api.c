@@ -11,7 +11,7 @@
 
 #include "http/http.h"
 
-static json_t *parse_body(struct mmr_http_req *r, struct mmr_http_resp *out)
+json_t *mmr_api_body(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
 	json_error_t je;
 	json_t *j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &je);
@@ -58,7 +58,7 @@ static void iso_time(int64_t t, char buf[32])
 
 static void session_open(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
-	json_t *j = parse_body(r, out);
+	json_t *j = mmr_api_body(r, out);
 	if (!j)
 		return;
 	static const char *const keys[] = {"tenant", "login", "password", "totp", NULL};
@@ -98,7 +98,7 @@ static void session_open(struct mmr_http_req *r, struct mmr_http_resp *out)
 
 static void password_change(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
-	json_t *j = parse_body(r, out);
+	json_t *j = mmr_api_body(r, out);
 	if (!j)
 		return;
 	static const char *const keys[] = {"current", "new", NULL};
@@ -258,7 +258,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 			return;
 		}
 		if (!strcmp(r->method, "POST")) {
-			json_t *j = parse_body(r, out);
+			json_t *j = mmr_api_body(r, out);
 			if (!j)
 				return;
 			rc = mmr_ledger_create(r->st, &r->who, kind, j, &o, &err);
@@ -284,7 +284,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 		else
 			mmr_http_json(out, 200, o);
 	} else if (!strcmp(r->method, "PATCH")) {
-		json_t *j = parse_body(r, out);
+		json_t *j = mmr_api_body(r, out);
 		if (!j)
 			return;
 		rc = mmr_ledger_update(r->st, &r->who, kind, id, j, &o, &err);
@@ -305,6 +305,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 }
 
 const mmr_api_module mmr_api_modules[] = {
+	mmr_api_work, /* applications, exceptions, records (api_work.c) */
 	NULL,
 };
 

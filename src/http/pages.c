@@ -237,7 +237,7 @@ void mmr_page_wareki(json_t *o, const char *key)
 	}
 }
 
-static json_t *policy_info(const mmr_policy *pol)
+json_t *mmr_page_policy_info(const mmr_policy *pol)
 {
 	mmr_error err;
 	char *d = mmr_policy_describe_json(pol, NULL, NULL, &err);
@@ -429,7 +429,8 @@ static void assets_page(struct mmr_http_req *r, struct mmr_http_resp *out)
 	}
 	mmr_page_render(r, out, 200, "assets",
 			json_pack("{s:o, s:o, s:o, s:o}", "list", l, "filter", echo, "units",
-				  name_map(r, "units", "name"), "policy", policy_info(pol)));
+				  name_map(r, "units", "name"), "policy",
+				  mmr_page_policy_info(pol)));
 }
 
 static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char *action,
@@ -510,7 +511,7 @@ static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 	}
 	mmr_page_wareki(a, "created_at");
 	mmr_page_wareki(a, "updated_at");
-	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", policy_info(pol));
+	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", mmr_page_policy_info(pol));
 	if (check) {
 		if (!mmr_page_csrf_ok(r)) {
 			json_decref(data);
@@ -533,7 +534,7 @@ static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 		mmr_page_fail(r, out, MMR_EIO, &err);
 		return;
 	}
-	json_t *data = json_pack("{s:o, s:o}", "policy", policy_info(pol), "units",
+	json_t *data = json_pack("{s:o, s:o}", "policy", mmr_page_policy_info(pol), "units",
 				 name_map(r, "units", "name"));
 	if (post) {
 		if (!mmr_page_csrf_ok(r)) {
@@ -695,6 +696,7 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 }
 
 const mmr_page_module mmr_page_modules[] = {
+	mmr_pages_work, /* applications, exceptions, records (pages_work.c) */
 	NULL,
 };
 
