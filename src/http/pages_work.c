@@ -10,6 +10,7 @@
 
 #include "http/http.h"
 #include "store/work.h"
+#include "util/wareki.h"
 
 static const char *form_str(json_t *f, const char *k)
 {
@@ -30,12 +31,9 @@ static void app_dates(json_t *a)
 					   NULL};
 	wareki_all(a, keys);
 	const char *due = json_string_value(json_object_get(a, "due_on"));
-	if (due) {
-		char iso[32];
-		snprintf(iso, sizeof iso, "%sT00:00:00+09:00", due);
-		json_object_set_new(a, "due_iso", json_string(iso));
-		mmr_page_wareki(a, "due_iso");
-	}
+	char buf[160];
+	if (due && mmr_wareki_format(atoi(due), atoi(due + 5), atoi(due + 8), buf, sizeof buf) == 0)
+		json_object_set_new(a, "due_on_wareki", json_string(buf));
 	size_t i;
 	json_t *p;
 	json_array_foreach (json_object_get(a, "approvals"), i, p)

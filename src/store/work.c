@@ -417,7 +417,16 @@ static json_t *app_row(mmr_stmt *s, int64_t now)
 				    mmr_col_null(s, 4 + i) ? json_null()
 							   : json_integer(mmr_col_int(s, 4 + i)));
 	json_object_set_new(o, "title", json_string(mmr_col_text(s, 7)));
-	json_object_set_new(o, "detail", load_json(mmr_col_text(s, 8)));
+	json_t *detail = load_json(mmr_col_text(s, 8));
+	json_t *shown = json_array(); /* the fields in order, with their Japanese names */
+	for (size_t i = 0; t && i < MAX_FIELDS && t->f[i].id; i++) {
+		json_t *v = json_object_get(detail, t->f[i].id);
+		if (v && t->f[i].kind != F_CRITERIA)
+			json_array_append_new(shown, json_pack("{s:s, s:s, s:O}", "id", t->f[i].id,
+							       "name", t->f[i].name, "value", v));
+	}
+	json_object_set_new(o, "detail", detail);
+	json_object_set_new(o, "detail_list", shown);
 	json_object_set_new(o, "request", load_json(mmr_col_text(s, 9)));
 	json_object_set_new(o, "decision", load_json(mmr_col_text(s, 10)));
 	json_object_set_new(o, "route", load_json(mmr_col_text(s, 11)));

@@ -22,10 +22,10 @@
         <dt>申請者</dt><dd><xsl:value-of select="$a/applicant_name"/></dd>
         <dt>申請日時</dt><dd><xsl:value-of select="$a/created_at_wareki"/></dd>
         <xsl:if test="$a/asset_id != ''"><dt>情報資産</dt><dd><a href="/assets/{$a/asset_id}">情報資産 <xsl:value-of select="$a/asset_id"/></a></dd></xsl:if>
-        <xsl:for-each select="$a/detail/*[local-name() != 'criteria']">
-          <dt><xsl:value-of select="local-name()"/></dt><dd><xsl:value-of select="."/></dd>
+        <xsl:for-each select="$a/detail_list/item[id != 'due_on']">
+          <dt><xsl:value-of select="name"/></dt><dd><xsl:value-of select="value"/></dd>
         </xsl:for-each>
-        <xsl:if test="$a/due_iso_wareki"><dt>返却予定日</dt><dd id="app-due"><xsl:value-of select="$a/due_iso_wareki"/></dd></xsl:if>
+        <xsl:if test="$a/due_on_wareki"><dt>返却予定日</dt><dd id="app-due"><xsl:value-of select="$a/due_on_wareki"/></dd></xsl:if>
         <xsl:if test="$a/started_at_wareki"><dt>実施（持ち出し）</dt><dd><xsl:value-of select="$a/started_at_wareki"/></dd></xsl:if>
         <xsl:if test="$a/returned_at_wareki"><dt>返却</dt><dd><xsl:value-of select="$a/returned_at_wareki"/></dd></xsl:if>
       </dl>

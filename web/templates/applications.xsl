@@ -20,7 +20,7 @@
                 <td><xsl:value-of select="applicant_name"/></td>
                 <td><span class="state {state}"><xsl:value-of select="state_name"/></span>
                   <xsl:if test="overdue = 'true'"> <strong class="late">返却期限切れ</strong></xsl:if></td>
-                <td><xsl:value-of select="due_iso_wareki"/></td>
+                <td><xsl:value-of select="due_on_wareki"/></td>
                 <td><xsl:value-of select="created_at_wareki"/></td>
               </tr>
             </xsl:for-each>
