@@ -876,7 +876,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 					if (!same) {
 						problem(v, tenant, "row", idx,
 							"索引 %" PRId64 " の行の列と記録された内容 "
-									"(data) が違います",
+							"(data) が違います",
 							idx);
 						break;
 					}
@@ -1236,12 +1236,13 @@ int mmr_audit_prune(mmr_store *st, const char *tenant, int64_t before, int64_t n
 	}
 	if (before <= lo)
 		return MMR_OK;
-	/* the last leaf to prune must be older than the retention period */
-	static const char q_at[] = "SELECT at FROM audit_leaves WHERE tenant = $1 AND idx = $2";
+	/* every leaf to prune must be older than the retention period */
+	static const char q_at[] =
+		"SELECT MAX(at) FROM audit_leaves WHERE tenant = $1 AND idx < $2";
 	if ((rc = mmr_db_prepare(db, q_at, &s, err)))
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_int(s, 2, before - 1);
+	mmr_stmt_int(s, 2, before);
 	int64_t at_ms = -1;
 	if ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
 		at_ms = iso_to_ms(mmr_col_text(s, 0));
