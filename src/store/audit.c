@@ -1253,8 +1253,9 @@ int mmr_audit_prune(mmr_store *st, const char *tenant, int64_t before, int64_t n
 	if (at_ms < 0 || now_ms - at_ms < (int64_t)days * 86400000) {
 		mmr_error_set(err, MMR_EDENIED,
 			      "索引 %" PRId64
-			      " は保存期間 (%ld 日) を過ぎていないので削除できません",
-			      before - 1, days);
+			      " より前に保存期間 (%ld 日) を過ぎていない記録があるので"
+			      "削除できません",
+			      before, days);
 		return MMR_EDENIED;
 	}
 	if ((rc = mmr_db_begin(db, err)))
