@@ -592,6 +592,48 @@ int mmr_audit_checkpoint_all(mmr_store *st, const struct mmr_log_key *key, size_
 	return rc;
 }
 
+static int64_t iso_to_ms(const char *iso);
+
+int mmr_audit_checkpoint_due(mmr_store *st, const struct mmr_log_key *key, int64_t now_ms,
+			     size_t *made, mmr_error *err)
+{
+	*made = 0;
+	json_t *ts = log_tenants(st, err);
+	if (!ts)
+		return err->code ? err->code : MMR_EIO;
+	size_t i;
+	json_t *t;
+	int rc = MMR_OK;
+	json_array_foreach (ts, i, t) {
+		const char *tenant = json_string_value(t);
+		const mmr_policy *pol;
+		long interval = 0;
+		if (mmr_tenant_policy(st, tenant, &pol, err) ||
+		    mmr_policy_setting_int(pol, "log.checkpoint_interval_seconds", &interval) ||
+		    interval <= 0)
+			interval = MMR_AUDIT_DEFAULT_CHECKPOINT_SECONDS;
+		json_t *last = NULL;
+		rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &last, err);
+		if (rc && rc != MMR_ENOTFOUND)
+			break;
+		rc = MMR_OK;
+		int64_t at =
+			last ? iso_to_ms(json_string_value(json_object_get(last, "created_at")))
+			     : -1;
+		json_decref(last);
+		if (at >= 0 && now_ms - at < (int64_t)interval * 1000)
+			continue;
+		json_t *cp = NULL;
+		if ((rc = mmr_audit_checkpoint(st, tenant, key, &cp, err)))
+			break;
+		if (json_is_true(json_object_get(cp, "new")))
+			(*made)++;
+		json_decref(cp);
+	}
+	json_decref(ts);
+	return rc;
+}
+
 /* ---- proofs --------------------------------------------------------------------------- */
 
 static json_t *hex_array(const void *hv, size_t n)
