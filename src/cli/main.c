@@ -39,6 +39,8 @@ static const char usage[] =
 	"        メールを本文のテキストだけに変換します（メールテキスト化）。\n"
 	"  milter --socket inet:PORT@127.0.0.1 [--profile FILE] [--quarantine DIR]\n"
 	"        Postfix の milter としてメールテキスト化を行います。\n"
+	"  log key|checkpoint|proof|consistency|verify|export|prune|search --db DB [--tenant T]\n"
+	"        改ざんを検出できる監査ログ（検証は問題があれば終了コード 1）。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -105,7 +107,7 @@ static const struct command {
 	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
 	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
 	{"export", cmd_import}, {"zones", cmd_zones},	 {"mail", cmd_mail},
-	{"milter", cmd_mail},
+	{"milter", cmd_mail},	{"log", cmd_log},
 };
 
 static const struct command *command_find(const char *name)

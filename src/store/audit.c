@@ -592,6 +592,48 @@ int mmr_audit_checkpoint_all(mmr_store *st, const struct mmr_log_key *key, size_
 	return rc;
 }
 
+static int64_t iso_to_ms(const char *iso);
+
+int mmr_audit_checkpoint_due(mmr_store *st, const struct mmr_log_key *key, int64_t now_ms,
+			     size_t *made, mmr_error *err)
+{
+	*made = 0;
+	json_t *ts = log_tenants(st, err);
+	if (!ts)
+		return err->code ? err->code : MMR_EIO;
+	size_t i;
+	json_t *t;
+	int rc = MMR_OK;
+	json_array_foreach (ts, i, t) {
+		const char *tenant = json_string_value(t);
+		const mmr_policy *pol;
+		long interval = 0;
+		if (mmr_tenant_policy(st, tenant, &pol, err) ||
+		    mmr_policy_setting_int(pol, "log.checkpoint_interval_seconds", &interval) ||
+		    interval <= 0)
+			interval = MMR_AUDIT_DEFAULT_CHECKPOINT_SECONDS;
+		json_t *last = NULL;
+		rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &last, err);
+		if (rc && rc != MMR_ENOTFOUND)
+			break;
+		rc = MMR_OK;
+		int64_t at =
+			last ? iso_to_ms(json_string_value(json_object_get(last, "created_at")))
+			     : -1;
+		json_decref(last);
+		if (at >= 0 && now_ms - at < (int64_t)interval * 1000)
+			continue;
+		json_t *cp = NULL;
+		if ((rc = mmr_audit_checkpoint(st, tenant, key, &cp, err)))
+			break;
+		if (json_is_true(json_object_get(cp, "new")))
+			(*made)++;
+		json_decref(cp);
+	}
+	json_decref(ts);
+	return rc;
+}
+
 /* ---- proofs --------------------------------------------------------------------------- */
 
 static json_t *hex_array(const void *hv, size_t n)
@@ -876,7 +918,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 					if (!same) {
 						problem(v, tenant, "row", idx,
 							"索引 %" PRId64 " の行の列と記録された内容 "
-									"(data) が違います",
+							"(data) が違います",
 							idx);
 						break;
 					}
@@ -1236,12 +1278,13 @@ int mmr_audit_prune(mmr_store *st, const char *tenant, int64_t before, int64_t n
 	}
 	if (before <= lo)
 		return MMR_OK;
-	/* the last leaf to prune must be older than the retention period */
-	static const char q_at[] = "SELECT at FROM audit_leaves WHERE tenant = $1 AND idx = $2";
+	/* every leaf to prune must be older than the retention period */
+	static const char q_at[] =
+		"SELECT MAX(at) FROM audit_leaves WHERE tenant = $1 AND idx < $2";
 	if ((rc = mmr_db_prepare(db, q_at, &s, err)))
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_int(s, 2, before - 1);
+	mmr_stmt_int(s, 2, before);
 	int64_t at_ms = -1;
 	if ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
 		at_ms = iso_to_ms(mmr_col_text(s, 0));
@@ -1252,8 +1295,9 @@ int mmr_audit_prune(mmr_store *st, const char *tenant, int64_t before, int64_t n
 	if (at_ms < 0 || now_ms - at_ms < (int64_t)days * 86400000) {
 		mmr_error_set(err, MMR_EDENIED,
 			      "索引 %" PRId64
-			      " は保存期間 (%ld 日) を過ぎていないので削除できません",
-			      before - 1, days);
+			      " より前に保存期間 (%ld 日) を過ぎていない記録があるので"
+			      "削除できません",
+			      before, days);
 		return MMR_EDENIED;
 	}
 	if ((rc = mmr_db_begin(db, err)))

@@ -27,6 +27,11 @@
 #include "log/log.h"
 #include "store/store.h"
 
+/* When the profile sets no log.retention_days: five years. */
+#define MMR_AUDIT_DEFAULT_RETENTION_DAYS 1827
+/* When the profile sets no log.checkpoint_interval_seconds. */
+#define MMR_AUDIT_DEFAULT_CHECKPOINT_SECONDS 300
+
 /* One record. Strings are copied; NULL means "none" (actor and action are
  * required). */
 struct mmr_audit_event {
@@ -77,6 +82,11 @@ int mmr_audit_checkpoint(mmr_store *st, const char *tenant, const struct mmr_log
 /* Checkpoints of every tenant with a log (the serve timer). */
 int mmr_audit_checkpoint_all(mmr_store *st, const struct mmr_log_key *key, size_t *made,
 			     mmr_error *err);
+/* The serve timer: for each tenant whose last checkpoint is older than its
+ * profile's log.checkpoint_interval_seconds (default above) at `now_ms`,
+ * sign a new one if its log grew. */
+int mmr_audit_checkpoint_due(mmr_store *st, const struct mmr_log_key *key, int64_t now_ms,
+			     size_t *made, mmr_error *err);
 /* The latest stored checkpoint, checked against `pk` when non-NULL:
  * {"tenant","size","root","note","created_at","verified":bool|null}, or
  * MMR_ENOTFOUND. */
@@ -110,11 +120,6 @@ int mmr_audit_verify(mmr_store *st, const char *tenant, const uint8_t *pk,
  * `file_name` is non-NULL the export is recorded (prune needs it). */
 int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to, FILE *out,
 		     const char *file_name, int64_t *written, mmr_error *err);
-
-/* When the profile sets no log.retention_days: five years. */
-#define MMR_AUDIT_DEFAULT_RETENTION_DAYS 1827
-/* When the profile sets no log.checkpoint_interval_seconds. */
-#define MMR_AUDIT_DEFAULT_CHECKPOINT_SECONDS 300
 
 /* Prune the leaves of `tenant` before `before`: only those exported, older
  * than the profile's log.retention_days (default above) at `now_ms` (Unix ms), and covered by

@@ -129,10 +129,11 @@ static void append_proofs_checkpoints(void **state)
 {
 	struct fx *f = *state;
 	mmr_error err;
-	append_n(f, "toyohashi", 37, NULL);
+	/* leaf 0 of each tenant is its tenant.add */
+	append_n(f, "toyohashi", 36, NULL);
 	append_n(f, "other", 5, NULL);
 	assert_int_equal(size_of(f, "toyohashi"), 37);
-	assert_int_equal(size_of(f, "other"), 5);
+	assert_int_equal(size_of(f, "other"), 6);
 	/* the stored tree equals the tree recomputed from the rows' data */
 	struct mmr_log_frontier fr = {0};
 	mmr_db *db = mmr_store_db(f->st);
@@ -184,7 +185,9 @@ static void append_proofs_checkpoints(void **state)
 						     json_array_size(ph), rt));
 		assert_string_equal(
 			json_string_value(json_object_get(json_object_get(p, "entry"), "action")),
-			i % 2 ? "ledger.update" : "ledger.create");
+			i == 0	      ? "tenant.add"
+			: (i - 1) % 2 ? "ledger.update"
+				      : "ledger.create");
 		json_decref(p);
 	}
 	json_t *p = NULL;
@@ -220,7 +223,7 @@ static void append_proofs_checkpoints(void **state)
 	checkpoint(f, "toyohashi");
 	json_t *rep = verify(f);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
-	assert_int_equal(json_integer_value(json_object_get(rep, "leaves")), 45);
+	assert_int_equal(json_integer_value(json_object_get(rep, "leaves")), 46);
 	json_decref(rep);
 	/* search */
 	struct mmr_audit_query sq = {.actor = "staff1", .limit = 5};
@@ -242,7 +245,7 @@ static void same_transaction(void **state)
 	struct fx *f = *state;
 	mmr_error err;
 	mmr_db *db = mmr_store_db(f->st);
-	append_n(f, "toyohashi", 2, NULL);
+	append_n(f, "toyohashi", 1, NULL);
 	must(mmr_db_begin(db, &err), &err);
 	append_n(f, "toyohashi", 3, NULL);
 	mmr_db_rollback(db);
@@ -291,7 +294,7 @@ static void tamper_case(const char *sql, const char *kind, int64_t index)
 	struct fx *f;
 	assert_int_equal(setup((void **)&f), 0);
 	mmr_error err;
-	append_n(f, "toyohashi", 10, NULL);
+	append_n(f, "toyohashi", 9, NULL); /* + tenant.add */
 	checkpoint(f, "toyohashi");
 	append_n(f, "toyohashi", 10, NULL);
 	checkpoint(f, "toyohashi");
@@ -355,7 +358,7 @@ static void export_prune(void **state)
 {
 	struct fx *f = *state;
 	mmr_error err;
-	append_n(f, "toyohashi", 12, "2020-01-01T00:00:00.000Z");
+	append_n(f, "toyohashi", 11, "2020-01-01T00:00:00.000Z"); /* + tenant.add */
 	append_n(f, "toyohashi", 9, NULL);
 	checkpoint(f, "toyohashi");
 	int64_t now_ms = (int64_t)time(NULL) * 1000, pruned = 0;
@@ -411,10 +414,14 @@ static void export_prune(void **state)
 	}
 	json_decref(entries);
 	json_decref(cpline);
-	/* exported up to 15, but leaves 12.. are recent: only 0..11 may go */
-	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 15, now_ms, &pruned, &err),
+	/* exported up to 15, but leaf 0 (tenant.add) and 12.. are recent */
+	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 12, now_ms, &pruned, &err),
 			 MMR_EDENIED);
-	must(mmr_audit_prune(f->st, "toyohashi", 12, now_ms, &pruned, &err), &err);
+	/* six years on they are all past retention; not past the export */
+	int64_t later = now_ms + (int64_t)2200 * 86400000;
+	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 16, later, &pruned, &err),
+			 MMR_EDENIED);
+	must(mmr_audit_prune(f->st, "toyohashi", 12, later, &pruned, &err), &err);
 	assert_int_equal(pruned, 12);
 	assert_int_equal(size_of(f, "toyohashi"), 21);
 	/* what remains still verifies; proofs of kept leaves still hold */
@@ -450,6 +457,108 @@ static void export_prune(void **state)
 	json_decref(rep);
 }
 
+static int count_action(struct fx *f, const char *tenant, const char *action)
+{
+	mmr_error err;
+	struct mmr_audit_query q = {.action = action, .limit = 500};
+	json_t *r = NULL;
+	must(mmr_audit_search(f->st, tenant, &q, &r, &err), &err);
+	int n = (int)json_array_size(json_object_get(r, "items"));
+	json_decref(r);
+	return n;
+}
+
+static void services_record(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	assert_int_equal(count_action(f, "toyohashi", "tenant.add"), 1);
+	json_t *in = json_loads(
+		"{\"login\":\"aud1\",\"name\":\"監査 次郎\",\"roles\":[\"auditor\"]}", 0, NULL);
+	json_t *u = NULL;
+	must(mmr_ledger_create(f->st, &f->sys, "users", in, &u, &err), &err);
+	json_decref(in);
+	int64_t uid = json_integer_value(json_object_get(u, "id"));
+	json_decref(u);
+	const char *pw = "Kakushi-Pass#2026";
+	must(mmr_user_set_password(f->st, "toyohashi", uid, pw, false, &err), &err);
+	/* a top-class asset (重要性分類Ⅰ) and a lower one */
+	json_t *a = NULL, *b = NULL;
+	in = json_loads("{\"name\":\"住民記録\",\"kind\":\"information\","
+			"\"classification\":{\"importance\":\"Ⅰ\"}}",
+			0, NULL);
+	must(mmr_ledger_create(f->st, &f->sys, "assets", in, &a, &err), &err);
+	json_decref(in);
+	in = json_loads("{\"name\":\"広報誌\",\"kind\":\"information\","
+			"\"classification\":{\"importance\":\"IV\"}}",
+			0, NULL);
+	must(mmr_ledger_create(f->st, &f->sys, "assets", in, &b, &err), &err);
+	json_decref(in);
+	int64_t top = json_integer_value(json_object_get(a, "id"));
+	int64_t low = json_integer_value(json_object_get(b, "id"));
+	json_decref(a);
+	json_decref(b);
+	mmr_actor aud;
+	must(mmr_actor_load(f->st, "toyohashi", uid, &aud, &err), &err);
+	json_t *o = NULL;
+	must(mmr_ledger_get(f->st, &aud, "assets", top, &o, &err), &err);
+	json_decref(o);
+	must(mmr_ledger_get(f->st, &aud, "assets", low, &o, &err), &err);
+	json_decref(o);
+	assert_int_equal(count_action(f, "toyohashi", "asset.view"), 1);
+	json_t *patch = json_loads("{\"name\":\"住民記録（本庁）\"}", 0, NULL);
+	must(mmr_ledger_update(f->st, &f->sys, "assets", top, patch, &o, &err), &err);
+	json_decref(patch);
+	json_decref(o);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", low, &err), &err);
+	assert_int_equal(count_action(f, "toyohashi", "ledger.create"), 3);
+	assert_int_equal(count_action(f, "toyohashi", "ledger.update"), 1);
+	assert_int_equal(count_action(f, "toyohashi", "ledger.delete"), 1);
+	assert_int_equal(count_action(f, "toyohashi", "user.password_set"), 1);
+	/* the update carries distinct before/after digests */
+	struct mmr_audit_query q = {.action = "ledger.update", .limit = 1};
+	json_t *r = NULL;
+	must(mmr_audit_search(f->st, "toyohashi", &q, &r, &err), &err);
+	json_t *e = json_array_get(json_object_get(r, "items"), 0);
+	assert_int_equal(strlen(json_string_value(json_object_get(e, "before"))), 64);
+	assert_string_not_equal(json_string_value(json_object_get(e, "before")),
+				json_string_value(json_object_get(e, "after")));
+	json_decref(r);
+	/* sign-in, failures, lockout (guideline threshold: toyohashi inherits 5) */
+	struct mmr_signin si;
+	must(mmr_session_open(f->st, "toyohashi", "aud1", pw, NULL, 1000, &si, &err), &err);
+	assert_int_equal(count_action(f, "toyohashi", "session.signin"), 1);
+	assert_int_equal(mmr_session_open(f->st, "toyohashi", "nobody", "x", NULL, 1000, &si, &err),
+			 MMR_EAUTH);
+	int rc = 0;
+	for (int i = 0; i < 10 && rc != MMR_ELOCKED; i++)
+		rc = mmr_session_open(f->st, "toyohashi", "aud1", "wrong-Pass#1", NULL, 1000, &si,
+				      &err);
+	assert_int_equal(rc, MMR_ELOCKED);
+	assert_true(count_action(f, "toyohashi", "session.signin_failed") >= 2);
+	assert_int_equal(count_action(f, "toyohashi", "session.lockout"), 1);
+	assert_int_equal(mmr_session_open(f->st, "toyohashi", "aud1", pw, NULL, 1000, &si, &err),
+			 MMR_ELOCKED);
+	assert_int_equal(count_action(f, "toyohashi", "session.signin_locked"), 1);
+	/* no password, typed or hashed, is anywhere in the log */
+	mmr_stmt *s;
+	static const char qd[] = "SELECT data FROM audit_leaves";
+	must(mmr_db_prepare(mmr_store_db(f->st), qd, &s, &err), &err);
+	int rows = 0;
+	while (mmr_stmt_step(s, &err) == MMR_DB_ROW) {
+		const char *d = mmr_col_text(s, 0);
+		assert_null(strstr(d, pw));
+		assert_null(strstr(d, "wrong-Pass"));
+		assert_null(strstr(d, "argon2"));
+		rows++;
+	}
+	mmr_stmt_reset(s);
+	assert_true(rows > 10);
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -479,6 +588,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(same_transaction, setup, teardown),
 		cmocka_unit_test(tamper),
 		cmocka_unit_test_setup_teardown(export_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(services_record, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	unlink(keypath);

@@ -27,6 +27,7 @@
               <a href="/exceptions">例外措置</a>
               <a href="/records">記録</a>
               <xsl:if test="page/admin = 'true'"><a href="/users">利用者</a></xsl:if>
+              <xsl:if test="page/admin = 'true'"><a href="/audit">監査ログ</a></xsl:if>
             </nav>
             <div class="who">
               <span><xsl:value-of select="page/tenant"/> ／ <xsl:value-of select="page/user"/></span>
