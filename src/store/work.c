@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/audit.h"
 #include "store/store_int.h"
 #include "store/work.h"
 
@@ -512,7 +513,7 @@ static int app_load(mmr_store *st, const char *tenant, int64_t id, int64_t now, 
 	}
 	if (rc != MMR_DB_ROW)
 		return rc;
-	json_t *ap;
+	json_t *ap = NULL;
 	if ((rc = approvals_of(st, tenant, id, &ap, err))) {
 		json_decref(*out);
 		*out = NULL;
@@ -943,6 +944,9 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 	json_t *a = NULL;
 	if (!rc)
 		rc = app_load(st, who->tenant, id, now, &a, err);
+	if (!rc)
+		rc = mmr_audit_record(st, who, "application.create", "applications", id, NULL, a,
+				      json_object_get(a, "decision"), err);
 	if (!rc && !strcmp(t->id, "exception") && !strcmp(state, "approved"))
 		rc = grant_exception(st, pol, who->tenant, a, now, err);
 	if (!rc)
@@ -1022,8 +1026,8 @@ typedef int (*step_fn)(mmr_store *st, const mmr_policy *pol, const mmr_actor *wh
 		       void *arg, int64_t now, mmr_error *err);
 
 /* Run one transition in a transaction and answer the application after it. */
-static int transition(mmr_store *st, const mmr_actor *who, int64_t id, step_fn fn, void *arg,
-		      int64_t now, json_t **out, mmr_error *err)
+static int transition(mmr_store *st, const mmr_actor *who, int64_t id, const char *action,
+		      step_fn fn, void *arg, int64_t now, json_t **out, mmr_error *err)
 {
 	*out = NULL;
 	const mmr_policy *pol;
@@ -1036,6 +1040,13 @@ static int transition(mmr_store *st, const mmr_actor *who, int64_t id, step_fn f
 	rc = load_for(st, who, id, now, &a, err);
 	if (!rc)
 		rc = fn(st, pol, who, a, arg, now, err);
+	json_t *after = NULL;
+	if (!rc)
+		rc = app_load(st, who->tenant, id, now, &after, err);
+	if (!rc)
+		rc = mmr_audit_record(st, who, action, "applications", id, a, after,
+				      json_object_get(after, "decision"), err);
+	json_decref(after);
 	json_decref(a);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
@@ -1140,7 +1151,8 @@ int mmr_app_approve(mmr_store *st, const mmr_actor *who, int64_t id, bool approv
 	if (comment && strlen(comment) > 4000)
 		return bad(err, "comment", "コメントは 4000 バイトまでです");
 	struct verdict v = {approve, comment};
-	return transition(st, who, id, step_approve, &v, now, out, err);
+	return transition(st, who, id, approve ? "application.approve" : "application.reject",
+			  step_approve, &v, now, out, err);
 }
 
 static bool all_confirmed(json_t *a)
@@ -1210,7 +1222,7 @@ int mmr_app_confirm(mmr_store *st, const mmr_actor *who, int64_t id, json_t *ids
 {
 	if (ids && !json_is_array(ids))
 		return bad(err, "ids", "義務の ID の配列が必要です");
-	return transition(st, who, id, step_confirm, ids, now, out, err);
+	return transition(st, who, id, "application.confirm", step_confirm, ids, now, out, err);
 }
 
 static int step_start(mmr_store *st, const mmr_policy *pol, const mmr_actor *who, json_t *a,
@@ -1231,7 +1243,7 @@ static int step_start(mmr_store *st, const mmr_policy *pol, const mmr_actor *who
 int mmr_app_start(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
 		  mmr_error *err)
 {
-	return transition(st, who, id, step_start, NULL, now, out, err);
+	return transition(st, who, id, "application.start", step_start, NULL, now, out, err);
 }
 
 static int step_return(mmr_store *st, const mmr_policy *pol, const mmr_actor *who, json_t *a,
@@ -1253,7 +1265,7 @@ static int step_return(mmr_store *st, const mmr_policy *pol, const mmr_actor *wh
 int mmr_app_return(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
 		   mmr_error *err)
 {
-	return transition(st, who, id, step_return, NULL, now, out, err);
+	return transition(st, who, id, "application.return", step_return, NULL, now, out, err);
 }
 
 static int step_withdraw(mmr_store *st, const mmr_policy *pol, const mmr_actor *who, json_t *a,
@@ -1270,7 +1282,7 @@ static int step_withdraw(mmr_store *st, const mmr_policy *pol, const mmr_actor *
 int mmr_app_withdraw(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
 		     mmr_error *err)
 {
-	return transition(st, who, id, step_withdraw, NULL, now, out, err);
+	return transition(st, who, id, "application.withdraw", step_withdraw, NULL, now, out, err);
 }
 
 int mmr_app_list(mmr_store *st, const mmr_actor *who, const char *filter, int64_t now, json_t **out,
@@ -1358,7 +1370,7 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 		"scope, "
 		"reason, starts_on, ends_on, emergency, report_due_on, approver_roles, state, "
 		"next_review_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-		"$12, 'granted', $13, $14)";
+		"$12, 'granted', $13, $14) RETURNING id";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(st->db, ins, &s, err);
 	if (!rc) {
@@ -1379,7 +1391,23 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 		mmr_stmt_text(s, 12, s_roles);
 		mmr_stmt_text(s, 13, review);
 		mmr_stmt_text(s, 14, nowiso);
-		rc = mmr_stmt_run(s, err);
+		rc = mmr_stmt_step(s, err);
+		if (rc == MMR_DB_ROW) {
+			int64_t eid = mmr_col_int(s, 0);
+			mmr_stmt_reset(s);
+			mmr_actor sys;
+			mmr_actor_system(&sys, tenant);
+			json_t *rec = json_pack(
+				"{s:I, s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)eid,
+				"application_id", (json_int_t)jint(a, "id"), "action",
+				jstr(d, "scope_action"), "starts_on", jstr(d, "starts_on"),
+				"ends_on", jstr(d, "ends_on"), "emergency", emergency);
+			rc = mmr_audit_record(st, &sys, "exception.grant", "exceptions", eid, NULL,
+					      rec, json_object_get(a, "decision"), err);
+			json_decref(rec);
+		} else {
+			mmr_stmt_reset(s);
+		}
 	}
 	free(s_roles), free(s_scope);
 	return rc;
@@ -1587,6 +1615,16 @@ static int exc_update(mmr_store *st, const mmr_actor *who, int64_t id, int what,
 					     what == 0 ? "報告はすでに済んでいます"
 						       : "取り消された例外措置です");
 	}
+	json_t *after = NULL;
+	if (!rc)
+		rc = mmr_exc_get(st, who, id, now, &after, err);
+	if (!rc) {
+		static const char *const actions[] = {"exception.report", "exception.review",
+						      "exception.revoke"};
+		rc = mmr_audit_record(st, who, actions[what], "exceptions", id, e, after, NULL,
+				      err);
+	}
+	json_decref(after);
 	json_decref(e);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
@@ -1747,12 +1785,21 @@ int mmr_record_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 		}
 		mmr_stmt_reset(s);
 		if (!rc)
+			rc = record_get(st, who->tenant, id, out, err);
+		if (!rc)
+			rc = mmr_audit_record(st, who, "record.create", "work_records", id, NULL,
+					      *out, NULL, err);
+		if (!rc)
 			rc = mmr_db_commit(st->db, err);
 		else
 			mmr_db_rollback(st->db);
+		if (rc && *out) {
+			json_decref(*out);
+			*out = NULL;
+		}
 	}
 	free(s_data);
-	return rc ? rc : record_get(st, who->tenant, id, out, err);
+	return rc;
 }
 
 int mmr_record_confirm(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
@@ -1775,14 +1822,28 @@ int mmr_record_confirm(mmr_store *st, const mmr_actor *who, int64_t id, int64_t 
 	static const char q[] = "UPDATE work_records SET partner_confirmed_at = $3 "
 				"WHERE tenant = $1 AND id = $2 AND partner_confirmed_at IS NULL";
 	mmr_stmt *s;
-	if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
-	mmr_stmt_text(s, 1, who->tenant);
-	mmr_stmt_int(s, 2, id);
-	mmr_stmt_text(s, 3, nowiso);
-	if ((rc = mmr_stmt_run(s, err)))
-		return rc;
-	return record_get(st, who->tenant, id, out, err);
+	if (!(rc = mmr_db_prepare(st->db, q, &s, err))) {
+		mmr_stmt_text(s, 1, who->tenant);
+		mmr_stmt_int(s, 2, id);
+		mmr_stmt_text(s, 3, nowiso);
+		rc = mmr_stmt_run(s, err);
+	}
+	if (!rc)
+		rc = record_get(st, who->tenant, id, out, err);
+	if (!rc)
+		rc = mmr_audit_record(st, who, "record.confirm", "work_records", id, NULL, *out,
+				      NULL, err);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
+	if (rc && *out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int mmr_record_list(mmr_store *st, const mmr_actor *who, const char *kind, json_t **out,
@@ -1833,14 +1894,27 @@ int mmr_user_set_deputy(mmr_store *st, const mmr_actor *who, int64_t principal, 
 	static const char del[] = "DELETE FROM deputies WHERE tenant = $1 AND principal_id = $2 "
 				  "AND deputy_id = $3";
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(st->db, remove ? del : ins, &s, err);
+	int rc = mmr_db_begin(st->db, err);
 	if (rc)
 		return rc;
-	mmr_stmt_text(s, 1, who->tenant);
-	mmr_stmt_int(s, 2, principal);
-	mmr_stmt_int(s, 3, deputy);
-	rc = mmr_stmt_run(s, err);
-	if (rc == MMR_ECONFLICT)
-		mmr_error_set(err, rc, "すでに代理者です");
+	if (!(rc = mmr_db_prepare(st->db, remove ? del : ins, &s, err))) {
+		mmr_stmt_text(s, 1, who->tenant);
+		mmr_stmt_int(s, 2, principal);
+		mmr_stmt_int(s, 3, deputy);
+		rc = mmr_stmt_run(s, err);
+		if (rc == MMR_ECONFLICT)
+			mmr_error_set(err, rc, "すでに代理者です");
+	}
+	if (!rc) {
+		json_t *rec = json_pack("{s:I, s:I}", "principal_id", (json_int_t)principal,
+					"deputy_id", (json_int_t)deputy);
+		rc = mmr_audit_record(st, who, remove ? "user.deputy_remove" : "user.deputy_set",
+				      "users", principal, NULL, rec, NULL, err);
+		json_decref(rec);
+	}
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
 	return rc;
 }

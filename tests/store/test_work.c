@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "store/audit.h"
 #include "store/store.h"
 #include "store/work.h"
 
@@ -257,6 +258,27 @@ static void takeout_full(void **state)
 	must(mmr_app_list(f->st, &f->a_ciso, "overdue", NOW + 4 * DAY, &ov, &err), &err);
 	assert_int_equal(json_array_size(json_object_get(ov, "items")), 0);
 	json_decref(ov);
+
+	/* every step is a leaf of the audit log, with the decision of the step */
+	json_t *found = NULL;
+	struct mmr_audit_query q = {.action = "application.approve", .limit = 50};
+	must(mmr_audit_search(f->st, "toyohashi", &q, &found, &err), &err);
+	json_t *items = json_object_get(found, "items");
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(found);
+	static const char *const steps[] = {"application.create", "application.confirm",
+					    "application.start", "application.return"};
+	for (size_t i = 0; i < 4; i++) {
+		struct mmr_audit_query qs = {.action = steps[i], .limit = 50};
+		must(mmr_audit_search(f->st, "toyohashi", &qs, &found, &err), &err);
+		if (json_array_size(json_object_get(found, "items")) != 1)
+			fail_msg("no audit leaf for %s", steps[i]);
+		json_decref(found);
+	}
+	json_t *report = NULL;
+	must(mmr_audit_verify(f->st, "toyohashi", NULL, NULL, NULL, &report, &err), &err);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	json_decref(report);
 }
 
 static void deputy_when_absent(void **state)
