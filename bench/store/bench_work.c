@@ -140,7 +140,8 @@ int main(int argc, char **argv)
 	printf("workflow.%s.applications: %d (create + decide + approve, durable)\n", label, n);
 	printf("workflow.%s.applications_per_s: %.0f applications/s\n", label, n / secs);
 	printf("workflow.%s.application_ms: %.2f ms\n", label, secs * 1000 / n);
-	printf("workflow.%s.durable_commits_per_s: %.0f commits/s (one-row transactions, same store)\n",
+	printf("workflow.%s.durable_commits_per_s: %.0f commits/s (one-row transactions, same "
+	       "store)\n",
 	       label, commits_per_s);
 	printf("workflow.%s.vs_commit_limit: %.2f (applications/s against commits/s / 2: an "
 	       "application is two durable transactions)\n",

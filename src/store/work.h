@@ -39,8 +39,8 @@ int mmr_app_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, js
 /* filter: "mine", "to_approve" (what `who` may approve now), "overdue"
  * (take-outs not returned by their due date), "all" (admins, auditors: the
  * whole body; managers: their sections). {"items":[…]} */
-int mmr_app_list(mmr_store *st, const mmr_actor *who, const char *filter, int64_t now,
-		 json_t **out, mmr_error *err);
+int mmr_app_list(mmr_store *st, const mmr_actor *who, const char *filter, int64_t now, json_t **out,
+		 mmr_error *err);
 /* Approve or reject (`approve` false) as one of the route's roles, or as the
  * deputy (代理者) of an absent holder of one. Nobody approves their own
  * application. When the approvals given satisfy the route, the decision is
@@ -77,8 +77,8 @@ int mmr_exc_list(mmr_store *st, const mmr_actor *who, int64_t now, json_t **out,
 int mmr_exc_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
 		mmr_error *err);
 /* The after-the-fact report of an emergency exception (by its holder). */
-int mmr_exc_report(mmr_store *st, const mmr_actor *who, int64_t id, const char *report,
-		   int64_t now, json_t **out, mmr_error *err);
+int mmr_exc_report(mmr_store *st, const mmr_actor *who, int64_t id, const char *report, int64_t now,
+		   json_t **out, mmr_error *err);
 /* Periodic review by a holder of an approver role (or an admin): the next
  * review falls exception.review_interval_days later. */
 int mmr_exc_review(mmr_store *st, const mmr_actor *who, int64_t id, const char *note, int64_t now,
