@@ -15,7 +15,7 @@
 static const char help[] =
 	"使い方 (usage):\n"
 	"  mamori zones check --profile FILE --zones ZONES.yaml --rules RULESET\n"
-	"                     [--format text|json|svg] [--probe SRC,DST,PROTO/PORT]...\n"
+	"                     [--format text|json|svg] [--probe SRC,DST,PROTO/PORT[,IIF,OIF]]...\n"
 	"      ファイアウォールの規則（nft -j list ruleset の JSON か iptables-save の出力）が\n"
 	"      三層の分離（マイナンバー利用事務系・LGWAN接続系・インターネット接続系）を守って\n"
 	"      いるかを、プロファイルの条項に照らして確かめます。\n"
