@@ -407,8 +407,9 @@ int mmr_charsets_to_utf8(mmr_charsets *cs, const char *declared, const char *in,
 	}
 	const char *g = detect(cs, in, len);
 	if (*g && (!d || strcasecmp(g, d))) {
-		/* Single-byte guesses say little over Japanese text. */
-		int weak = is_single_byte(g) && d && is_single_byte(d);
+		/* A single-byte guess decodes anything: it is believed only
+		 * when the part declares no charset iconv knows. */
+		int weak = is_single_byte(g) && d && *iconv_name(d);
 		if (!weak) {
 			r = try_charset(cs, g, in, len, out);
 			if (r <= 0)

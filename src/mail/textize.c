@@ -312,12 +312,29 @@ static void clean_text(mmr_buf *b, int is_name)
 		b->p[j] = '\0';
 }
 
+/* A name or header value for display: valid UTF-8 (raw 8-bit bytes are
+ * decoded by detection, what cannot be becomes U+FFFD), one line, no
+ * controls or bidi overrides. malloc'd; NULL on ENOMEM. */
 static char *clean_strdup(mmr_textizer *tz, const char *s)
 {
+	if (!s)
+		s = "";
 	tz->scratch.n = 0;
-	if (mmr_buf_adds(&tz->scratch, s ? s : ""))
+	if (g_utf8_validate(s, -1, NULL)) {
+		if (mmr_buf_adds(&tz->scratch, s))
+			return NULL;
+	} else if (mmr_charsets_to_utf8(tz->cs, NULL, s, strlen(s), &tz->scratch) < 0) {
 		return NULL;
+	}
+	if (!tz->scratch.p)
+		return strdup("");
 	clean_text(&tz->scratch, 1);
+	if (!g_utf8_validate(tz->scratch.p, (gssize)tz->scratch.n, NULL)) {
+		char *v = g_utf8_make_valid(tz->scratch.p, (gssize)tz->scratch.n);
+		char *r = v ? strdup(v) : NULL;
+		g_free(v);
+		return r;
+	}
 	return strdup(tz->scratch.p);
 }
 
