@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof cmd, "python3 '%s/bench/mail/textize_py.py' 3 '%s' '%s'", root, dir,
 		 fixtures);
 	double py = 0;
-	FILE *p = popen(cmd, "r");
+	FILE *p = getenv("MAMORI_BENCH_NO_PEER") ? NULL : popen(cmd, "r");
 	if (p) {
 		char line[256];
 		while (fgets(line, sizeof line, p))
