@@ -222,6 +222,11 @@ static void leave(struct writer *w, xmlNode *n)
 		xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
 		if (href && *href && href[0] != '#') {
 			size_t from = (size_t)n->_private - 1;
+			/* Newlines or a space owed before the link were written
+			 * with its first text: they are not part of it. */
+			while (from < w->out->n &&
+			       (w->out->p[from] == '\n' || w->out->p[from] == ' '))
+				from++;
 			const char *shown = w->out->p ? w->out->p + from : "";
 			size_t shown_len = w->out->n - from;
 			size_t hl = strlen((const char *)href);

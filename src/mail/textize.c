@@ -20,7 +20,7 @@
 
 #include <gmime/gmime.h>
 #include <jansson.h>
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include "mail/mail.h"
 
@@ -112,10 +112,6 @@ int mmr_textizer_new(const mmr_mail_limits *lim, mmr_textizer **out, mmr_error *
 	}
 	if (!gmime_ready) {
 		g_mime_init();
-		if (sodium_init() < 0) {
-			mmr_error_set(err, MMR_ENOMEM, "libsodium を初期化できません");
-			return MMR_ENOMEM;
-		}
 		gmime_ready = 1;
 	}
 	mmr_textizer *tz = calloc(1, sizeof *tz);
@@ -192,9 +188,17 @@ void mmr_textizer_set_quarantined(mmr_textizer *tz, int on)
 
 static void sha256_hex(const void *p, size_t n, char hex[65])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, p, n);
-	sodium_bin2hex(hex, 65, h, sizeof h);
+	/* OpenSSL: SHA-NI / AVX2 where the CPU has them. */
+	unsigned char h[32];
+	unsigned int hl = 0;
+	static const char digits[] = "0123456789abcdef";
+	if (!EVP_Digest(p, n, h, &hl, EVP_sha256(), NULL) || hl != 32)
+		memset(h, 0, sizeof h);
+	for (size_t i = 0; i < 32; i++) {
+		hex[2 * i] = digits[h[i] >> 4];
+		hex[2 * i + 1] = digits[h[i] & 15];
+	}
+	hex[64] = '\0';
 }
 
 /* ---- reading parts ----------------------------------------------------------- */
@@ -312,12 +316,29 @@ static void clean_text(mmr_buf *b, int is_name)
 		b->p[j] = '\0';
 }
 
+/* A name or header value for display: valid UTF-8 (raw 8-bit bytes are
+ * decoded by detection, what cannot be becomes U+FFFD), one line, no
+ * controls or bidi overrides. malloc'd; NULL on ENOMEM. */
 static char *clean_strdup(mmr_textizer *tz, const char *s)
 {
+	if (!s)
+		s = "";
 	tz->scratch.n = 0;
-	if (mmr_buf_adds(&tz->scratch, s ? s : ""))
+	if (g_utf8_validate(s, -1, NULL)) {
+		if (mmr_buf_adds(&tz->scratch, s))
+			return NULL;
+	} else if (mmr_charsets_to_utf8(tz->cs, NULL, s, strlen(s), &tz->scratch) < 0) {
 		return NULL;
+	}
+	if (!tz->scratch.p)
+		return strdup("");
 	clean_text(&tz->scratch, 1);
+	if (!g_utf8_validate(tz->scratch.p, (gssize)tz->scratch.n, NULL)) {
+		char *v = g_utf8_make_valid(tz->scratch.p, (gssize)tz->scratch.n);
+		char *r = v ? strdup(v) : NULL;
+		g_free(v);
+		return r;
+	}
 	return strdup(tz->scratch.p);
 }
 
@@ -746,6 +767,49 @@ static int put_notice(mmr_textizer *tz, mmr_buf *b)
 	return r;
 }
 
+/* in[0..n) as base64 in CRLF lines of 76 characters. */
+static int put_base64(mmr_buf *out, const unsigned char *in, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t need = (n + 2) / 3 * 4;
+	need += (need / 76 + 1) * 2;
+	if (mmr_buf_add(out, NULL, 0))
+		return -1;
+	if (out->cap < out->n + need + 1) {
+		char *p = realloc(out->p, out->n + need + 1);
+		if (!p)
+			return -1;
+		out->p = p;
+		out->cap = out->n + need + 1;
+	}
+	char *o = out->p + out->n;
+	size_t col = 0, i = 0;
+	for (; i + 3 <= n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		o[0] = b64[v >> 18], o[1] = b64[(v >> 12) & 63];
+		o[2] = b64[(v >> 6) & 63], o[3] = b64[v & 63];
+		o += 4;
+		if ((col += 4) == 76) {
+			*o++ = '\r', *o++ = '\n';
+			col = 0;
+		}
+	}
+	if (i < n) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
+		o[0] = b64[v >> 18], o[1] = b64[(v >> 12) & 63];
+		o[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		o[3] = '=';
+		o += 4;
+		col += 4;
+	}
+	if (col)
+		*o++ = '\r', *o++ = '\n';
+	out->n = (size_t)(o - out->p);
+	out->p[out->n] = '\0';
+	return 0;
+}
+
 static int build_output(mmr_textizer *tz, GMimeMessage *msg)
 {
 	GMimeObject *top = GMIME_OBJECT(msg);
@@ -800,42 +864,11 @@ static int build_output(mmr_textizer *tz, GMimeMessage *msg)
 	t->n = 0;
 	if (put_notice(tz, t))
 		return -1;
-	for (size_t i = 0; i < tz->body.n; i++) {
-		char c = tz->body.p[i];
-		if (c == '\n' && mmr_buf_addc(t, '\r'))
-			return -1;
-		if (mmr_buf_addc(t, c))
-			return -1;
-	}
+	if (mmr_buf_add_crlf(t, tz->body.p ? tz->body.p : "", tz->body.n))
+		return -1;
 	if (t->n && t->p[t->n - 1] != '\n' && mmr_buf_add(t, "\r\n", 2))
 		return -1;
-	size_t need = GMIME_BASE64_ENCODE_LEN(t->n) + 8;
-	if (mmr_buf_add(&tz->out, NULL, 0))
-		return -1;
-	if (tz->out.cap < tz->out.n + need + 1) {
-		char *p = realloc(tz->out.p, tz->out.n + need + 1);
-		if (!p)
-			return -1;
-		tz->out.p = p;
-		tz->out.cap = tz->out.n + need + 1;
-	}
-	int state = 0;
-	guint32 save = 0;
-	size_t start = tz->out.n;
-	size_t n = g_mime_encoding_base64_encode_close((const unsigned char *)t->p, t->n,
-						       (unsigned char *)tz->out.p + tz->out.n,
-						       &state, &save);
-	/* GMime ends lines with LF: make them CRLF. */
-	tz->scratch.n = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = tz->out.p[start + i];
-		if (c == '\n' && mmr_buf_addc(&tz->scratch, '\r'))
-			return -1;
-		if (mmr_buf_addc(&tz->scratch, c))
-			return -1;
-	}
-	tz->out.n = start;
-	return mmr_buf_add(&tz->out, tz->scratch.p ? tz->scratch.p : "", tz->scratch.n);
+	return put_base64(&tz->out, (const unsigned char *)t->p, t->n);
 }
 
 /* A cheap bound before parsing: GMime's parser recurses once per nested
