@@ -33,6 +33,8 @@ static const char usage[] =
 	"  backup --db DB --to FILE | restore --db DB --from FILE\n"
 	"  import units|assets|systems|users --db DB --tenant T FILE.csv\n"
 	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
+	"  sanitize IN -o OUT [--report F] [--flatten] | sanitize --in DIR --out DIR\n"
+	"        ファイルを無害化します（危険因子の除去、対応しない形式は拒否・終了コード 3）。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -95,10 +97,10 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
-	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
-	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
-	{"export", cmd_import},
+	{"decide", cmd_decide}, {"policy", cmd_policy},	    {"init", cmd_init},
+	{"tenant", cmd_tenant}, {"user", cmd_user},	    {"serve", cmd_serve},
+	{"backup", cmd_backup}, {"restore", cmd_backup},    {"import", cmd_import},
+	{"export", cmd_import}, {"sanitize", cmd_sanitize},
 };
 
 static const struct command *command_find(const char *name)
