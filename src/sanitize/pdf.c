@@ -256,6 +256,16 @@ static int push_dict_values(struct walk *w, qpdf_oh d)
 	return rc;
 }
 
+/* An error stored by a call that returns none: true, and the error taken
+ * (so that qpdf does not complain of an unhandled one). */
+static bool pdf_failed(qpdf_data q)
+{
+	if (!qpdf_has_error(q))
+		return false;
+	(void)qpdf_get_error(q);
+	return true;
+}
+
 static int walk(struct walk *w)
 {
 	qpdf_data q = w->q;
@@ -297,6 +307,8 @@ static int walk(struct walk *w)
 				rc = push(w, qpdf_oh_get_array_item(q, oh, i));
 		}
 		qpdf_oh_release(q, oh);
+		if (!rc && pdf_failed(q))
+			rc = san_refuse(w->c, "PDF が壊れていて読めません (damaged PDF)");
 	}
 	return rc;
 }
@@ -331,19 +343,19 @@ int san_pdf(san_ctx *c, const unsigned char *data, size_t len)
 	if (qpdf_is_encrypted(q))
 		san_note(c, "暗号化（所有者パスワードのみ）を解除して書き出しました");
 	qpdf_oh root = qpdf_get_root(q);
-	bool has_pages = qpdf_oh_is_dictionary(q, root);
+	bool has_root = !pdf_failed(q) && qpdf_oh_is_dictionary(q, root);
 	qpdf_oh_release(q, root);
-	if (!has_pages) {
+	if (!has_root) {
 		rc = san_refuse(c, "PDF に文書カタログがありません (damaged PDF)");
 		goto done;
 	}
 	if ((rc = walk(&w)))
 		goto done;
-	if (qpdf_has_error(q)) {
-		rc = san_refuse(c, "PDF が壊れていて読めません (damaged PDF)");
+	int np = qpdf_get_num_pages(q);
+	if (np < 0 || pdf_failed(q)) {
+		rc = san_refuse(c, "PDF のページ木が壊れています (damaged PDF)");
 		goto done;
 	}
-	int np = qpdf_get_num_pages(q);
 	c->res->pages = np > 0 ? np : 0;
 	qpdf_oh_release_all(q);
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {

@@ -174,6 +174,8 @@ static const struct mime_rule {
 	{"application/csv", K_TEXT, "csv", NULL},
 	{"application/x-dosexec", K_REFUSE, "executable",
 	 "実行ファイル (Windows) は取り込めません"},
+	{"application/vnd.microsoft.portable-executable", K_REFUSE, "executable",
+	 "実行ファイル (Windows) は取り込めません"},
 	{"application/x-executable", K_REFUSE, "executable", "実行ファイル (ELF) は取り込めません"},
 	{"application/x-pie-executable", K_REFUSE, "executable",
 	 "実行ファイル (ELF) は取り込めません"},
