@@ -41,6 +41,8 @@ static const char usage[] =
 	"        Postfix の milter としてメールテキスト化を行います。\n"
 	"  log key|checkpoint|proof|consistency|verify|export|prune|search --db DB [--tenant T]\n"
 	"        改ざんを検出できる監査ログ（検証は問題があれば終了コード 1）。\n"
+	"  sanitize IN -o OUT [--report F] [--flatten] | sanitize --in DIR --out DIR\n"
+	"        ファイルを無害化します（危険因子の除去、対応しない形式は拒否・終了コード 3）。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -107,7 +109,7 @@ static const struct command {
 	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
 	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
 	{"export", cmd_import}, {"zones", cmd_zones},	 {"mail", cmd_mail},
-	{"milter", cmd_mail},	{"log", cmd_log},
+	{"milter", cmd_mail},	{"log", cmd_log},	 {"sanitize", cmd_sanitize},
 };
 
 static const struct command *command_find(const char *name)
