@@ -114,4 +114,8 @@ json_t *mmr_api_body(struct mmr_http_req *r, struct mmr_http_resp *out);
 bool mmr_api_work(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
 bool mmr_pages_work(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
 
+/* the incident desk and the inbox (api_incident.c, pages_incident.c) */
+bool mmr_api_incident(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_incident(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+
 #endif
