@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "store/audit.h"
 #include "store/incident.h"
 #include "store/notify.h"
 #include "store/store_int.h"
@@ -454,6 +455,18 @@ static int event(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now_ms
 	return mmr_stmt_run(s, err);
 }
 
+/* The audit log record of a change, in the caller's transaction. */
+static int audit(mmr_store *st, const mmr_actor *who, const char *action, const char *kind,
+		 int64_t id, const json_t *before, const json_t *after, mmr_error *err)
+{
+	return mmr_audit_record(st, who, action, kind, id, before, after, NULL, err);
+}
+
+static json_t *state_obj(int64_t id, const char *state)
+{
+	return json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", state);
+}
+
 static json_t *timeline(mmr_store *st, const char *tenant, int64_t id)
 {
 	static const char q[] = "SELECT at, actor_login, action, from_state, to_state, subject_id, "
@@ -832,6 +845,8 @@ int mmr_incident_report(mmr_store *st, const mmr_actor *who, json_t *in, int64_t
 	}
 	if (!rc)
 		rc = event(st, who, id, now_ms, "reported", NULL, "reported", 0, title, err);
+	if (!rc)
+		rc = audit(st, who, "incident.report", "incidents", id, NULL, in, err);
 	if (!rc) {
 		char link[48], subj[600];
 		case_link(id, link);
@@ -990,6 +1005,13 @@ static int escalate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now_
 			 jstr(r, "bodies") ? "。mamori 外の報告先: " : "",
 			 jstr(r, "bodies") ? jstr(r, "bodies") : "");
 		if ((rc = event(st, who, id, now_ms, action, NULL, NULL, 0, note, err)))
+			break;
+		json_t *esc =
+			json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "clause",
+				  jstr(r, "clause"), "when", when, "notified", (json_int_t)total);
+		rc = audit(st, who, "incident.escalate", "incidents", id, NULL, esc, err);
+		json_decref(esc);
+		if (rc)
 			break;
 	}
 	json_decref(rules);
@@ -1298,6 +1320,9 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 	if (!rc)
 		rc = reload(st, who, id, &after, err);
 	if (!rc)
+		rc = audit(st, who, triage ? "incident.triage" : "incident.update", "incidents", id,
+			   c, after, err);
+	if (!rc)
 		rc = escalate(st, who, after, now_ms, err);
 	if (!rc)
 		rc = notify_assignee(st, who, c, after, err);
@@ -1393,6 +1418,12 @@ int mmr_incident_transition(mmr_store *st, const mmr_actor *who, int64_t id, con
 	rc = set_state(st, who, id, to, now_ms, err);
 	if (!rc)
 		rc = event(st, who, id, now_ms, "transition", from, to, 0, note, err);
+	if (!rc) {
+		json_t *b = state_obj(id, from), *a = state_obj(id, to);
+		rc = audit(st, who, "incident.transition", "incidents", id, b, a, err);
+		json_decref(b);
+		json_decref(a);
+	}
 	int64_t rep = jint(c, "reporter_id");
 	if (!rc && rep && rep != who->user_id) {
 		char subj[600], link[48];
@@ -1424,6 +1455,11 @@ int mmr_incident_note(mmr_store *st, const mmr_actor *who, int64_t id, const cha
 	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
 	rc = event(st, who, id, now_ms, "note", NULL, NULL, 0, note, err);
+	if (!rc) {
+		json_t *a = json_pack("{s:I, s:s}", "id", (json_int_t)id, "note", note);
+		rc = audit(st, who, "incident.note", "incidents", id, NULL, a, err);
+		json_decref(a);
+	}
 	return tx_end(st, rc, err);
 }
 
@@ -1478,6 +1514,13 @@ int mmr_incident_ppc_filed(mmr_store *st, const mmr_actor *who, int64_t id, cons
 	if (!rc)
 		rc = event(st, who, id, now_ms, prompt ? "ppc.prompt" : "ppc.final", NULL, NULL, 0,
 			   note, err);
+	if (!rc) {
+		json_t *a = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "report",
+				      prompt ? "prompt" : "final", "at", now);
+		rc = audit(st, who, prompt ? "incident.ppc_prompt" : "incident.ppc_final",
+			   "incidents", id, NULL, a, err);
+		json_decref(a);
+	}
 	return tx_end(st, rc, err);
 }
 
@@ -1550,6 +1593,14 @@ int mmr_incident_violation(mmr_store *st, const mmr_actor *who, int64_t id, int6
 	char action[40];
 	snprintf(action, sizeof action, "violation.%s", step);
 	rc = event(st, who, id, now_ms, action, NULL, NULL, user_id, note, err);
+	if (!rc) {
+		char aa[64];
+		snprintf(aa, sizeof aa, "incident.%s", action);
+		json_t *a = json_pack("{s:I, s:I, s:s}", "incident_id", (json_int_t)id, "user_id",
+				      (json_int_t)user_id, "step", step);
+		rc = audit(st, who, aa, "users", user_id, NULL, a, err);
+		json_decref(a);
+	}
 	if (!rc && !strcmp(step, "suspension")) {
 		static const char ql[] =
 			"UPDATE users SET locked_at = $3 WHERE tenant = $1 AND id = $2";
@@ -1704,6 +1755,8 @@ int mmr_incident_plan_put(mmr_store *st, const mmr_actor *who, json_t *in, int64
 		mmr_stmt_text(s, 7, who->login);
 		rc = mmr_stmt_run(s, err);
 	}
+	if (!rc)
+		rc = audit(st, who, "incident.plan", "incident_plans", 0, NULL, in, err);
 	if ((rc = tx_end(st, rc, err)))
 		return rc;
 	return mmr_incident_plan_get(st, who, out, err);
