@@ -364,10 +364,11 @@ static char *compose(const char *from, const char *to, const char *subject, cons
 	return m;
 }
 
-static int send_one(const struct mmr_smtp_config *cfg, const char *to, const char *msg, size_t len,
-		    char *errbuf)
+/* One message on handle `c` (reused across a batch, so that libcurl keeps
+ * the connection to the relay open between messages). */
+static int send_one(CURL *c, const struct mmr_smtp_config *cfg, const char *to, const char *msg,
+		    size_t len, char *errbuf)
 {
-	CURL *c = curl_easy_init();
 	if (!c) {
 		snprintf(errbuf, CURL_ERROR_SIZE, "libcurl を初期化できません");
 		return -1;
@@ -398,7 +399,6 @@ static int send_one(const struct mmr_smtp_config *cfg, const char *to, const cha
 	if (res != CURLE_OK && !errbuf[0])
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(res));
 	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(c);
 	return res == CURLE_OK ? 0 : -1;
 }
 
@@ -470,6 +470,7 @@ int mmr_notify_deliver(mmr_store *st, const struct mmr_smtp_config *cfg, size_t 
 	if (rc == MMR_DB_ROW || rc == MMR_DB_DONE)
 		rc = MMR_OK;
 	const char *from = cfg->from ? cfg->from : "mamori@localhost";
+	CURL *curl = n ? curl_easy_init() : NULL;
 	for (size_t i = 0; i < n && !rc; i++) {
 		char eb[CURL_ERROR_SIZE];
 		size_t len = 0;
@@ -482,7 +483,7 @@ int mmr_notify_deliver(mmr_store *st, const struct mmr_smtp_config *cfg, size_t 
 			char *m = compose(from, p[i].to, p[i].subject, p[i].body, p[i].link,
 					  p[i].id, &len);
 			if (m)
-				ok = send_one(cfg, p[i].to, m, len, eb);
+				ok = send_one(curl, cfg, p[i].to, m, len, eb);
 			else
 				snprintf(eb, sizeof eb, "メモリが足りません");
 			free(m);
@@ -518,6 +519,8 @@ int mmr_notify_deliver(mmr_store *st, const struct mmr_smtp_config *cfg, size_t 
 			(*failed)++;
 		}
 	}
+	if (curl)
+		curl_easy_cleanup(curl);
 	for (size_t i = 0; i < n; i++) {
 		free(p[i].to);
 		free(p[i].subject);
