@@ -33,6 +33,8 @@ static const char usage[] =
 	"  backup --db DB --to FILE | restore --db DB --from FILE\n"
 	"  import units|assets|systems|users --db DB --tenant T FILE.csv\n"
 	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
+	"  report inspection --db DB --tenant T --round R --format xlsx|csv|html -o FILE\n"
+	"        自己点検の結果報告を書き出します。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -98,7 +100,7 @@ static const struct command {
 	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
 	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
 	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
-	{"export", cmd_import},
+	{"export", cmd_import}, {"report", cmd_report},
 };
 
 static const struct command *command_find(const char *name)

@@ -305,6 +305,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 }
 
 const mmr_api_module mmr_api_modules[] = {
+	mmr_api_inspect,
 	NULL,
 };
 

@@ -105,4 +105,13 @@ extern const mmr_page_module mmr_page_modules[];
 typedef bool (*mmr_api_module)(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
 extern const mmr_api_module mmr_api_modules[];
 
+/* ---- the modules' handlers (one line each) ---- */
+
+/* api_inspect.c / pages_inspect.c: self-inspection, audit, reports, dashboard */
+bool mmr_api_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+void mmr_page_dashboard(struct mmr_http_req *r, struct mmr_http_resp *out);
+int mmr_inspect_http_report(struct mmr_http_req *r, int64_t round, const char *format,
+			    struct mmr_http_resp *out, mmr_error *err);
+
 #endif

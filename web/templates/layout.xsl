@@ -23,6 +23,7 @@
               <a href="/assets">情報資産台帳</a>
               <a href="/systems">情報システム台帳</a>
               <a href="/units">組織</a>
+              <a href="/inspection">自己点検・監査</a>
               <xsl:if test="page/admin = 'true'"><a href="/users">利用者</a></xsl:if>
             </nav>
             <div class="who">
