@@ -44,10 +44,14 @@ int cmd_report(int argc, char **argv)
 		return h ? 0 : 2;
 	}
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},	  {"tenant", required_argument, NULL, 't'},
-		{"round", required_argument, NULL, 'r'},  {"format", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'o'}, {"policy-dir", required_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},	  {0},
+		{"db", required_argument, NULL, 'd'},
+		{"tenant", required_argument, NULL, 't'},
+		{"round", required_argument, NULL, 'r'},
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"policy-dir", required_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *db = NULL, *tenant = NULL, *round = NULL, *format = NULL, *out = NULL,
 		   *policy_dir = NULL;
@@ -74,10 +78,12 @@ int cmd_report(int argc, char **argv)
 		cli_fail("EINVAL", "余分な引数 \"%s\" (unexpected argument)", argv[optind]);
 		return 2;
 	}
-	const char *missing = !db ? "--db" : !tenant ? "--tenant" : !round ? "--round"
-			      : !format		 ? "--format"
-			      : !out		 ? "-o"
-						 : NULL;
+	const char *missing = !db	? "--db"
+			      : !tenant ? "--tenant"
+			      : !round	? "--round"
+			      : !format ? "--format"
+			      : !out	? "-o"
+					: NULL;
 	if (missing) {
 		cli_fail("EINVAL", "%s が必要です (%s is required)", missing, missing);
 		return 2;

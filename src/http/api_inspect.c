@@ -98,8 +98,8 @@ int mmr_inspect_http_report(struct mmr_http_req *r, int64_t round, const char *f
 			out->status = 200;
 			out->body = buf;
 			out->len = (size_t)sb.st_size;
-			out->type = !strcmp(format, "xlsx") ? "application/vnd.openxmlformats-"
-							      "officedocument.spreadsheetml.sheet"
+			out->type = !strcmp(format, "xlsx")  ? "application/vnd.openxmlformats-"
+							       "officedocument.spreadsheetml.sheet"
 				    : !strcmp(format, "csv") ? "text/csv; charset=utf-8"
 							     : "text/html; charset=utf-8";
 			buf = NULL;
@@ -140,8 +140,8 @@ static bool round_routes(struct mmr_http_req *r, struct mmr_http_resp *out, int6
 			return method_not_allowed(out);
 		if (!(in = body_object(r, out)))
 			return true;
-		rc = mmr_inspect_round_status(r->st, &r->who, id,
-					      json_string_value(json_object_get(in, "status")), &err);
+		rc = mmr_inspect_round_status(
+			r->st, &r->who, id, json_string_value(json_object_get(in, "status")), &err);
 		json_decref(in);
 		if (!rc)
 			rc = mmr_inspect_round_get(r->st, &r->who, id, &j, &err);
@@ -151,9 +151,10 @@ static bool round_routes(struct mmr_http_req *r, struct mmr_http_resp *out, int6
 		if (!post)
 			return method_not_allowed(out);
 		size_t n = 0;
-		rc = r->who.admin ? mmr_inspect_auto_answer(r->st, &r->who, id, &n, &err)
-				  : (mmr_error_set(&err, MMR_EDENIED, "点検の管理の権限がありません"),
-				     MMR_EDENIED);
+		rc = r->who.admin
+			     ? mmr_inspect_auto_answer(r->st, &r->who, id, &n, &err)
+			     : (mmr_error_set(&err, MMR_EDENIED, "点検の管理の権限がありません"),
+				MMR_EDENIED);
 		return answer(out, rc, json_pack("{s:I}", "answered", (json_int_t)n), &err, 200);
 	}
 	if (!strcmp(rest, "/compare")) {
@@ -172,8 +173,9 @@ static bool round_routes(struct mmr_http_req *r, struct mmr_http_resp *out, int6
 		if (!(in = body_object(r, out)))
 			return true;
 		size_t n = 0;
-		rc = mmr_inspect_actions_generate(
-			r->st, &r->who, id, json_string_value(json_object_get(in, "due")), &n, &err);
+		rc = mmr_inspect_actions_generate(r->st, &r->who, id,
+						  json_string_value(json_object_get(in, "due")), &n,
+						  &err);
 		json_decref(in);
 		return answer(out, rc, json_pack("{s:I}", "created", (json_int_t)n), &err, 201);
 	}

@@ -36,16 +36,24 @@ static void index_page(struct mmr_http_req *r, struct mmr_http_resp *out)
 	mmr_error err;
 	json_t *rounds, *lists, *facts;
 	int rc = mmr_inspect_round_list(r->st, &r->who, &rounds, &err);
-	if (rc)
-		{ mmr_page_fail(r, out, rc, &err); return; }
+	if (rc) {
+		mmr_page_fail(r, out, rc, &err);
+		return;
+	}
 	if ((rc = mmr_inspect_checklist_list(r->st, &r->who, &lists, &err))) {
 		json_decref(rounds);
-		{ mmr_page_fail(r, out, rc, &err); return; }
+		{
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
 	}
 	if ((rc = mmr_inspect_facts(r->st, &r->who, 0, &facts, &err))) {
 		json_decref(rounds);
 		json_decref(lists);
-		{ mmr_page_fail(r, out, rc, &err); return; }
+		{
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
 	}
 	json_t *d = page_data(r);
 	json_object_set_new(d, "rounds", rounds);
@@ -60,8 +68,10 @@ static void checklist_page(struct mmr_http_req *r, struct mmr_http_resp *out)
 	json_t *c;
 	const char *v = mmr_http_query(r, "version");
 	int rc = mmr_inspect_checklist_get(r->st, &r->who, v ? strtoll(v, NULL, 10) : 0, &c, &err);
-	if (rc)
-		{ mmr_page_fail(r, out, rc, &err); return; }
+	if (rc) {
+		mmr_page_fail(r, out, rc, &err);
+		return;
+	}
 	json_t *d = page_data(r);
 	json_object_set_new(d, "checklist", c);
 	mmr_page_render(r, out, 200, "inspect_checklist", d);
@@ -76,8 +86,10 @@ static void round_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 	if (u)
 		unit = strtoll(u, NULL, 10);
 	int rc = mmr_inspect_round_get(r->st, &r->who, id, &round, &err);
-	if (rc)
-		{ mmr_page_fail(r, out, rc, &err); return; }
+	if (rc) {
+		mmr_page_fail(r, out, rc, &err);
+		return;
+	}
 	/* without a unit chosen, a section's people see their own section */
 	if (!unit && !r->who.admin && !r->who.auditor && !r->who.body_scope) {
 		for (size_t i = 0; i < r->who.n_scopes && !unit; i++)
@@ -86,18 +98,27 @@ static void round_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 	}
 	if ((rc = mmr_inspect_answers(r->st, &r->who, id, unit, &answers, &err))) {
 		json_decref(round);
-		{ mmr_page_fail(r, out, rc, &err); return; }
+		{
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
 	}
 	if ((rc = mmr_inspect_actions(r->st, &r->who, id, &actions, &err))) {
 		json_decref(round);
 		json_decref(answers);
-		{ mmr_page_fail(r, out, rc, &err); return; }
+		{
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
 	}
 	if ((rc = mmr_inspect_findings(r->st, &r->who, id, &findings, &err))) {
 		json_decref(round);
 		json_decref(answers);
 		json_decref(actions);
-		{ mmr_page_fail(r, out, rc, &err); return; }
+		{
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
 	}
 	/* a page shows at most 500 answers: choose a section for the rest */
 	json_t *items = json_object_get(answers, "items");
@@ -142,9 +163,10 @@ static void post_round(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 		size_t n;
 		rc = mmr_inspect_actions_generate(r->st, &r->who, id, form_str(f, "due"), &n, &err);
 	} else if (!strcmp(rest, "/findings")) {
-		json_t *in = json_pack("{s:s?, s:s?, s:s?, s:s?}", "item", form_str(f, "item"),
-				       "severity", form_str(f, "severity"), "finding",
-				       form_str(f, "finding"), "follow_up", form_str(f, "follow_up"));
+		json_t *in =
+			json_pack("{s:s?, s:s?, s:s?, s:s?}", "item", form_str(f, "item"),
+				  "severity", form_str(f, "severity"), "finding",
+				  form_str(f, "finding"), "follow_up", form_str(f, "follow_up"));
 		if (form_int(f, "unit_id"))
 			json_object_set_new(in, "unit_id", json_integer(form_int(f, "unit_id")));
 		rc = mmr_inspect_finding_add(r->st, &r->who, id, in, &j, &err);
@@ -153,9 +175,10 @@ static void post_round(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 		rc = mmr_inspect_round_status(r->st, &r->who, id, form_str(f, "status"), &err);
 	} else if (!strcmp(rest, "/auto")) {
 		size_t n;
-		rc = r->who.admin ? mmr_inspect_auto_answer(r->st, &r->who, id, &n, &err)
-				  : (mmr_error_set(&err, MMR_EDENIED, "点検の管理の権限がありません"),
-				     MMR_EDENIED);
+		rc = r->who.admin
+			     ? mmr_inspect_auto_answer(r->st, &r->who, id, &n, &err)
+			     : (mmr_error_set(&err, MMR_EDENIED, "点検の管理の権限がありません"),
+				MMR_EDENIED);
 	} else {
 		mmr_page_error(r, out, 404, "見つかりません");
 		return;
@@ -169,8 +192,10 @@ void mmr_page_dashboard(struct mmr_http_req *r, struct mmr_http_resp *out)
 	mmr_error err;
 	json_t *d;
 	int rc = mmr_dashboard(r->st, &r->who, &d, &err);
-	if (rc)
-		{ mmr_page_fail(r, out, rc, &err); return; }
+	if (rc) {
+		mmr_page_fail(r, out, rc, &err);
+		return;
+	}
 	mmr_page_render(r, out, 200, "dashboard", d);
 }
 
@@ -211,10 +236,11 @@ bool mmr_pages_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, bool p
 		if (op && !strcmp(op, "generate")) {
 			rc = mmr_inspect_checklist_generate(r->st, &r->who, &j, &err);
 		} else {
-			json_t *item = json_pack(
-				"{s:s?, s:s?, s:s?, s:s?, s:s?}", "chapter", form_str(f, "chapter"),
-				"clause", form_str(f, "clause"), "question", form_str(f, "question"),
-				"clause_text", form_str(f, "clause_text"), "how", form_str(f, "how"));
+			json_t *item =
+				json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "chapter",
+					  form_str(f, "chapter"), "clause", form_str(f, "clause"),
+					  "question", form_str(f, "question"), "clause_text",
+					  form_str(f, "clause_text"), "how", form_str(f, "how"));
 			rc = mmr_inspect_checklist_change(r->st, &r->who, op, form_str(f, "key"),
 							  item, &j, &err);
 			json_decref(item);

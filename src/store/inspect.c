@@ -54,8 +54,8 @@ int mmr_iq_int(mmr_db *db, const char *sql, const struct mmr_iparam *p, size_t n
 	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
 }
 
-int mmr_iq_rows(mmr_db *db, const char *sql, const struct mmr_iparam *p, size_t n,
-		const char *spec, json_t **out, mmr_error *err)
+int mmr_iq_rows(mmr_db *db, const char *sql, const struct mmr_iparam *p, size_t n, const char *spec,
+		json_t **out, mmr_error *err)
 {
 	char names[32][40];
 	char types[32];
@@ -300,7 +300,8 @@ static char *join_titles(json_t *rules)
 	size_t n = json_array_size(rules);
 	size_t cap = 64;
 	for (size_t i = 0; i < n && i < 3; i++)
-		cap += strlen(json_string_value(json_object_get(json_array_get(rules, i), "title"))) +
+		cap += strlen(json_string_value(
+			       json_object_get(json_array_get(rules, i), "title"))) +
 		       8;
 	char *s = malloc(cap);
 	if (!s)
@@ -328,8 +329,8 @@ static char *join_texts(json_t *rules)
 		return NULL;
 	size_t l = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *t = json_string_value(
-			json_object_get(json_object_get(json_array_get(rules, i), "citation"), "text"));
+		const char *t = json_string_value(json_object_get(
+			json_object_get(json_array_get(rules, i), "citation"), "text"));
 		if (!t || strstr(s, t))
 			continue;
 		l += (size_t)snprintf(s + l, cap - l, "%s%s", l ? "\n" : "", t);
@@ -397,12 +398,13 @@ static int insert_checklist(mmr_store *st, const mmr_actor *who, const char *not
 	(*version)++;
 	char now[32];
 	mmr_now_iso(now);
-	static const char ins[] = "INSERT INTO inspection_checklists (tenant, version, note, "
-				  "created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
-	return mmr_iq_int(st->db, ins,
-			  IPARAMS(IP_S(who->tenant), IP_I(*version), IP_S(note), IP_S(who->login),
-				  IP_S(now)),
-			  id, &found, err);
+	static const char ins[] =
+		"INSERT INTO inspection_checklists (tenant, version, note, "
+		"created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+	return mmr_iq_int(
+		st->db, ins,
+		IPARAMS(IP_S(who->tenant), IP_I(*version), IP_S(note), IP_S(who->login), IP_S(now)),
+		id, &found, err);
 }
 
 static const char item_ins[] =
@@ -432,8 +434,8 @@ int mmr_inspect_checklist_generate(mmr_store *st, const mmr_actor *who, json_t *
 	size_t i;
 	json_t *r;
 	json_array_foreach (json_object_get(d, "rules"), i, r) {
-		const char *c =
-			json_string_value(json_object_get(json_object_get(r, "citation"), "clause"));
+		const char *c = json_string_value(
+			json_object_get(json_object_get(r, "citation"), "clause"));
 		if (!c || !*c)
 			continue;
 		json_t *l = json_object_get(by_clause, c);
@@ -479,7 +481,8 @@ int mmr_inspect_checklist_generate(mmr_store *st, const mmr_actor *who, json_t *
 				mmr_inspect_chapter(c, hit->chapter, sizeof hit->chapter);
 			else
 				snprintf(hit->chapter, sizeof hit->chapter, "%s", "記録による確認");
-			hit->clause_text = strdup(c ? "" : "（プロファイルに対応する条項がありません）");
+			hit->clause_text =
+				strdup(c ? "" : "（プロファイルに対応する条項がありません）");
 			hit->question = strdup(mmr_facts[f].question);
 			hit->how = NULL;
 		}
@@ -606,7 +609,8 @@ int mmr_inspect_checklist_change(mmr_store *st, const mmr_actor *who, const char
 	const char *chapter = NULL, *clause = NULL, *question = NULL, *text = NULL, *how = NULL;
 	if (!retire) {
 		if (!json_is_object(item)) {
-			mmr_field_error(err, MMR_EINVAL, "item", "点検項目は JSON オブジェクトです");
+			mmr_field_error(err, MMR_EINVAL, "item",
+					"点検項目は JSON オブジェクトです");
 			return MMR_EINVAL;
 		}
 		if ((rc = text_field(item, "chapter", "章", add, 64, &chapter, err)) ||
@@ -637,8 +641,7 @@ int mmr_inspect_checklist_change(mmr_store *st, const mmr_actor *who, const char
 		return rc;
 	int64_t id;
 	char note[160];
-	snprintf(note, sizeof note, "%s %s", add ? "追加" : edit ? "変更" : "廃止",
-		 add ? "" : key);
+	snprintf(note, sizeof note, "%s %s", add ? "追加" : edit ? "変更" : "廃止", add ? "" : key);
 	rc = insert_checklist(st, who, note, &id, &ver, err);
 	static const char copy[] =
 		"INSERT INTO inspection_items (tenant, checklist_id, item_key, position, chapter, "
@@ -646,17 +649,19 @@ int mmr_inspect_checklist_change(mmr_store *st, const mmr_actor *who, const char
 		"chapter, clause, question, clause_text, how, fact FROM inspection_items WHERE "
 		"tenant = $1 AND checklist_id = $3 AND item_key <> $4";
 	if (!rc)
-		rc = mmr_iq_run(st->db, copy,
-				IPARAMS(IP_S(who->tenant), IP_I(id), IP_I(old),
-					IP_S(retire ? key : "")),
-				err);
+		rc = mmr_iq_run(
+			st->db, copy,
+			IPARAMS(IP_S(who->tenant), IP_I(id), IP_I(old), IP_S(retire ? key : "")),
+			err);
 	if (!rc && edit) {
 		static const char upd[] =
 			"INSERT INTO inspection_items (tenant, checklist_id, item_key, position, "
 			"chapter, clause, question, clause_text, how, fact) SELECT tenant, $2, "
 			"item_key, position, COALESCE($5, chapter), COALESCE($6, clause), "
-			"COALESCE($7, question), COALESCE($8, clause_text), COALESCE($9, how), fact "
-			"FROM inspection_items WHERE tenant = $1 AND checklist_id = $3 AND item_key "
+			"COALESCE($7, question), COALESCE($8, clause_text), COALESCE($9, how), "
+			"fact "
+			"FROM inspection_items WHERE tenant = $1 AND checklist_id = $3 AND "
+			"item_key "
 			"= $4";
 		static const char del[] = "DELETE FROM inspection_items WHERE tenant = $1 AND "
 					  "checklist_id = $2 AND item_key = $3";
@@ -690,7 +695,8 @@ int mmr_inspect_checklist_change(mmr_store *st, const mmr_actor *who, const char
 					IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(k), IP_I(pos),
 						IP_S(chapter), IP_S(clause), IP_S(question),
 						IP_S(text ? text : ""),
-						IP_S(how ? how : "運用の記録で確かめる。"), IP_NULL),
+						IP_S(how ? how : "運用の記録で確かめる。"),
+						IP_NULL),
 					err);
 	}
 	int64_t count = 0;
@@ -754,8 +760,8 @@ int mmr_inspect_round_find(mmr_store *st, const mmr_actor *who, const char *ref,
 	static const char q[] = "SELECT id FROM inspection_rounds WHERE tenant = $1 AND (name = "
 				"$2 OR CAST(id AS TEXT) = $2)";
 	bool found;
-	int rc = mmr_iq_int(st->db, q, IPARAMS(IP_S(who->tenant), IP_S(ref ? ref : "")), id,
-			    &found, err);
+	int rc = mmr_iq_int(st->db, q, IPARAMS(IP_S(who->tenant), IP_S(ref ? ref : "")), id, &found,
+			    err);
 	if (!rc && !found) {
 		mmr_error_set(err, MMR_ENOTFOUND, "点検 \"%s\" はありません (no such round)",
 			      ref ? ref : "");
@@ -781,7 +787,8 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 	json_t *fy = json_object_get(in, "fiscal_year");
 	if (!json_is_integer(fy) || json_integer_value(fy) < 1900 ||
 	    json_integer_value(fy) > 9999) {
-		mmr_field_error(err, MMR_EINVAL, "fiscal_year", "年度（fiscal_year）は西暦の整数です");
+		mmr_field_error(err, MMR_EINVAL, "fiscal_year",
+				"年度（fiscal_year）は西暦の整数です");
 		return MMR_EINVAL;
 	}
 	json_t *units = json_object_get(in, "units");
@@ -803,15 +810,16 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 			int64_t n = 0;
 			bool found;
 			if (json_is_integer(u) &&
-			    (rc = mmr_iq_int(st->db, qu,
-					     IPARAMS(IP_S(who->tenant), IP_I(json_integer_value(u))),
-					     &n, &found, err))) {
+			    (rc = mmr_iq_int(
+				     st->db, qu,
+				     IPARAMS(IP_S(who->tenant), IP_I(json_integer_value(u))), &n,
+				     &found, err))) {
 				json_decref(ulist);
 				return rc;
 			}
 			if (!n) {
 				char f[32];
-				snprintf(f, sizeof f, "units[%zu]", i);
+				snprintf(f, sizeof f, "units.%zu", i);
 				mmr_field_error(err, MMR_EINVAL, f, "組織 %s はありません",
 						json_is_integer(u) ? "（id）" : "（整数でない）");
 				json_decref(ulist);
@@ -847,7 +855,8 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 				IP_I(cl), IP_S(deadline), IP_S(now)),
 			&id, &found, err);
 	static const char assign[] =
-		"INSERT INTO inspection_answers (tenant, round_id, item_id, unit_id) SELECT $1, $2, "
+		"INSERT INTO inspection_answers (tenant, round_id, item_id, unit_id) SELECT $1, "
+		"$2, "
 		"id, $3 FROM inspection_items WHERE tenant = $1 AND checklist_id = $4";
 	size_t i;
 	json_t *u;
@@ -856,7 +865,8 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 			break;
 		rc = mmr_iq_run(st->db, assign,
 				IPARAMS(IP_S(who->tenant), IP_I(id),
-					IP_I(json_integer_value(json_object_get(u, "id"))), IP_I(cl)),
+					IP_I(json_integer_value(json_object_get(u, "id"))),
+					IP_I(cl)),
 				err);
 	}
 	json_decref(ulist);
@@ -874,7 +884,7 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 		json_t *sid = json_object_get(u, "system");
 		if (!key || !json_is_integer(sid)) {
 			char f[32];
-			snprintf(f, sizeof f, "systems[%zu]", i);
+			snprintf(f, sizeof f, "systems.%zu", i);
 			mmr_field_error(err, MMR_EINVAL, f,
 					"{\"item\": 項目キー, \"system\": システム id} で書きます");
 			rc = MMR_EINVAL;
@@ -887,9 +897,10 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 				    &s, err);
 		if (!rc && !(rc = mmr_stmt_run(s, err)) && mmr_stmt_changes(s) != 1) {
 			char f[32];
-			snprintf(f, sizeof f, "systems[%zu]", i);
+			snprintf(f, sizeof f, "systems.%zu", i);
 			mmr_field_error(err, MMR_EINVAL, f,
-					"項目 \"%s\" か、所管課のあるシステムが見つかりません", key);
+					"項目 \"%s\" か、所管課のあるシステムが見つかりません",
+					key);
 			rc = MMR_EINVAL;
 		}
 	}
@@ -905,8 +916,8 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 	return round_head(st, who, id, out, err);
 }
 
-int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round,
-			     const char *status, mmr_error *err)
+int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round, const char *status,
+			     mmr_error *err)
 {
 	int rc = need_admin(who, err);
 	if (rc)
@@ -955,7 +966,8 @@ int mmr_inspect_answers(mmr_store *st, const mmr_actor *who, int64_t round, int6
 		"i.fact, a.unit_id, u.name, a.system_id, s.name, a.answer, a.note, a.evidence, "
 		"a.auto, a.answered_at FROM inspection_answers a JOIN inspection_items i ON "
 		"i.tenant = a.tenant AND i.id = a.item_id JOIN units u ON u.tenant = a.tenant AND "
-		"u.id = a.unit_id LEFT JOIN systems s ON s.tenant = a.tenant AND s.id = a.system_id "
+		"u.id = a.unit_id LEFT JOIN systems s ON s.tenant = a.tenant AND s.id = "
+		"a.system_id "
 		"WHERE a.tenant = $1 AND a.round_id = $2 AND (CAST($3 AS BIGINT) = 0 OR a.unit_id "
 		"= CAST($3 AS BIGINT)) ORDER BY u.name, a.unit_id, i.position, a.id";
 	json_t *a;
@@ -971,8 +983,8 @@ int mmr_inspect_answers(mmr_store *st, const mmr_actor *who, int64_t round, int6
 }
 
 static const char *const answer_values[] = {"yes", "partial", "no", "na"};
-static const char *const evidence_kinds[] = {"file",  "url",   "application", "incident",
-					     "log",   "asset", "system",	"fact"};
+static const char *const evidence_kinds[] = {"file", "url",   "application", "incident",
+					     "log",  "asset", "system",	     "fact"};
 
 static int check_evidence(json_t *ev, mmr_error *err)
 {
@@ -991,34 +1003,36 @@ static int check_evidence(json_t *ev, mmr_error *err)
 		bool ok = false;
 		for (size_t k = 0; kind && k < sizeof evidence_kinds / sizeof *evidence_kinds; k++)
 			ok |= !strcmp(kind, evidence_kinds[k]);
-		snprintf(f, sizeof f, "evidence[%zu].kind", i);
+		snprintf(f, sizeof f, "evidence.%zu.kind", i);
 		if (!ok) {
 			mmr_field_error(err, MMR_EINVAL, f,
 					"証跡の種類は file, url, application, incident, log, "
 					"asset, system のどれかです");
 			return MMR_EINVAL;
 		}
-		snprintf(f, sizeof f, "evidence[%zu].ref", i);
+		snprintf(f, sizeof f, "evidence.%zu.ref", i);
 		if (!ref || !*ref || strlen(ref) > 500 || utf8_chars(ref) == SIZE_MAX) {
-			mmr_field_error(err, MMR_EINVAL, f, "証跡の参照（ref）は 500 バイトまでです");
+			mmr_field_error(err, MMR_EINVAL, f,
+					"証跡の参照（ref）は 500 バイトまでです");
 			return MMR_EINVAL;
 		}
 		bool numeric = !strcmp(kind, "application") || !strcmp(kind, "incident") ||
 			       !strcmp(kind, "asset") || !strcmp(kind, "system");
 		if (numeric && strspn(ref, "0123456789") != strlen(ref)) {
-			mmr_field_error(err, MMR_EINVAL, f, "%s の参照は記録の番号です: \"%s\"", kind,
-					ref);
+			mmr_field_error(err, MMR_EINVAL, f, "%s の参照は記録の番号です: \"%s\"",
+					kind, ref);
 			return MMR_EINVAL;
 		}
-		if (!strcmp(kind, "url") && strncmp(ref, "https://", 8) && strncmp(ref, "http://", 7) &&
-		    ref[0] != '/') {
+		if (!strcmp(kind, "url") && strncmp(ref, "https://", 8) &&
+		    strncmp(ref, "http://", 7) && ref[0] != '/') {
 			mmr_field_error(err, MMR_EINVAL, f, "URL は http(s):// か / で始まります");
 			return MMR_EINVAL;
 		}
 		json_t *t = json_object_get(e, "title");
 		if (t && (!json_is_string(t) || json_string_length(t) > 500)) {
-			snprintf(f, sizeof f, "evidence[%zu].title", i);
-			mmr_field_error(err, MMR_EINVAL, f, "証跡の題名は 500 バイトまでの文字列です");
+			snprintf(f, sizeof f, "evidence.%zu.title", i);
+			mmr_field_error(err, MMR_EINVAL, f,
+					"証跡の題名は 500 バイトまでの文字列です");
 			return MMR_EINVAL;
 		}
 	}
@@ -1144,9 +1158,9 @@ int mmr_inspect_auto_answer(mmr_store *st, const mmr_actor *who, int64_t round, 
 		char note[256];
 		snprintf(note, sizeof note, "自動確認: %s %" PRId64 " 件", f->label, res.count);
 		json_t *ev = res.evidence ? res.evidence : json_array();
-		json_array_insert_new(ev, 0,
-				      json_pack("{s:s, s:s, s:s}", "kind", "fact", "ref", f->id,
-						"title", note));
+		json_array_insert_new(
+			ev, 0,
+			json_pack("{s:s, s:s, s:s}", "kind", "fact", "ref", f->id, "title", note));
 		char *evs = json_dumps(ev, JSON_COMPACT);
 		json_decref(ev);
 		static const char u[] =
@@ -1195,11 +1209,11 @@ static json_t *tally_json(const struct tally *t)
 		snprintf(pct, sizeof pct, "%" PRId64 ".%" PRId64 "%%", r / 10, r % 10);
 	else
 		snprintf(pct, sizeof pct, "%s", "—");
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "yes", (json_int_t)t->yes,
-			      "partial", (json_int_t)t->partial, "no", (json_int_t)t->no, "na",
-			      (json_int_t)t->na, "open", (json_int_t)t->open, "total",
-			      (json_int_t)(t->yes + t->partial + t->no + t->na + t->open), "rate",
-			      pct);
+	json_t *o =
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "yes", (json_int_t)t->yes,
+			  "partial", (json_int_t)t->partial, "no", (json_int_t)t->no, "na",
+			  (json_int_t)t->na, "open", (json_int_t)t->open, "total",
+			  (json_int_t)(t->yes + t->partial + t->no + t->na + t->open), "rate", pct);
 	json_object_set_new(o, "rate_permille", r >= 0 ? json_integer(r) : json_null());
 	return o;
 }
@@ -1215,13 +1229,14 @@ struct unit_row {
 int mmr_inspect_rollup(mmr_store *st, const mmr_actor *who, int64_t round, json_t **out,
 		       mmr_error *err)
 {
-	static const char qc[] =
-		"SELECT i.chapter, MIN(i.position) FROM inspection_items i JOIN inspection_rounds r "
-		"ON r.tenant = i.tenant AND r.checklist_id = i.checklist_id WHERE i.tenant = $1 AND "
-		"r.id = $2 GROUP BY i.chapter ORDER BY 2";
+	static const char qc[] = "SELECT i.chapter, MIN(i.position) FROM inspection_items i JOIN "
+				 "inspection_rounds r "
+				 "ON r.tenant = i.tenant AND r.checklist_id = i.checklist_id WHERE "
+				 "i.tenant = $1 AND "
+				 "r.id = $2 GROUP BY i.chapter ORDER BY 2";
 	json_t *chapters;
-	int rc = mmr_iq_rows(st->db, qc, IPARAMS(IP_S(who->tenant), IP_I(round)),
-			     "chapter:s,pos:i", &chapters, err);
+	int rc = mmr_iq_rows(st->db, qc, IPARAMS(IP_S(who->tenant), IP_I(round)), "chapter:s,pos:i",
+			     &chapters, err);
 	if (rc)
 		return rc;
 	static const char qu[] =
@@ -1279,7 +1294,8 @@ int mmr_inspect_rollup(mmr_store *st, const mmr_actor *who, int64_t round, json_
 	}
 	static const char qa[] =
 		"SELECT i.chapter, a.unit_id, a.answer, count(*) FROM inspection_answers a JOIN "
-		"inspection_items i ON i.tenant = a.tenant AND i.id = a.item_id WHERE a.tenant = $1 "
+		"inspection_items i ON i.tenant = a.tenant AND i.id = a.item_id WHERE a.tenant = "
+		"$1 "
 		"AND a.round_id = $2 GROUP BY i.chapter, a.unit_id, a.answer";
 	if ((rc = mmr_iq_prepare(st->db, qa, IPARAMS(IP_S(who->tenant), IP_I(round)), &s, err))) {
 		free(ct);
@@ -1292,8 +1308,8 @@ int mmr_inspect_rollup(mmr_store *st, const mmr_actor *who, int64_t round, json_
 		int64_t n = mmr_col_int(s, 3);
 		tally_add(&body, ans, n);
 		for (size_t c = 0; c < nch; c++)
-			if (!strcmp(json_string_value(
-					    json_object_get(json_array_get(chapters, c), "chapter")),
+			if (!strcmp(json_string_value(json_object_get(json_array_get(chapters, c),
+								      "chapter")),
 				    ch))
 				tally_add(&ct[c], ans, n);
 		for (size_t k = 0; k < nu; k++)
@@ -1356,10 +1372,11 @@ int mmr_inspect_compare(mmr_store *st, const mmr_actor *who, int64_t round, int6
 			"SELECT id FROM inspection_rounds WHERE tenant = $1 AND fiscal_year < $2 "
 			"ORDER BY fiscal_year DESC, id DESC LIMIT 1";
 		bool found;
-		rc = mmr_iq_int(st->db, q,
-				IPARAMS(IP_S(who->tenant),
-					IP_I(json_integer_value(json_object_get(cur, "fiscal_year")))),
-				&prev, &found, err);
+		rc = mmr_iq_int(
+			st->db, q,
+			IPARAMS(IP_S(who->tenant),
+				IP_I(json_integer_value(json_object_get(cur, "fiscal_year")))),
+			&prev, &found, err);
 		if (!rc && !found) {
 			json_decref(cur);
 			mmr_error_set(err, MMR_ENOTFOUND,
@@ -1424,14 +1441,18 @@ int mmr_inspect_actions_generate(mmr_store *st, const mmr_actor *who, int64_t ro
 	add_months(json_string_value(json_object_get(h, "deadline")), 3, def);
 	json_decref(h);
 	if (due && !date_valid(due)) {
-		mmr_field_error(err, MMR_EINVAL, "due", "期日（due）は YYYY-MM-DD です: \"%s\"", due);
+		mmr_field_error(err, MMR_EINVAL, "due", "期日（due）は YYYY-MM-DD です: \"%s\"",
+				due);
 		return MMR_EINVAL;
 	}
 	static const char q[] =
-		"SELECT a.id, a.item_id, a.unit_id, a.answer, i.question, a.note, (SELECT MIN(r.user_id) "
-		"FROM user_roles r WHERE r.tenant = a.tenant AND r.scope_kind = 'unit' AND r.scope_id "
+		"SELECT a.id, a.item_id, a.unit_id, a.answer, i.question, a.note, (SELECT "
+		"MIN(r.user_id) "
+		"FROM user_roles r WHERE r.tenant = a.tenant AND r.scope_kind = 'unit' AND "
+		"r.scope_id "
 		"= a.unit_id) FROM inspection_answers a JOIN inspection_items i ON i.tenant = "
-		"a.tenant AND i.id = a.item_id WHERE a.tenant = $1 AND a.round_id = $2 AND a.answer "
+		"a.tenant AND i.id = a.item_id WHERE a.tenant = $1 AND a.round_id = $2 AND "
+		"a.answer "
 		"IN ('no', 'partial') AND NOT EXISTS (SELECT 1 FROM inspection_actions x WHERE "
 		"x.tenant = a.tenant AND x.answer_id = a.id) ORDER BY a.id";
 	json_t *rows;
@@ -1461,16 +1482,15 @@ int mmr_inspect_actions_generate(mmr_store *st, const mmr_actor *who, int64_t ro
 			 json_string_value(json_object_get(r, "question")), note ? " — " : "",
 			 note ? note : "");
 		json_t *owner = json_object_get(r, "owner");
-		rc = mmr_iq_run(st->db, ins,
-				IPARAMS(IP_S(who->tenant), IP_I(round),
-					IP_I(json_integer_value(json_object_get(r, "id"))),
-					IP_I(json_integer_value(json_object_get(r, "item_id"))),
-					IP_I(json_integer_value(json_object_get(r, "unit_id"))),
-					IP_S(desc),
-					json_is_integer(owner) ? IP_I(json_integer_value(owner))
-							       : IP_NULL,
-					IP_S(due ? due : def), IP_S(now)),
-				err);
+		rc = mmr_iq_run(
+			st->db, ins,
+			IPARAMS(IP_S(who->tenant), IP_I(round),
+				IP_I(json_integer_value(json_object_get(r, "id"))),
+				IP_I(json_integer_value(json_object_get(r, "item_id"))),
+				IP_I(json_integer_value(json_object_get(r, "unit_id"))), IP_S(desc),
+				json_is_integer(owner) ? IP_I(json_integer_value(owner)) : IP_NULL,
+				IP_S(due ? due : def), IP_S(now)),
+			err);
 		if (rc)
 			break;
 		(*made)++;
@@ -1541,7 +1561,8 @@ int mmr_inspect_action_update(mmr_store *st, const mmr_actor *who, int64_t id, j
 	}
 	json_t *nowner = json_object_get(patch, "owner_id");
 	if (nowner && !json_is_integer(nowner)) {
-		mmr_field_error(err, MMR_EINVAL, "owner_id", "担当者（owner_id）は利用者の id です");
+		mmr_field_error(err, MMR_EINVAL, "owner_id",
+				"担当者（owner_id）は利用者の id です");
 		return MMR_EINVAL;
 	}
 	if (nowner && !who->admin)
@@ -1551,12 +1572,13 @@ int mmr_inspect_action_update(mmr_store *st, const mmr_actor *who, int64_t id, j
 		int64_t n;
 		bool found;
 		if ((rc = mmr_iq_int(st->db, qo,
-				     IPARAMS(IP_S(who->tenant), IP_I(json_integer_value(nowner))), &n,
-				     &found, err)))
+				     IPARAMS(IP_S(who->tenant), IP_I(json_integer_value(nowner))),
+				     &n, &found, err)))
 			return rc;
 		if (!n) {
-			mmr_field_error(err, MMR_EINVAL, "owner_id", "利用者 %" JSON_INTEGER_FORMAT
-					" はいません", json_integer_value(nowner));
+			mmr_field_error(err, MMR_EINVAL, "owner_id",
+					"利用者 %" JSON_INTEGER_FORMAT " はいません",
+					json_integer_value(nowner));
 			return MMR_EINVAL;
 		}
 	}
@@ -1565,13 +1587,14 @@ int mmr_inspect_action_update(mmr_store *st, const mmr_actor *who, int64_t id, j
 	static const char u[] =
 		"UPDATE inspection_actions SET description = COALESCE($3, description), due = "
 		"COALESCE($4, due), status = COALESCE($5, status), closing_note = COALESCE($6, "
-		"closing_note), owner_id = COALESCE(CAST($7 AS BIGINT), owner_id), closed_at = CASE "
+		"closing_note), owner_id = COALESCE(CAST($7 AS BIGINT), owner_id), closed_at = "
+		"CASE "
 		"WHEN $5 = 'done' THEN COALESCE(closed_at, $8) WHEN $5 = 'open' THEN NULL ELSE "
 		"closed_at END WHERE tenant = $1 AND id = $2";
 	rc = mmr_iq_run(st->db, u,
 			IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(desc), IP_S(due), IP_S(status),
-				IP_S(closing),
-				nowner ? IP_I(json_integer_value(nowner)) : IP_NULL, IP_S(now)),
+				IP_S(closing), nowner ? IP_I(json_integer_value(nowner)) : IP_NULL,
+				IP_S(now)),
 			err);
 	if (rc)
 		return rc;
@@ -1583,7 +1606,8 @@ int mmr_inspect_action_update(mmr_store *st, const mmr_actor *who, int64_t id, j
 	return MMR_OK;
 }
 
-/* ---- findings ------------------------------------------------------------------------------------ */
+/* ---- findings
+ * ------------------------------------------------------------------------------------ */
 
 static const char finding_sql[] =
 	"SELECT f.id, i.item_key, i.chapter, i.clause, i.question, f.unit_id, u.name, f.severity, "
@@ -1626,7 +1650,8 @@ int mmr_inspect_finding_add(mmr_store *st, const mmr_actor *who, int64_t round, 
 		return MMR_EINVAL;
 	}
 	static const char qi[] =
-		"SELECT i.id FROM inspection_items i JOIN inspection_rounds r ON r.tenant = i.tenant "
+		"SELECT i.id FROM inspection_items i JOIN inspection_rounds r ON r.tenant = "
+		"i.tenant "
 		"AND r.checklist_id = i.checklist_id WHERE i.tenant = $1 AND r.id = $2 AND "
 		"i.item_key = $3";
 	int64_t item;
@@ -1659,12 +1684,13 @@ int mmr_inspect_finding_add(mmr_store *st, const mmr_actor *who, int64_t round, 
 		"severity, finding, follow_up, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
 		"$9) RETURNING id";
 	int64_t id;
-	if ((rc = mmr_iq_int(st->db, ins,
-			     IPARAMS(IP_S(who->tenant), IP_I(round), IP_I(item),
-				     json_is_integer(unit) ? IP_I(json_integer_value(unit)) : IP_NULL,
-				     who->user_id ? IP_I(who->user_id) : IP_NULL, IP_S(sev),
-				     IP_S(finding), IP_S(follow), IP_S(now)),
-			     &id, &found, err)))
+	if ((rc = mmr_iq_int(
+		     st->db, ins,
+		     IPARAMS(IP_S(who->tenant), IP_I(round), IP_I(item),
+			     json_is_integer(unit) ? IP_I(json_integer_value(unit)) : IP_NULL,
+			     who->user_id ? IP_I(who->user_id) : IP_NULL, IP_S(sev), IP_S(finding),
+			     IP_S(follow), IP_S(now)),
+		     &id, &found, err)))
 		return rc;
 	json_t *a;
 	if ((rc = mmr_iq_rows(st->db, finding_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),
@@ -1709,13 +1735,14 @@ int mmr_inspect_finding_update(mmr_store *st, const mmr_actor *who, int64_t id, 
 	mmr_now_iso(now);
 	static const char u[] =
 		"UPDATE audit_findings SET follow_up = COALESCE($3, follow_up), status = "
-		"COALESCE($4, status), closed_at = CASE WHEN $4 = 'closed' THEN COALESCE(closed_at, "
+		"COALESCE($4, status), closed_at = CASE WHEN $4 = 'closed' THEN "
+		"COALESCE(closed_at, "
 		"$5) WHEN $4 = 'open' THEN NULL ELSE closed_at END WHERE tenant = $1 AND id = $2";
 	mmr_stmt *s;
-	if ((rc = mmr_iq_prepare(st->db, u,
-				 IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(follow), IP_S(status),
-					 IP_S(now)),
-				 &s, err)) ||
+	if ((rc = mmr_iq_prepare(
+		     st->db, u,
+		     IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(follow), IP_S(status), IP_S(now)),
+		     &s, err)) ||
 	    (rc = mmr_stmt_run(s, err)))
 		return rc;
 	if (mmr_stmt_changes(s) != 1) {

@@ -85,8 +85,8 @@ int mmr_inspect_answer(mmr_store *st, const mmr_actor *who, int64_t answer_id, j
 int mmr_inspect_auto_answer(mmr_store *st, const mmr_actor *who, int64_t round, size_t *answered,
 			    mmr_error *err);
 /* Close (status "closed") or reopen ("open") a round. */
-int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round,
-			     const char *status, mmr_error *err);
+int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round, const char *status,
+			     mmr_error *err);
 
 /* ---- roll-up and comparison -------------------------------------------------- */
 

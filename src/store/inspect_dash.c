@@ -17,8 +17,7 @@
 #define BAR_W 360 /* pixels of a full bar */
 #define ROW_H 26
 
-static int count_of(mmr_store *st, const char *sql, const char *tenant, int64_t *n,
-		    mmr_error *err)
+static int count_of(mmr_store *st, const char *sql, const char *tenant, int64_t *n, mmr_error *err)
 {
 	bool found;
 	return mmr_iq_int(st->db, sql, IPARAMS(IP_S(tenant)), n, &found, err);
@@ -71,7 +70,7 @@ static int compliance(mmr_store *st, const mmr_actor *who, json_t **out, mmr_err
 		json_object_set_new(d, "ty", json_integer((json_int_t)i * ROW_H + 16));
 		json_object_set_new(d, "tx", json_integer(w + 206));
 	}
-	*out = json_pack("{s:b, s:I, s:O, s:O, s:O, s:I}", "available", 1, "round",
+	*out = json_pack("{s:b, s:O, s:O, s:O, s:O, s:I}", "available", 1, "round",
 			 json_object_get(r, "id"), "name", json_object_get(r, "name"), "body",
 			 json_object_get(json_object_get(r, "rollup"), "body"), "departments", deps,
 			 "height", (json_int_t)(json_array_size(deps) * ROW_H + 4));
@@ -87,8 +86,8 @@ static int classes(mmr_store *st, const char *tenant, const mmr_policy *pol, int
 	static const char q[] = "SELECT axis, level, count(*) FROM asset_classes WHERE tenant = "
 				"$1 GROUP BY axis, level";
 	json_t *rows;
-	int rc = mmr_iq_rows(st->db, q, IPARAMS(IP_S(tenant)), "axis:s,level:s,count:i", &rows,
-			     err);
+	int rc =
+		mmr_iq_rows(st->db, q, IPARAMS(IP_S(tenant)), "axis:s,level:s,count:i", &rows, err);
 	if (rc)
 		return rc;
 	json_t *axes = json_array();
@@ -166,12 +165,12 @@ static int segments(mmr_store *st, const char *tenant, const mmr_policy *pol, js
 			if (json_is_string(json_object_get(r, "segment")) &&
 			    !strcmp(json_string_value(json_object_get(r, "segment")), id))
 				nas = json_integer_value(json_object_get(r, "count"));
-		json_array_append_new(layers,
-				      json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "segment", id,
-						"name", name ? name : id, "systems", (json_int_t)ns,
-						"assets", (json_int_t)nas, "y", (json_int_t)(i * 70),
-						"ty", (json_int_t)(i * 70 + 28), "ty2",
-						(json_int_t)(i * 70 + 48)));
+		json_array_append_new(layers, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+							"segment", id, "name", name ? name : id,
+							"systems", (json_int_t)ns, "assets",
+							(json_int_t)nas, "y", (json_int_t)(i * 70),
+							"ty", (json_int_t)(i * 70 + 28), "ty2",
+							(json_int_t)(i * 70 + 48)));
 	}
 	json_decref(sys);
 	json_decref(as);

@@ -130,7 +130,8 @@ static int assets_unclassified(mmr_store *st, const char *tenant, int64_t unit,
 		return rc;
 	static const char q[] =
 		"SELECT a.id, a.name FROM assets a WHERE a.tenant = $1 AND (CAST($2 AS BIGINT) = 0 "
-		"OR a.unit_id = CAST($2 AS BIGINT)) AND (SELECT count(*) FROM asset_classes c WHERE "
+		"OR a.unit_id = CAST($2 AS BIGINT)) AND (SELECT count(*) FROM asset_classes c "
+		"WHERE "
 		"c.tenant = $1 AND c.asset_id = a.id) < CAST($3 AS BIGINT) ORDER BY a.id";
 	return count_rows(st, q, tenant, unit, (int64_t)mmr_policy_axis_count(pol), "asset", r,
 			  err);
@@ -176,10 +177,9 @@ static int users_mfa_missing(mmr_store *st, const char *tenant, int64_t unit,
 		if (r->count++ < MMR_FACT_EVIDENCE) {
 			char ref[32];
 			snprintf(ref, sizeof ref, "%" PRId64, id);
-			json_array_append_new(
-				r->evidence,
-				json_pack("{s:s, s:s, s:O}", "kind", "user", "ref", ref, "title",
-					  json_object_get(u, "login")));
+			json_array_append_new(r->evidence,
+					      json_pack("{s:s, s:s, s:O}", "kind", "user", "ref",
+							ref, "title", json_object_get(u, "login")));
 		}
 	}
 	json_decref(rows);
@@ -188,8 +188,8 @@ static int users_mfa_missing(mmr_store *st, const char *tenant, int64_t unit,
 
 /* Facts on records other modules keep (take-outs, exceptions, incidents):
  * not available until their tables exist on this branch. */
-static int not_kept_yet(mmr_store *st, const char *tenant, int64_t unit,
-			struct mmr_fact_result *r, mmr_error *err)
+static int not_kept_yet(mmr_store *st, const char *tenant, int64_t unit, struct mmr_fact_result *r,
+			mmr_error *err)
 {
 	(void)st, (void)tenant, (void)unit, (void)err;
 	r->available = false;

@@ -33,8 +33,8 @@ int mmr_iq_int(mmr_db *db, const char *sql, const struct mmr_iparam *p, size_t n
 /* Rows as a JSON array of objects. `spec` names the columns in order,
  * "name:T" separated by commas, T one of i (integer, null for NULL),
  * s (text or null), b (boolean), j (JSON text, parsed; null when NULL). */
-int mmr_iq_rows(mmr_db *db, const char *sql, const struct mmr_iparam *p, size_t n,
-		const char *spec, json_t **out, mmr_error *err);
+int mmr_iq_rows(mmr_db *db, const char *sql, const struct mmr_iparam *p, size_t n, const char *spec,
+		json_t **out, mmr_error *err);
 
 /* One fact mamori already knows: evaluates to a count of the records that
  * break the item and the first few of them as evidence. `available` false
@@ -48,7 +48,7 @@ struct mmr_fact_result {
 
 struct mmr_fact {
 	const char *id;
-	const char *label;	/* what is counted, Japanese */
+	const char *label;    /* what is counted, Japanese */
 	const char *question; /* the item's question when the fact gets its own item */
 	/* the clause in the profile (describe JSON) the fact answers, or NULL */
 	const char *(*anchor)(json_t *describe);

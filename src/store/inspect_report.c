@@ -213,9 +213,16 @@ static int csv_row(void *ud, const struct answer_row *a, mmr_error *err)
 {
 	char ev[4096];
 	evidence_text(a->evidence, ev, sizeof ev);
-	const char *f[] = {a->chapter, a->key,	    a->clause, a->question,
-			   a->unit,    a->system,   answer_label(a->answer),
-			   a->note,    ev,	    a->automatic ? "自動" : ""};
+	const char *f[] = {a->chapter,
+			   a->key,
+			   a->clause,
+			   a->question,
+			   a->unit,
+			   a->system,
+			   answer_label(a->answer),
+			   a->note,
+			   ev,
+			   a->automatic ? "自動" : ""};
 	if (mmr_csv_write_bom(ud, 10, f)) {
 		mmr_error_set(err, MMR_EIO, "CSV を書けません (EIO)");
 		return MMR_EIO;
@@ -230,8 +237,8 @@ static int write_csv(struct report *r, const char *tmp, mmr_error *err)
 		mmr_error_set(err, MMR_EIO, "%s を書けません (EIO)", tmp);
 		return MMR_EIO;
 	}
-	static const char *const head[] = {"章", "項目", "条項", "点検項目", "組織",
-					   "システム", "回答", "備考", "証跡", "自動確認"};
+	static const char *const head[] = {"章",       "項目", "条項", "点検項目", "組織",
+					   "システム", "回答", "備考", "証跡",	   "自動確認"};
 	int rc = mmr_csv_bom(f) || mmr_csv_write_bom(f, 10, head) ? MMR_EIO : MMR_OK;
 	if (rc)
 		mmr_error_set(err, rc, "CSV を書けません (EIO)");
@@ -347,8 +354,8 @@ static lxw_row_t tally_table(struct xctx *x, lxw_worksheet *ws, const char *shee
 			     const char *title, const char *first, const char *namekey,
 			     json_t *list, lxw_col_t chart_col)
 {
-	static const char *const cols[] = {"実施している", "一部", "していない", "該当なし",
-					   "未回答",	   "遵守率"};
+	static const char *const cols[] = {"実施している", "一部",   "していない",
+					   "該当なし",	   "未回答", "遵守率"};
 	static const char *const keys[] = {"yes", "partial", "no", "na", "open"};
 	put(x, ws, row, 0, title, x->bold);
 	row++;
@@ -378,9 +385,10 @@ static lxw_row_t tally_table(struct xctx *x, lxw_worksheet *ws, const char *shee
 			chart_series_set_values(se, sheet, first_data, 6, row, 6);
 			chart_title_set_name(ch, title);
 			chart_legend_set_position(ch, LXW_CHART_LEGEND_NONE);
-			chart_axis_set_min(ch->y_axis, 0);
-			chart_axis_set_max(ch->y_axis, 1);
-			chart_axis_set_num_format(ch->y_axis, "0%");
+			/* a bar chart's values run along its x axis */
+			chart_axis_set_min(ch->x_axis, 0);
+			chart_axis_set_max(ch->x_axis, 1);
+			chart_axis_set_num_format(ch->x_axis, "0%");
 			lxw_chart_fill fill = {.color = 0x2F6F9F};
 			chart_series_set_fill(se, &fill);
 			lxw_chart_options opt = {.x_scale = 1.3,
@@ -430,10 +438,9 @@ static int write_xlsx(struct report *r, const char *tmp, mmr_error *err)
 	json_t *bl = json_pack("[O]", body);
 	lxw_row_t row = tally_table(&x, ws, summary, 6, "団体全体", "", "name", bl, 9);
 	json_decref(bl);
-	row = tally_table(&x, ws, summary, row + 2, "章ごとの遵守率", "章", "chapter", chapters,
-			  9);
-	row = tally_table(&x, ws, summary, row + 12, "部ごとの遵守率", "部",
-			  "unit", json_object_get(r->rollup, "departments"), 9);
+	row = tally_table(&x, ws, summary, row + 2, "章ごとの遵守率", "章", "chapter", chapters, 9);
+	row = tally_table(&x, ws, summary, row + 12, "部ごとの遵守率", "部", "unit",
+			  json_object_get(r->rollup, "departments"), 9);
 	tally_table(&x, ws, summary, row + 12, "課ごとの遵守率", "課", "unit",
 		    json_object_get(r->rollup, "sections"), 9);
 	/* a sheet per chapter */
@@ -444,8 +451,8 @@ static int write_xlsx(struct report *r, const char *tmp, mmr_error *err)
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません (ENOMEM)");
 		return MMR_ENOMEM;
 	}
-	static const char *const head[] = {"項目", "条項", "点検項目", "組織", "システム",
-					   "回答", "備考", "証跡", "自動確認"};
+	static const char *const head[] = {"項目", "条項", "点検項目", "組織",	  "システム",
+					   "回答", "備考", "証跡",     "自動確認"};
 	static const double widths[] = {8, 14, 60, 20, 16, 12, 40, 40, 10};
 	for (size_t c = 0; c < nch && !x.e; c++) {
 		struct xsheet *s = &x.sheets[x.n++];
@@ -468,7 +475,7 @@ static int write_xlsx(struct report *r, const char *tmp, mmr_error *err)
 	/* improvement actions and findings */
 	if (!rc && !x.e) {
 		lxw_worksheet *wa = workbook_add_worksheet(x.wb, "改善策");
-		static const char *const ah[] = {"番号", "項目", "章",	 "条項",	 "組織",
+		static const char *const ah[] = {"番号",   "項目",   "章",   "条項", "組織",
 						 "改善策", "担当者", "期日", "状態", "完了の記録"};
 		for (lxw_col_t k = 0; k < 10; k++)
 			put(&x, wa, 0, k, ah[k], x.bold);
@@ -490,9 +497,9 @@ static int write_xlsx(struct report *r, const char *tmp, mmr_error *err)
 			put(&x, wa, rr, 9, js(a, "closing_note"), x.wrap);
 		}
 		lxw_worksheet *wf = workbook_add_worksheet(x.wb, "指摘事項");
-		static const char *const fh[] = {"番号",	 "項目", "章",	 "組織",  "重要度",
-						 "指摘事項", "フォローアップ", "状態", "監査人",
-						 "記録日"};
+		static const char *const fh[] = {
+			"番号",	    "項目",	      "章",   "組織",	"重要度",
+			"指摘事項", "フォローアップ", "状態", "監査人", "記録日"};
 		for (lxw_col_t k = 0; k < 10; k++)
 			put(&x, wf, 0, k, fh[k], x.bold);
 		worksheet_set_column(wf, 5, 6, 50, NULL);
@@ -539,8 +546,8 @@ static void html_tally(xmlNodePtr parent, const char *caption, const char *first
 	xmlNodePtr t = el(parent, "table", NULL);
 	el(t, "caption", caption);
 	xmlNodePtr tr = el(el(t, "thead", NULL), "tr", NULL);
-	static const char *const cols[] = {"実施している", "一部", "していない", "該当なし",
-					   "未回答",	   "遵守率"};
+	static const char *const cols[] = {"実施している", "一部",   "していない",
+					   "該当なし",	   "未回答", "遵守率"};
 	static const char *const keys[] = {"yes", "partial", "no", "na", "open"};
 	attr(el(tr, "th", first), "scope", "col");
 	for (int c = 0; c < 6; c++)
@@ -590,8 +597,7 @@ static int html_row(void *ud, const struct answer_row *a, mmr_error *err)
 	el(tr, "td", a->clause);
 	el(tr, "td", a->question);
 	el(tr, "td", a->system ? a->system : a->unit);
-	attr(el(tr, "td", answer_label(a->answer)), "class",
-	     a->answer ? a->answer : "open");
+	attr(el(tr, "td", answer_label(a->answer)), "class", a->answer ? a->answer : "open");
 	el(tr, "td", a->note);
 	el(tr, "td", ev);
 	return MMR_OK;
@@ -611,7 +617,8 @@ static int write_html(struct report *r, const char *tmp, const char *css_href, m
 	xmlNodePtr head = el(html, "head", NULL);
 	attr(el(head, "meta", NULL), "charset", "UTF-8");
 	char title[512];
-	snprintf(title, sizeof title, "%s %s 自己点検結果報告", r->tenant_name, js(r->head, "name"));
+	snprintf(title, sizeof title, "%s %s 自己点検結果報告", r->tenant_name,
+		 js(r->head, "name"));
 	el(head, "title", title);
 	if (css_href) {
 		xmlNodePtr l = el(head, "link", NULL);
@@ -673,8 +680,8 @@ static int write_html(struct report *r, const char *tmp, const char *css_href, m
 	el(sf, "h2", "監査の指摘事項");
 	t = el(sf, "table", NULL);
 	tr = el(el(t, "thead", NULL), "tr", NULL);
-	static const char *const fh[] = {"項目", "組織", "重要度", "指摘事項", "フォローアップ",
-					 "状態"};
+	static const char *const fh[] = {"項目",     "組織",	       "重要度",
+					 "指摘事項", "フォローアップ", "状態"};
 	for (int c = 0; c < 6; c++)
 		attr(el(tr, "th", fh[c]), "scope", "col");
 	tb = el(t, "tbody", NULL);
@@ -717,8 +724,9 @@ int mmr_inspect_report(mmr_store *st, const mmr_actor *who, int64_t round, const
 		report_free(&r);
 		return rc;
 	}
-	rc = xlsx ? write_xlsx(&r, tmp, err) : csv ? write_csv(&r, tmp, err)
-						: write_html(&r, tmp, css_href, err);
+	rc = xlsx  ? write_xlsx(&r, tmp, err)
+	     : csv ? write_csv(&r, tmp, err)
+		   : write_html(&r, tmp, css_href, err);
 	report_free(&r);
 	return finish_partial(tmp, path, rc, err);
 }
