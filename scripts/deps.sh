@@ -17,6 +17,7 @@ libjansson-dev
 libcmocka-dev
 hyperfine
 libsodium-dev
+libssl-dev
 libsqlite3-dev
 sqlite3
 libpq-dev

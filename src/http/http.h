@@ -91,6 +91,9 @@ void mmr_page_error(struct mmr_http_req *r, struct mmr_http_resp *out, int statu
 void mmr_page_fail(struct mmr_http_req *r, struct mmr_http_resp *out, int rc, const mmr_error *err);
 /* Add KEY_wareki (和暦 and 西暦) beside the ISO date o[KEY]. */
 void mmr_page_wareki(json_t *o, const char *key);
+/* The profile as the templates read it (roles, axes and levels, segments,
+ * context keys, kinds, actions). */
+json_t *mmr_page_policy_info(const mmr_policy *pol);
 /* The form's csrf field matches the session's token. */
 bool mmr_page_csrf_ok(struct mmr_http_req *r);
 
@@ -104,6 +107,12 @@ extern const mmr_page_module mmr_page_modules[];
  * (api.c). */
 typedef bool (*mmr_api_module)(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
 extern const mmr_api_module mmr_api_modules[];
+/* The request body as a JSON object, or NULL with a 400 answered. */
+json_t *mmr_api_body(struct mmr_http_req *r, struct mmr_http_resp *out);
+
+/* applications, exceptions, records (api_work.c, pages_work.c) */
+bool mmr_api_work(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_work(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
 
 /* ---- the modules' handlers (one line each) ---- */
 

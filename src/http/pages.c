@@ -22,6 +22,7 @@
 
 #include "auth/auth.h"
 #include "http/http.h"
+#include "store/audit.h"
 #include "store/embedded.h"
 #include "util/wareki.h"
 
@@ -237,7 +238,7 @@ void mmr_page_wareki(json_t *o, const char *key)
 	}
 }
 
-static json_t *policy_info(const mmr_policy *pol)
+json_t *mmr_page_policy_info(const mmr_policy *pol)
 {
 	mmr_error err;
 	char *d = mmr_policy_describe_json(pol, NULL, NULL, &err);
@@ -376,7 +377,8 @@ static void assets_page(struct mmr_http_req *r, struct mmr_http_resp *out)
 	}
 	mmr_page_render(r, out, 200, "assets",
 			json_pack("{s:o, s:o, s:o, s:o}", "list", l, "filter", echo, "units",
-				  name_map(r, "units", "name"), "policy", policy_info(pol)));
+				  name_map(r, "units", "name"), "policy",
+				  mmr_page_policy_info(pol)));
 }
 
 static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char *action,
@@ -457,7 +459,7 @@ static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 	}
 	mmr_page_wareki(a, "created_at");
 	mmr_page_wareki(a, "updated_at");
-	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", policy_info(pol));
+	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", mmr_page_policy_info(pol));
 	if (check) {
 		if (!mmr_page_csrf_ok(r)) {
 			json_decref(data);
@@ -480,7 +482,7 @@ static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 		mmr_page_fail(r, out, MMR_EIO, &err);
 		return;
 	}
-	json_t *data = json_pack("{s:o, s:o}", "policy", policy_info(pol), "units",
+	json_t *data = json_pack("{s:o, s:o}", "policy", mmr_page_policy_info(pol), "units",
 				 name_map(r, "units", "name"));
 	if (post) {
 		if (!mmr_page_csrf_ok(r)) {
@@ -642,6 +644,7 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 }
 
 const mmr_page_module mmr_page_modules[] = {
+	mmr_pages_work, /* applications, exceptions, records (pages_work.c) */
 	mmr_pages_inspect,
 	NULL,
 };
@@ -663,6 +666,67 @@ static bool static_file(struct mmr_http_req *r, struct mmr_http_resp *out)
 		out->len = f->size;
 	}
 	return true;
+}
+
+/* 監査ログ (issue 4): auditors and administrators */
+static void audit_page(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	mmr_error err;
+	const char *tenant = r->who.tenant;
+	json_t *echo = json_object();
+	static const char *const names[] = {"actor",	 "action", "object_kind",
+					    "object_id", "since",  "until"};
+	const char *vals[6];
+	for (size_t i = 0; i < 6; i++) {
+		vals[i] = mmr_http_query(r, names[i]);
+		if (vals[i] && *vals[i])
+			json_object_set_new(echo, names[i], json_string(vals[i]));
+		else
+			vals[i] = NULL;
+	}
+	const char *before = mmr_http_query(r, "before");
+	struct mmr_audit_query q = {.actor = vals[0],
+				    .action = vals[1],
+				    .object_kind = vals[2],
+				    .object_id = vals[3],
+				    .from = vals[4],
+				    .to = vals[5],
+				    .before = before ? strtoll(before, NULL, 10) : 0,
+				    .limit = 50};
+	json_t *list = NULL;
+	int rc = mmr_audit_search(r->st, tenant, &q, &list, &err);
+	if (rc) {
+		json_decref(echo);
+		mmr_page_fail(r, out, rc, &err);
+		return;
+	}
+	json_t *data = json_pack("{s:o, s:o}", "list", list, "filter", echo);
+	int64_t size = 0;
+	if (!mmr_audit_size(r->st, tenant, &size, &err))
+		json_object_set_new(data, "log_size", json_integer(size));
+	struct mmr_log_key key;
+	bool have_key = !mmr_log_key_load(NULL, false, &key, &err);
+	json_t *cp = NULL;
+	if (!mmr_audit_latest_checkpoint(r->st, tenant, have_key ? key.pk : NULL, &cp, &err))
+		json_object_set_new(data, "checkpoint", cp);
+	const char *index = mmr_http_query(r, "index");
+	if (index && *index) {
+		char *end;
+		long long i = strtoll(index, &end, 10);
+		json_t *p = NULL;
+		if (*end || i < 0) {
+			json_decref(data);
+			mmr_page_error(r, out, 400, "番号 (index) は 0 以上の整数にしてください");
+			return;
+		}
+		if ((rc = mmr_audit_proof(r->st, tenant, i, 0, &p, &err))) {
+			json_decref(data);
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
+		json_object_set_new(data, "proof", p);
+	}
+	mmr_page_render(r, out, 200, "audit", data);
 }
 
 bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
@@ -734,6 +798,14 @@ bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 	}
 	if (!strcmp(u, "/units")) {
 		list_page(r, out, "units", "units");
+		return true;
+	}
+	if (!strcmp(u, "/audit")) {
+		if (!r->who.admin && !r->who.auditor) {
+			mmr_page_error(r, out, 403, "監査ログは監査担当者と管理者だけが見られます");
+			return true;
+		}
+		audit_page(r, out);
 		return true;
 	}
 	if (!strcmp(u, "/users")) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/inspect_int.h"
 
@@ -179,25 +180,63 @@ static int segments(mmr_store *st, const char *tenant, const mmr_policy *pol, js
 	return MMR_OK;
 }
 
+/* Applications waiting for approval; exceptions ending within 30 days, and
+ * those past their end still granted. */
+static int waiting(mmr_store *st, const char *tenant, json_t **out, mmr_error *err)
+{
+	char today[16], soon[16];
+	time_t t = time(NULL) + 9 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	t += 30 * 86400;
+	gmtime_r(&t, &tm);
+	strftime(soon, sizeof soon, "%Y-%m-%d", &tm);
+	static const char qw[] =
+		"SELECT count(*) FROM applications WHERE tenant = $1 AND state = 'pending'";
+	static const char qs[] = "SELECT count(*) FROM exceptions WHERE tenant = $1 AND state = "
+				 "'granted' AND ends_on >= $2 AND ends_on <= $3";
+	static const char qx[] = "SELECT count(*) FROM exceptions WHERE tenant = $1 AND state = "
+				 "'granted' AND ends_on < $2";
+	int64_t w = 0, e = 0, x = 0;
+	bool found;
+	int rc;
+	if ((rc = mmr_iq_int(st->db, qw, IPARAMS(IP_S(tenant)), &w, &found, err)) ||
+	    (rc = mmr_iq_int(st->db, qs, IPARAMS(IP_S(tenant), IP_S(today), IP_S(soon)), &e, &found,
+			     err)) ||
+	    (rc = mmr_iq_int(st->db, qx, IPARAMS(IP_S(tenant), IP_S(today)), &x, &found, err)))
+		return rc;
+	int64_t max = w > e ? w : e;
+	max = max > x ? max : x;
+	if (!max)
+		max = 1;
+	*out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "available", 1, "waiting",
+			 (json_int_t)w, "expiring", (json_int_t)e, "expired", (json_int_t)x,
+			 "w_waiting", (json_int_t)(w * BAR_W / max), "w_expiring",
+			 (json_int_t)(e * BAR_W / max), "w_expired", (json_int_t)(x * BAR_W / max));
+	return MMR_OK;
+}
+
 int mmr_dashboard(mmr_store *st, const mmr_actor *who, json_t **out, mmr_error *err)
 {
 	const mmr_policy *pol;
 	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
 	if (rc)
 		return rc;
-	json_t *counts = json_object(), *comp = NULL, *cls = NULL, *seg = NULL;
+	json_t *counts = json_object(), *comp = NULL, *cls = NULL, *seg = NULL, *wait = NULL;
 	if ((rc = ledger_counts(st, who->tenant, counts, err)) ||
-	    (rc = compliance(st, who, &comp, err)) ||
+	    (rc = waiting(st, who->tenant, &wait, err)) || (rc = compliance(st, who, &comp, err)) ||
 	    (rc = classes(st, who->tenant, pol,
 			  json_integer_value(json_object_get(counts, "assets")), &cls, err)) ||
 	    (rc = segments(st, who->tenant, pol, &seg, err))) {
 		json_decref(counts);
 		json_decref(comp);
 		json_decref(cls);
+		json_decref(wait);
 		return rc;
 	}
-	*out = json_pack("{s:o, s:o, s:o, s:o, s:{s:b}, s:{s:b}}", "counts", counts, "compliance",
-			 comp, "classes", cls, "segments", seg, "incidents", "available", 0,
-			 "applications", "available", 0);
+	*out = json_pack("{s:o, s:o, s:o, s:o, s:{s:b}, s:o}", "counts", counts, "compliance", comp,
+			 "classes", cls, "segments", seg, "incidents", "available", 0,
+			 "applications", wait);
 	return MMR_OK;
 }

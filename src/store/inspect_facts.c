@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/inspect_int.h"
 
@@ -98,11 +99,11 @@ static const char *exception_clause(json_t *d)
 /* Count the rows of `sql` (bound to tenant and unit) and keep the first few
  * as evidence of `kind` (columns: id, title). */
 static int count_rows(mmr_store *st, const char *sql, const char *tenant, int64_t unit,
-		      int64_t extra, const char *kind, struct mmr_fact_result *r, mmr_error *err)
+		      struct mmr_iparam extra, const char *kind, struct mmr_fact_result *r,
+		      mmr_error *err)
 {
 	mmr_stmt *s;
-	int rc = mmr_iq_prepare(st->db, sql, IPARAMS(IP_S(tenant), IP_I(unit), IP_I(extra)), &s,
-				err);
+	int rc = mmr_iq_prepare(st->db, sql, IPARAMS(IP_S(tenant), IP_I(unit), extra), &s, err);
 	if (rc)
 		return rc;
 	r->available = true;
@@ -133,8 +134,7 @@ static int assets_unclassified(mmr_store *st, const char *tenant, int64_t unit,
 		"OR a.unit_id = CAST($2 AS BIGINT)) AND (SELECT count(*) FROM asset_classes c "
 		"WHERE "
 		"c.tenant = $1 AND c.asset_id = a.id) < CAST($3 AS BIGINT) ORDER BY a.id";
-	return count_rows(st, q, tenant, unit, (int64_t)mmr_policy_axis_count(pol), "asset", r,
-			  err);
+	return count_rows(st, q, tenant, unit, IP_I(mmr_policy_axis_count(pol)), "asset", r, err);
 }
 
 /* Systems with no 情報システム管理者. */
@@ -145,7 +145,7 @@ static int systems_no_manager(mmr_store *st, const char *tenant, int64_t unit,
 		"SELECT id, name FROM systems WHERE tenant = $1 AND (CAST($2 AS BIGINT) = 0 OR "
 		"unit_id = CAST($2 AS BIGINT)) AND manager_id IS NULL AND CAST($3 AS BIGINT) = 0 "
 		"ORDER BY id";
-	return count_rows(st, q, tenant, unit, 0, "system", r, err);
+	return count_rows(st, q, tenant, unit, IP_I(0), "system", r, err);
 }
 
 /* Accounts the profile requires MFA of (mfa.required_roles / _segments) that
@@ -186,8 +186,43 @@ static int users_mfa_missing(mmr_store *st, const char *tenant, int64_t unit,
 	return rc;
 }
 
-/* Facts on records other modules keep (take-outs, exceptions, incidents):
- * not available until their tables exist on this branch. */
+/* Today in Japan ("YYYY-MM-DD"): the calendar day a city hall counts by. */
+static void today_jst(char out[16])
+{
+	time_t t = time(NULL) + 9 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* Take-outs (持ち出し) carried out and not returned by their due date. */
+static int takeouts_overdue(mmr_store *st, const char *tenant, int64_t unit,
+			    struct mmr_fact_result *r, mmr_error *err)
+{
+	static const char q[] =
+		"SELECT id, title FROM applications WHERE tenant = $1 AND (CAST($2 AS BIGINT) = 0 "
+		"OR unit_id = CAST($2 AS BIGINT)) AND state = 'active' AND due_on IS NOT NULL AND "
+		"due_on < $3 ORDER BY id";
+	char today[16];
+	today_jst(today);
+	return count_rows(st, q, tenant, unit, IP_S(today), "application", r, err);
+}
+
+/* Exceptions (例外措置) still granted after the day they end. */
+static int exceptions_expired(mmr_store *st, const char *tenant, int64_t unit,
+			      struct mmr_fact_result *r, mmr_error *err)
+{
+	static const char q[] =
+		"SELECT e.application_id, e.scope FROM exceptions e WHERE e.tenant = $1 AND "
+		"(CAST($2 AS BIGINT) = 0 OR e.unit_id = CAST($2 AS BIGINT)) AND e.state = "
+		"'granted' AND e.ends_on < $3 ORDER BY e.id";
+	char today[16];
+	today_jst(today);
+	return count_rows(st, q, tenant, unit, IP_S(today), "application", r, err);
+}
+
+/* Facts on records another module keeps (incidents): not available until
+ * its tables exist on this branch. */
 static int not_kept_yet(mmr_store *st, const char *tenant, int64_t unit, struct mmr_fact_result *r,
 			mmr_error *err)
 {
@@ -204,8 +239,11 @@ const struct mmr_fact mmr_facts[] = {
 	 systems_no_manager},
 	{"users.mfa_missing", "多要素認証が必要なのに未登録の利用者",
 	 "多要素認証が必要な利用者が、認証器を登録しているか。", mfa_clause, users_mfa_missing},
-	{"takeouts.overdue", "返却期限を過ぎた持ち出し", NULL, takeout_clause, not_kept_yet},
-	{"exceptions.expired", "期限を過ぎた例外措置", NULL, exception_clause, not_kept_yet},
+	{"takeouts.overdue", "返却期限を過ぎた持ち出し",
+	 "情報資産・端末の持ち出しを、返却期限までに返却させているか。", takeout_clause,
+	 takeouts_overdue},
+	{"exceptions.expired", "期限を過ぎても許可されたままの例外措置",
+	 "例外措置を期限で終え、見直しているか。", exception_clause, exceptions_expired},
 	{"incidents.no_prevention", "再発防止策のないインシデント", NULL, csirt_clause,
 	 not_kept_yet},
 };

@@ -95,14 +95,27 @@
       <h2>承認待ちの申請・期限が近い例外措置</h2>
       <xsl:choose>
         <xsl:when test="applications/available = 'true'">
-          <table class="ledger figures" id="waiting-table">
-            <caption>件数</caption>
-            <tbody>
-              <tr><th scope="row">承認待ちの申請</th><td><xsl:value-of select="applications/waiting"/></td></tr>
-              <tr><th scope="row">30 日以内に期限が来る例外措置</th><td><xsl:value-of select="applications/expiring"/></td></tr>
-              <tr><th scope="row">期限を過ぎた例外措置</th><td><xsl:value-of select="applications/expired"/></td></tr>
-            </tbody>
-          </table>
+          <div class="chart-row">
+            <svg xmlns="http://www.w3.org/2000/svg" width="640" height="82" role="img" aria-labelledby="waiting-table">
+              <text x="0" y="16" font-size="13" fill="#1f2933">承認待ちの申請</text>
+              <rect x="200" y="0" width="{applications/w_waiting}" height="20" fill="#2f6f9f"/>
+              <text x="{applications/w_waiting + 206}" y="16" font-size="13" fill="#1f2933"><xsl:value-of select="applications/waiting"/></text>
+              <text x="0" y="44" font-size="13" fill="#1f2933">30 日以内に終わる例外措置</text>
+              <rect x="200" y="28" width="{applications/w_expiring}" height="20" fill="#b7791f"/>
+              <text x="{applications/w_expiring + 206}" y="44" font-size="13" fill="#1f2933"><xsl:value-of select="applications/expiring"/></text>
+              <text x="0" y="72" font-size="13" fill="#1f2933">期限を過ぎた例外措置</text>
+              <rect x="200" y="56" width="{applications/w_expired}" height="20" fill="#9b1c1c"/>
+              <text x="{applications/w_expired + 206}" y="72" font-size="13" fill="#1f2933"><xsl:value-of select="applications/expired"/></text>
+            </svg>
+            <table class="ledger figures" id="waiting-table">
+              <caption>件数</caption>
+              <tbody>
+                <tr><th scope="row"><a href="/applications">承認待ちの申請</a></th><td><xsl:value-of select="applications/waiting"/></td></tr>
+                <tr><th scope="row"><a href="/exceptions">30 日以内に終わる例外措置</a></th><td><xsl:value-of select="applications/expiring"/></td></tr>
+                <tr><th scope="row">期限を過ぎても許可されたままの例外措置</th><td><xsl:value-of select="applications/expired"/></td></tr>
+              </tbody>
+            </table>
+          </div>
         </xsl:when>
         <xsl:otherwise><p class="note">申請・例外措置の記録はまだありません。</p></xsl:otherwise>
       </xsl:choose>
