@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/audit.h"
 #include "store/inspect_int.h"
 #include "util/utf8.h"
 
@@ -198,6 +199,18 @@ static int may_answer(mmr_store *st, const mmr_actor *who, int64_t unit, bool *o
 			err);
 	if (!rc && found && own == unit)
 		*ok = true;
+	return rc;
+}
+
+/* ---- the audit log ------------------------------------------------------------------ */
+
+/* Record a state change in the tenant's audit log (audit.h), inside the
+ * caller's transaction when there is one. `after` is stolen. */
+static int audit(mmr_store *st, const mmr_actor *who, const char *action, const char *kind,
+		 int64_t id, json_t *after, mmr_error *err)
+{
+	int rc = mmr_audit_record(st, who, action, kind, id, NULL, after, NULL, err);
+	json_decref(after);
 	return rc;
 }
 
@@ -512,6 +525,11 @@ int mmr_inspect_checklist_generate(mmr_store *st, const mmr_actor *who, json_t *
 				err);
 	}
 	if (!rc)
+		rc = audit(st, who, "inspection.checklist.generate", "inspection_checklists", id,
+			   json_pack("{s:I, s:I}", "version", (json_int_t)version, "items",
+				     (json_int_t)ni),
+			   err);
+	if (!rc)
 		rc = mmr_db_commit(st->db, err);
 	if (rc)
 		mmr_db_rollback(st->db);
@@ -706,6 +724,14 @@ int mmr_inspect_checklist_change(mmr_store *st, const mmr_actor *who, const char
 	if (!rc)
 		rc = mmr_iq_int(st->db, qc, IPARAMS(IP_S(who->tenant), IP_I(id)), &count, &found,
 				err);
+	if (!rc) {
+		char action[64];
+		snprintf(action, sizeof action, "inspection.checklist.%s", op);
+		rc = audit(st, who, action, "inspection_checklists", id,
+			   json_pack("{s:I, s:s?, s:O?}", "version", (json_int_t)ver, "key", key,
+				     "item", item),
+			   err);
+	}
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
 	if (rc) {
@@ -906,6 +932,9 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 	}
 	size_t answered = 0;
 	if (!rc)
+		rc = audit(st, who, "inspection.round.create", "inspection_rounds", id,
+			   json_deep_copy(in), err);
+	if (!rc)
 		rc = mmr_inspect_auto_answer(st, who, id, &answered, err);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
@@ -929,15 +958,22 @@ int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round,
 	static const char q[] =
 		"UPDATE inspection_rounds SET status = $3 WHERE tenant = $1 AND id = $2";
 	mmr_stmt *s;
-	if ((rc = mmr_iq_prepare(st->db, q, IPARAMS(IP_S(who->tenant), IP_I(round), IP_S(status)),
-				 &s, err)) ||
-	    (rc = mmr_stmt_run(s, err)))
+	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
-	if (mmr_stmt_changes(s) != 1) {
+	if (!(rc = mmr_iq_prepare(st->db, q, IPARAMS(IP_S(who->tenant), IP_I(round), IP_S(status)),
+				  &s, err)) &&
+	    !(rc = mmr_stmt_run(s, err)) && mmr_stmt_changes(s) != 1) {
 		mmr_error_set(err, MMR_ENOTFOUND, "点検 %" PRId64 " はありません", round);
-		return MMR_ENOTFOUND;
+		rc = MMR_ENOTFOUND;
 	}
-	return MMR_OK;
+	if (!rc)
+		rc = audit(st, who, "inspection.round.status", "inspection_rounds", round,
+			   json_pack("{s:s}", "status", status), err);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	if (rc)
+		mmr_db_rollback(st->db);
+	return rc;
 }
 
 int mmr_inspect_round_get(mmr_store *st, const mmr_actor *who, int64_t round, json_t **out,
@@ -1101,13 +1137,26 @@ int mmr_inspect_answer(mmr_store *st, const mmr_actor *who, int64_t answer_id, j
 	static const char u[] =
 		"UPDATE inspection_answers SET answer = $3, note = $4, evidence = $5, auto = 0, "
 		"answered_by = $6, answered_at = $7 WHERE tenant = $1 AND id = $2";
+	if ((rc = mmr_db_begin(st->db, err))) {
+		free(evs);
+		return rc;
+	}
 	rc = mmr_iq_run(st->db, u,
 			IPARAMS(IP_S(who->tenant), IP_I(answer_id), IP_S(answer), IP_S(note),
 				IP_S(evs), who->user_id ? IP_I(who->user_id) : IP_NULL, IP_S(now)),
 			err);
+	if (!rc)
+		rc = audit(st, who, "inspection.answer", "inspection_answers", answer_id,
+			   json_pack("{s:s, s:s?, s:s?}", "answer", answer, "note", note,
+				     "evidence", evs),
+			   err);
 	free(evs);
-	if (rc)
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	if (rc) {
+		mmr_db_rollback(st->db);
 		return rc;
+	}
 	json_t *all;
 	if ((rc = mmr_inspect_answers(st, who, round, unit, &all, err)))
 		return rc;
@@ -1135,6 +1184,10 @@ int mmr_inspect_auto_answer(mmr_store *st, const mmr_actor *who, int64_t round, 
 			     "id:i,unit_id:i,fact:s", &rows, err);
 	if (rc)
 		return rc;
+	if ((rc = mmr_db_begin(st->db, err))) {
+		json_decref(rows);
+		return rc;
+	}
 	char now[32];
 	mmr_now_iso(now);
 	size_t i;
@@ -1178,6 +1231,13 @@ int mmr_inspect_auto_answer(mmr_store *st, const mmr_actor *who, int64_t round, 
 		(*answered)++;
 	}
 	json_decref(rows);
+	if (!rc && *answered)
+		rc = audit(st, who, "inspection.auto_answer", "inspection_rounds", round,
+			   json_pack("{s:I}", "answered", (json_int_t)*answered), err);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	if (rc)
+		mmr_db_rollback(st->db);
 	return rc;
 }
 
@@ -1496,6 +1556,11 @@ int mmr_inspect_actions_generate(mmr_store *st, const mmr_actor *who, int64_t ro
 		(*made)++;
 	}
 	json_decref(rows);
+	if (!rc && *made)
+		rc = audit(st, who, "inspection.actions.generate", "inspection_rounds", round,
+			   json_pack("{s:I, s:s}", "created", (json_int_t)*made, "due",
+				     due ? due : def),
+			   err);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
 	if (rc)
@@ -1591,13 +1656,22 @@ int mmr_inspect_action_update(mmr_store *st, const mmr_actor *who, int64_t id, j
 		"CASE "
 		"WHEN $5 = 'done' THEN COALESCE(closed_at, $8) WHEN $5 = 'open' THEN NULL ELSE "
 		"closed_at END WHERE tenant = $1 AND id = $2";
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
 	rc = mmr_iq_run(st->db, u,
 			IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(desc), IP_S(due), IP_S(status),
 				IP_S(closing), nowner ? IP_I(json_integer_value(nowner)) : IP_NULL,
 				IP_S(now)),
 			err);
-	if (rc)
+	if (!rc)
+		rc = audit(st, who, "inspection.action.update", "inspection_actions", id,
+			   json_deep_copy(patch), err);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	if (rc) {
+		mmr_db_rollback(st->db);
 		return rc;
+	}
 	if ((rc = mmr_iq_rows(st->db, action_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),
 			      action_cols, &cur, err)))
 		return rc;
@@ -1683,15 +1757,24 @@ int mmr_inspect_finding_add(mmr_store *st, const mmr_actor *who, int64_t round, 
 		"INSERT INTO audit_findings (tenant, round_id, item_id, unit_id, auditor_id, "
 		"severity, finding, follow_up, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
 		"$9) RETURNING id";
-	int64_t id;
-	if ((rc = mmr_iq_int(
-		     st->db, ins,
-		     IPARAMS(IP_S(who->tenant), IP_I(round), IP_I(item),
-			     json_is_integer(unit) ? IP_I(json_integer_value(unit)) : IP_NULL,
-			     who->user_id ? IP_I(who->user_id) : IP_NULL, IP_S(sev), IP_S(finding),
-			     IP_S(follow), IP_S(now)),
-		     &id, &found, err)))
+	int64_t id = 0;
+	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
+	rc = mmr_iq_int(st->db, ins,
+			IPARAMS(IP_S(who->tenant), IP_I(round), IP_I(item),
+				json_is_integer(unit) ? IP_I(json_integer_value(unit)) : IP_NULL,
+				who->user_id ? IP_I(who->user_id) : IP_NULL, IP_S(sev),
+				IP_S(finding), IP_S(follow), IP_S(now)),
+			&id, &found, err);
+	if (!rc)
+		rc = audit(st, who, "inspection.finding.create", "audit_findings", id,
+			   json_deep_copy(in), err);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	if (rc) {
+		mmr_db_rollback(st->db);
+		return rc;
+	}
 	json_t *a;
 	if ((rc = mmr_iq_rows(st->db, finding_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),
 			      finding_cols, &a, err)))
@@ -1739,15 +1822,24 @@ int mmr_inspect_finding_update(mmr_store *st, const mmr_actor *who, int64_t id, 
 		"COALESCE(closed_at, "
 		"$5) WHEN $4 = 'open' THEN NULL ELSE closed_at END WHERE tenant = $1 AND id = $2";
 	mmr_stmt *s;
-	if ((rc = mmr_iq_prepare(
-		     st->db, u,
-		     IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(follow), IP_S(status), IP_S(now)),
-		     &s, err)) ||
-	    (rc = mmr_stmt_run(s, err)))
+	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
-	if (mmr_stmt_changes(s) != 1) {
+	if (!(rc = mmr_iq_prepare(
+		      st->db, u,
+		      IPARAMS(IP_S(who->tenant), IP_I(id), IP_S(follow), IP_S(status), IP_S(now)),
+		      &s, err)) &&
+	    !(rc = mmr_stmt_run(s, err)) && mmr_stmt_changes(s) != 1) {
 		mmr_error_set(err, MMR_ENOTFOUND, "指摘事項 %" PRId64 " はありません", id);
-		return MMR_ENOTFOUND;
+		rc = MMR_ENOTFOUND;
+	}
+	if (!rc)
+		rc = audit(st, who, "inspection.finding.update", "audit_findings", id,
+			   json_deep_copy(patch), err);
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	if (rc) {
+		mmr_db_rollback(st->db);
+		return rc;
 	}
 	json_t *a;
 	if ((rc = mmr_iq_rows(st->db, finding_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),

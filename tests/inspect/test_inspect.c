@@ -22,6 +22,7 @@
 #include <libxml/tree.h>
 #include <zip.h>
 
+#include "store/audit.h"
 #include "store/inspect.h"
 #include "store/inspect_int.h"
 
@@ -609,6 +610,81 @@ static void automatic_answers(void **state)
 	json_decref(row);
 }
 
+/* A take-out carried out on `due` and an exception granted until `ends`, as
+ * the applications module (work.c) stores them. */
+static void takeout_and_exception(struct fx *f, int64_t unit, const char *due, const char *ends)
+{
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	static const char qa[] =
+		"INSERT INTO applications (tenant, type, action, applicant_id, unit_id, title, "
+		"detail, "
+		"request, decision, route, obligations, state, due_on, created_at, updated_at) "
+		"VALUES "
+		"('toyohashi', 'takeout', 'device.takeout', $1, $2, $3, '{}', '{}', '{}', '[]', "
+		"'[]', 'active', $4, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') "
+		"RETURNING id";
+	int64_t app;
+	bool found;
+	must(mmr_iq_int(db, qa,
+			IPARAMS(IP_I(f->u_staff), IP_I(unit), IP_S("ノートPC持ち出し"), IP_S(due)),
+			&app, &found, &err),
+	     &err);
+	static const char qe[] = "INSERT INTO exceptions (tenant, application_id, holder_id, "
+				 "unit_id, action, scope, "
+				 "reason, starts_on, ends_on, approver_roles, state, created_at) "
+				 "VALUES ('toyohashi', "
+				 "$1, $2, $3, 'policy.exception', '私物端末の利用', '災害対応', "
+				 "'2020-01-01', $4, '[]', "
+				 "'granted', '2026-01-01T00:00:00.000Z')";
+	must(mmr_iq_run(db, qe, IPARAMS(IP_I(app), IP_I(f->u_staff), IP_I(unit), IP_S(ends)), &err),
+	     &err);
+}
+
+static int64_t fact_count(struct fx *f, int64_t unit, const char *fact)
+{
+	mmr_error err;
+	json_t *facts;
+	must(mmr_inspect_facts(f->st, &f->sys, unit, &facts, &err), &err);
+	size_t i;
+	json_t *fa;
+	int64_t n = -1;
+	json_array_foreach (facts, i, fa)
+		if (!strcmp(json_string_value(json_object_get(fa, "fact")), fact)) {
+			assert_true(json_is_true(json_object_get(fa, "available")));
+			n = json_integer_value(json_object_get(fa, "count"));
+		}
+	json_decref(facts);
+	return n;
+}
+
+static void takeouts_and_exceptions(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	takeout_and_exception(f, f->sec_a, "2020-04-01", "2020-12-31"); /* both long past */
+	takeout_and_exception(f, f->sec_b, "2999-04-01", "2999-12-31"); /* both in the future */
+	assert_int_equal(fact_count(f, 0, "takeouts.overdue"), 1);
+	assert_int_equal(fact_count(f, f->sec_a, "takeouts.overdue"), 1);
+	assert_int_equal(fact_count(f, f->sec_b, "takeouts.overdue"), 0);
+	assert_int_equal(fact_count(f, f->sec_a, "exceptions.expired"), 1);
+	assert_int_equal(fact_count(f, f->sec_b, "exceptions.expired"), 0);
+	gen_checklist(f);
+	int64_t round = open_round(f, "R1", 2026, NULL);
+	json_t *row = fact_row(f, round, f->sec_a, "takeouts.overdue");
+	assert_string_equal(json_string_value(json_object_get(row, "answer")), "no");
+	json_decref(row);
+	row = fact_row(f, round, f->sec_b, "exceptions.expired");
+	assert_string_equal(json_string_value(json_object_get(row, "answer")), "yes");
+	json_decref(row);
+	json_t *d;
+	must(mmr_dashboard(f->st, &f->sys, &d, &err), &err);
+	json_t *w = json_object_get(d, "applications");
+	assert_int_equal(json_integer_value(json_object_get(w, "expired")), 1);
+	assert_int_equal(json_integer_value(json_object_get(w, "waiting")), 0);
+	json_decref(d);
+}
+
 /* ---- improvement actions, findings, comparison ---- */
 
 static void actions_findings_compare(void **state)
@@ -691,6 +767,28 @@ static void actions_findings_compare(void **state)
 	json_decref(out);
 	json_decref(patch);
 	json_decref(a);
+	/* every state change above is in the audit log, with its action */
+	int64_t size = 0;
+	must(mmr_audit_size(f->st, "toyohashi", &size, &err), &err);
+	assert_true(size > (int64_t)nbad);
+	static const char qa[] =
+		"SELECT count(*) FROM audit_leaves WHERE tenant = $1 AND action = $2";
+	static const char *const actions[] = {"inspection.checklist.generate",
+					      "inspection.round.create",
+					      "inspection.answer",
+					      "inspection.actions.generate",
+					      "inspection.action.update",
+					      "inspection.finding.create",
+					      "inspection.finding.update"};
+	for (size_t k = 0; k < sizeof actions / sizeof actions[0]; k++) {
+		int64_t n = 0;
+		bool found;
+		must(mmr_iq_int(mmr_store_db(f->st), qa,
+				IPARAMS(IP_S("toyohashi"), IP_S(actions[k])), &n, &found, &err),
+		     &err);
+		if (n < 1)
+			fail_msg("no audit record of %s", actions[k]);
+	}
 	/* year over year */
 	json_t *cmp;
 	must(mmr_inspect_compare(f->st, &f->sys, round, 0, &cmp, &err), &err);
@@ -988,6 +1086,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(rollup_arithmetic, setup, teardown),
 		cmocka_unit_test_setup_teardown(answering, setup, teardown),
 		cmocka_unit_test_setup_teardown(automatic_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(takeouts_and_exceptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(actions_findings_compare, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(dashboard_figures, setup, teardown),
