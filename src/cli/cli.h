@@ -24,5 +24,6 @@ int cmd_zones(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

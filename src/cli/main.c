@@ -43,6 +43,8 @@ static const char usage[] =
 	"        改ざんを検出できる監査ログ（検証は問題があれば終了コード 1）。\n"
 	"  sanitize IN -o OUT [--report F] [--flatten] | sanitize --in DIR --out DIR\n"
 	"        ファイルを無害化します（危険因子の除去、対応しない形式は拒否・終了コード 3）。\n"
+	"  report inspection --db DB --tenant T --round R --format xlsx|csv|html -o FILE\n"
+	"        自己点検の結果報告を書き出します。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -110,6 +112,7 @@ static const struct command {
 	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
 	{"export", cmd_import}, {"zones", cmd_zones},	 {"mail", cmd_mail},
 	{"milter", cmd_mail},	{"log", cmd_log},	 {"sanitize", cmd_sanitize},
+	{"report", cmd_report},
 };
 
 static const struct command *command_find(const char *name)
