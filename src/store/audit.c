@@ -190,9 +190,9 @@ struct nodesrc {
 	const char *tenant;
 };
 
-static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2 "
-			    "UNION ALL "
-			    "SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
+static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2";
+static const char q_row_pruned[] =
+	"SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
 
 static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_error *err)
 {
@@ -205,6 +205,14 @@ static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_e
 	mmr_stmt_text(s, 1, ns->tenant);
 	mmr_stmt_int(s, 2, (int64_t)row);
 	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_DONE) { /* a pruned leaf keeps its hashes */
+		mmr_stmt_reset(s);
+		if ((rc = mmr_db_prepare(ns->st->db, q_row_pruned, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, ns->tenant);
+		mmr_stmt_int(s, 2, (int64_t)row);
+		rc = mmr_stmt_step(s, err);
+	}
 	if (rc == MMR_DB_ROW) {
 		const char *hex;
 		char buf[65];
@@ -670,8 +678,25 @@ static const char q_entry[] =
 	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
 	"decision, hash FROM audit_leaves WHERE tenant = $1 AND idx = $2";
 
+static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_t size,
+			json_t **out, mmr_error *err);
+
+/* Reads of one answer in one transaction: one snapshot, one lock. */
 int mmr_audit_proof(mmr_store *st, const char *tenant, int64_t index, int64_t size, json_t **out,
 		    mmr_error *err)
+{
+	bool own = st->db->depth == 0;
+	int rc;
+	if (own && (rc = mmr_db_begin(st->db, err)))
+		return rc;
+	rc = proof_locked(st, tenant, index, size, out, err);
+	if (own)
+		mmr_db_rollback(st->db);
+	return rc;
+}
+
+static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_t size,
+			json_t **out, mmr_error *err)
 {
 	*out = NULL;
 	int64_t cur = 0;
@@ -707,9 +732,12 @@ int mmr_audit_proof(mmr_store *st, const char *tenant, int64_t index, int64_t si
 	struct nodesrc ns = {st, tenant};
 	mmr_hash proof[MMR_LOG_MAX_PROOF], root, leaf;
 	size_t n = 0;
+	/* the root: the checkpoint's (signed) when the proof is in its tree */
+	bool have_root = cp && json_integer_value(json_object_get(cp, "size")) == size &&
+			 !mmr_hash_from_hex(json_string_value(json_object_get(cp, "root")), root);
 	if ((rc = mmr_log_inclusion_proof(db_node, &ns, (uint64_t)index, (uint64_t)size, proof, &n,
 					  err)) ||
-	    (rc = mmr_log_root(db_node, &ns, (uint64_t)size, root, err)) ||
+	    (!have_root && (rc = mmr_log_root(db_node, &ns, (uint64_t)size, root, err))) ||
 	    (rc = db_node(&ns, 0, (uint64_t)index, leaf, err))) {
 		json_decref(cp);
 		return rc;
