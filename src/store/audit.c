@@ -87,11 +87,13 @@ static void sb_jstr(struct sbuf *b, const char *s)
 
 /* The canonical data: fixed key order, decision embedded as stored (compact,
  * sorted keys). Built from the columns, so verify can rebuild it. */
-static char *leaf_data(const char *tenant, int64_t index, const char *at, const char *actor,
-		       const char *action, const char *okind, const char *oid, const char *before,
-		       const char *after, const char *decision)
+static void leaf_data_into(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
+			   const char *actor, const char *action, const char *okind,
+			   const char *oid, const char *before, const char *after,
+			   const char *decision)
 {
-	struct sbuf b = {0};
+	struct sbuf b = *bp;
+	b.len = 0;
 	char num[32];
 	sb_str(&b, "{\"v\":1,\"tenant\":");
 	sb_jstr(&b, tenant);
@@ -113,6 +115,15 @@ static char *leaf_data(const char *tenant, int64_t index, const char *at, const 
 	sb_str(&b, ",\"decision\":");
 	sb_str(&b, decision ? decision : "null");
 	sb_str(&b, "}");
+	*bp = b;
+}
+
+static char *leaf_data(const char *tenant, int64_t index, const char *at, const char *actor,
+		       const char *action, const char *okind, const char *oid, const char *before,
+		       const char *after, const char *decision)
+{
+	struct sbuf b = {0};
+	leaf_data_into(&b, tenant, index, at, actor, action, okind, oid, before, after, decision);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -247,22 +258,36 @@ static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_e
 	return rc;
 }
 
-static const char q_last[] =
-	"SELECT idx, hash, nodes FROM ("
-	"SELECT idx, hash, nodes FROM (SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
-	"ORDER BY idx DESC LIMIT 1) a "
-	"UNION ALL "
-	"SELECT idx, hash, nodes FROM (SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
-	"ORDER BY idx DESC LIMIT 1) b) c ORDER BY idx DESC LIMIT 1";
+/* The last leaf: the newest row, or (everything pruned) the newest kept hash. */
+static const char q_last[] = "SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+			     "ORDER BY idx DESC LIMIT 1";
+static const char q_last_pruned[] = "SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
+				    "ORDER BY idx DESC LIMIT 1";
 
-int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *err)
+/* Step to the last leaf's row (MMR_DB_ROW with *out positioned) or MMR_DB_DONE. */
+static int last_leaf(mmr_db *db, const char *tenant, mmr_stmt **out, mmr_error *err)
 {
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(st->db, q_last, &s, err);
+	int rc = mmr_db_prepare(db, q_last, &s, err);
 	if (rc)
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
 	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_DONE) {
+		mmr_stmt_reset(s);
+		if ((rc = mmr_db_prepare(db, q_last_pruned, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, tenant);
+		rc = mmr_stmt_step(s, err);
+	}
+	*out = s;
+	return rc;
+}
+
+int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *err)
+{
+	mmr_stmt *s = NULL;
+	int rc = last_leaf(st->db, tenant, &s, err);
 	*size = 0;
 	if (rc == MMR_DB_ROW) {
 		*size = mmr_col_int(s, 0) + 1;
@@ -270,7 +295,8 @@ int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *
 	} else if (rc == MMR_DB_DONE) {
 		rc = MMR_OK;
 	}
-	mmr_stmt_reset(s);
+	if (s)
+		mmr_stmt_reset(s);
 	return rc;
 }
 
@@ -323,10 +349,8 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 			return rc;
 	}
 	/* the right edge: the last leaf, and the roots left of it that merge */
-	if ((rc = mmr_db_prepare(db, q_last, &s, err)))
-		return rc;
-	mmr_stmt_text(s, 1, ev->tenant);
-	rc = mmr_stmt_step(s, err);
+	s = NULL;
+	rc = last_leaf(db, ev->tenant, &s, err);
 	uint64_t n = 0;
 	mmr_hash prev = {0};
 	if (rc == MMR_DB_ROW) {
@@ -341,7 +365,8 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	} else if (rc == MMR_DB_DONE) {
 		rc = MMR_OK;
 	}
-	mmr_stmt_reset(s);
+	if (s)
+		mmr_stmt_reset(s);
 	if (rc)
 		return rc;
 	struct mmr_log_frontier f = {.size = n};
@@ -865,6 +890,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 {
 	mmr_db *db = st->db;
 	struct mmr_log_frontier f = {0};
+	struct sbuf want = {0}; /* the data rebuilt from a row's columns */
 	int rc;
 	mmr_stmt *s;
 	/* checkpoints, ascending */
@@ -936,13 +962,12 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 				mmr_hash lh;
 				if (pass) {
 					const char *data = mmr_col_text(s, 9);
-					char *want = leaf_data(
-						tenant, idx, mmr_col_text(s, 1), mmr_col_text(s, 2),
-						mmr_col_text(s, 3), mmr_col_text(s, 4),
-						mmr_col_text(s, 5), mmr_col_text(s, 6),
-						mmr_col_text(s, 7), mmr_col_text(s, 8));
-					bool same = want && data && !strcmp(want, data);
-					free(want);
+					leaf_data_into(&want, tenant, idx, mmr_col_text(s, 1),
+						       mmr_col_text(s, 2), mmr_col_text(s, 3),
+						       mmr_col_text(s, 4), mmr_col_text(s, 5),
+						       mmr_col_text(s, 6), mmr_col_text(s, 7),
+						       mmr_col_text(s, 8));
+					bool same = !want.oom && data && !strcmp(want.p, data);
 					if (!same) {
 						problem(v, tenant, "row", idx,
 							"索引 %" PRId64 " の行の列と記録された内容 "
@@ -1041,6 +1066,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 						 (json_int_t)f.size, "root", rhx, "checkpoints",
 						 (json_int_t)json_array_size(cps)));
 out:
+	free(want.p);
 	json_decref(cps);
 	return rc;
 }
