@@ -703,6 +703,95 @@ static const char q_entry[] =
 	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
 	"decision, hash FROM audit_leaves WHERE tenant = $1 AND idx = $2";
 
+/* A proof's nodes, fetched together: the nodes a proof needs depend only on
+ * the index and the size, so a first pass records them (answering zeros),
+ * then they are read in a few queries of up to 23 rows, and the second pass
+ * answers from memory (pruned rows fall back to db_node). */
+#define CACHE_MAX 160
+struct nodecache {
+	struct nodesrc *ns;
+	bool recording;
+	size_t n;
+	unsigned level[CACHE_MAX];
+	uint64_t index[CACHE_MAX];
+	bool have[CACHE_MAX];
+	mmr_hash h[CACHE_MAX];
+};
+
+static uint64_t node_row(unsigned level, uint64_t index)
+{
+	return level ? ((index + 1) << level) - 1 : index;
+}
+
+static int cache_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_error *err)
+{
+	struct nodecache *c = ud;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->level[i] == level && c->index[i] == index) {
+			if (c->recording || !c->have[i])
+				break;
+			memcpy(out, c->h[i], MMR_HASH_LEN);
+			return MMR_OK;
+		}
+	if (c->recording) {
+		if (c->n < CACHE_MAX) {
+			c->level[c->n] = level;
+			c->index[c->n] = index;
+			c->have[c->n] = false;
+			c->n++;
+		}
+		memset(out, 0, MMR_HASH_LEN);
+		return MMR_OK;
+	}
+	return db_node(c->ns, level, index, out, err);
+}
+
+static const char q_rows[] =
+	"SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx IN ($2, $3, $4, $5, "
+	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
+	"$24)";
+
+static int cache_fill(struct nodecache *c, mmr_error *err)
+{
+	c->recording = false;
+	for (size_t start = 0; start < c->n; start += 23) {
+		size_t end = start + 23 < c->n ? start + 23 : c->n;
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(c->ns->st->db, q_rows, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, c->ns->tenant);
+		for (size_t i = 0; i < 23; i++)
+			mmr_stmt_int(s, (int)i + 2,
+				     start + i < end ? (int64_t)node_row(c->level[start + i],
+									 c->index[start + i])
+						     : -1);
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			uint64_t row = (uint64_t)mmr_col_int(s, 0);
+			const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+			for (size_t i = start; i < end; i++) {
+				if (node_row(c->level[i], c->index[i]) != row)
+					continue;
+				char buf[65];
+				const char *hex = hash;
+				if (c->level[i]) {
+					size_t off = (size_t)(c->level[i] - 1) * 64;
+					if (!nodes || strlen(nodes) < off + 64)
+						continue; /* db_node reports it */
+					memcpy(buf, nodes + off, 64);
+					buf[64] = 0;
+					hex = buf;
+				}
+				c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
+			}
+		}
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			return rc;
+	}
+	return MMR_OK;
+}
+
 static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_t size,
 			json_t **out, mmr_error *err);
 
@@ -760,10 +849,26 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 	/* the root: the checkpoint's (signed) when the proof is in its tree */
 	bool have_root = cp && json_integer_value(json_object_get(cp, "size")) == size &&
 			 !mmr_hash_from_hex(json_string_value(json_object_get(cp, "root")), root);
-	if ((rc = mmr_log_inclusion_proof(db_node, &ns, (uint64_t)index, (uint64_t)size, proof, &n,
-					  err)) ||
-	    (!have_root && (rc = mmr_log_root(db_node, &ns, (uint64_t)size, root, err))) ||
-	    (rc = db_node(&ns, 0, (uint64_t)index, leaf, err))) {
+	struct nodecache *nc = calloc(1, sizeof *nc);
+	if (!nc) {
+		json_decref(cp);
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	nc->ns = &ns;
+	for (int pass = 0; pass < 2; pass++) {
+		nc->recording = pass == 0;
+		if (pass == 1 && (rc = cache_fill(nc, err)))
+			break;
+		if ((rc = mmr_log_inclusion_proof(cache_node, nc, (uint64_t)index, (uint64_t)size,
+						  proof, &n, err)) ||
+		    (!have_root &&
+		     (rc = mmr_log_root(cache_node, nc, (uint64_t)size, root, err))) ||
+		    (rc = cache_node(nc, 0, (uint64_t)index, leaf, err)))
+			break;
+	}
+	free(nc);
+	if (rc) {
 		json_decref(cp);
 		return rc;
 	}
