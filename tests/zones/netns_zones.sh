@@ -31,7 +31,8 @@ cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for n in $NS; do ip netns del "$n" 2>/dev/null; done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 1" INT TERM HUP PIPE
 
 for n in $NS; do ip netns add "$n" || exit 1; done
 R=${S}r
@@ -93,7 +94,7 @@ check() {
 	else
 		ip netns exec "$R" iptables-restore <"$file" || { echo "FAIL: iptables-restore $file"; fails=$((fails + 1)); return; }
 	fi
-	local args=() line
+	local args=()
 	while read -r ns src dst pp iif oif; do
 		[ -n "$ns" ] || continue
 		args+=(--probe "$src,$dst,$pp,$iif,$oif")
@@ -101,32 +102,39 @@ check() {
 	local said
 	said=$("$MAMORI" zones check --profile "$P" --zones "$D/zones.yaml" --rules "$file" "${args[@]}" |
 		sed -n 's/^  \([0-9.]*,[0-9.]*,[a-z]*\/[0-9]*\),[a-z0-9]*,[a-z0-9]*: \([a-z]*\).*/\1 \2/p')
-	# send all the traffic at once; each probe waits at most 700 ms
-	local out i=0
+	# send all the traffic at once: one netprobe per source namespace, each
+	# probe waiting at most 700 ms for its answer
+	local out n specs
 	out=$(mktemp)
-	while read -r ns src dst pp iif oif; do
-		[ -n "$ns" ] || continue
-		i=$((i + 1))
-		(r=$(ip netns exec "${S}$ns" "$NETPROBE" probe "$src" "$dst" "${pp%/*}" "${pp#*/}" 700)
-		 echo "$i $src,$dst,$pp $r" >>"$out") &
-	done <<<"$FLOWS"
+	for n in mn lg in rl ex; do
+		specs=$(echo "$FLOWS" | awk -v n="$n" '$1 == n {print $2 "," $3 "," $4}')
+		[ -n "$specs" ] || continue
+		# shellcheck disable=SC2086
+		ip netns exec "${S}$n" "$NETPROBE" probe 700 $specs >>"$out.$n" &
+	done
 	wait_probes
-	while read -r n flow real; do
-		local want
-		want=$(echo "$said" | awk -v f="$flow" '$1 == f {print $2}')
+	cat "$out".* >"$out" 2>/dev/null
+	rm -f "$out".*
+	local flow real total verdict
+	local -A want=()
+	while read -r flow verdict; do
+		[ -n "$flow" ] && want[$flow]=$verdict
+	done <<<"$said"
+	total=$(echo "$FLOWS" | grep -c .)
+	while read -r flow real; do
 		checked=$((checked + 1))
 		[ "$real" = open ] && opened=$((opened + 1))
-		case "$want/$real" in
+		case "${want[$flow]:-}/$real" in
 		accept/open | drop/blocked) ;;
-		*) echo "FAIL: $(basename "$file"): $flow: checker says '$want', real traffic $real"
+		*) echo "FAIL: $(basename "$file"): $flow: checker says '${want[$flow]:-}', real traffic $real"
 		   fails=$((fails + 1)) ;;
 		esac
 	done <"$out"
-	[ "$(wc -l <"$out")" -eq "$i" ] || { echo "FAIL: $(basename "$file"): lost probes"; fails=$((fails + 1)); }
+	[ "$(wc -l <"$out")" -eq "$total" ] || { echo "FAIL: $(basename "$file"): lost probes"; fails=$((fails + 1)); }
 	rm -f "$out"
 }
 wait_probes() {
-	# wait for the probe subshells only (not the listeners)
+	# wait for the probes only (not the listeners)
 	local j
 	for j in $(jobs -p); do
 		case " $PIDS " in *" $j "*) ;; *) wait "$j" ;; esac
