@@ -17,10 +17,13 @@ libjansson-dev
 libcmocka-dev
 hyperfine
 libsodium-dev
+libssl-dev
 libsqlite3-dev
 sqlite3
 libpq-dev
 postgresql
+libcurl4-openssl-dev
+python3-aiosmtpd
 libmicrohttpd-dev
 libxml2-dev
 libxslt1-dev
@@ -73,6 +76,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Postfix is a test peer of the milter only: no configuration at install.
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-$SUDO apt-get update -q
+$SUDO apt-get -o DPkg::Lock::Timeout=900 update -q
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing

@@ -20,6 +20,10 @@ int cmd_user(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_zones(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_sanitize(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -10,8 +10,9 @@
 #include <time.h>
 
 #include "http/http.h"
+#include "store/audit.h"
 
-static json_t *parse_body(struct mmr_http_req *r, struct mmr_http_resp *out)
+json_t *mmr_api_body(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
 	json_error_t je;
 	json_t *j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &je);
@@ -58,7 +59,7 @@ static void iso_time(int64_t t, char buf[32])
 
 static void session_open(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
-	json_t *j = parse_body(r, out);
+	json_t *j = mmr_api_body(r, out);
 	if (!j)
 		return;
 	static const char *const keys[] = {"tenant", "login", "password", "totp", NULL};
@@ -98,7 +99,7 @@ static void session_open(struct mmr_http_req *r, struct mmr_http_resp *out)
 
 static void password_change(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
-	json_t *j = parse_body(r, out);
+	json_t *j = mmr_api_body(r, out);
 	if (!j)
 		return;
 	static const char *const keys[] = {"current", "new", NULL};
@@ -258,7 +259,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 			return;
 		}
 		if (!strcmp(r->method, "POST")) {
-			json_t *j = parse_body(r, out);
+			json_t *j = mmr_api_body(r, out);
 			if (!j)
 				return;
 			rc = mmr_ledger_create(r->st, &r->who, kind, j, &o, &err);
@@ -284,7 +285,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 		else
 			mmr_http_json(out, 200, o);
 	} else if (!strcmp(r->method, "PATCH")) {
-		json_t *j = parse_body(r, out);
+		json_t *j = mmr_api_body(r, out);
 		if (!j)
 			return;
 		rc = mmr_ledger_update(r->st, &r->who, kind, id, j, &o, &err);
@@ -302,6 +303,103 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 		}
 	} else
 		mmr_http_error(out, 405, NULL, "この方法 (method) は使えません");
+}
+
+const mmr_api_module mmr_api_modules[] = {
+	mmr_api_work, /* applications, exceptions, records (api_work.c) */
+	mmr_api_incident,
+	mmr_api_inspect,
+	NULL,
+};
+/* ---- the audit log (issue 4): auditors and administrators only ---- */
+
+static bool query_int(struct mmr_http_req *r, struct mmr_http_resp *out, const char *name,
+		      bool required, int64_t *v)
+{
+	const char *s = mmr_http_query(r, name);
+	if (!s) {
+		if (required) {
+			char msg[128];
+			snprintf(msg, sizeof msg, "%s が必要です (%s is required)", name, name);
+			mmr_http_error(out, 400, name, msg);
+		}
+		return !required;
+	}
+	char *end;
+	long long x = strtoll(s, &end, 10);
+	if (!*s || *end || x < 0) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "%s は 0 以上の整数にしてください", name);
+		mmr_http_error(out, 400, name, msg);
+		return false;
+	}
+	*v = x;
+	return true;
+}
+
+static void audit_log(struct mmr_http_req *r, struct mmr_http_resp *out, const char *what)
+{
+	if (!r->who.admin && !r->who.auditor) {
+		mmr_http_error(out, 403, NULL,
+			       "監査ログは監査担当者と管理者だけが見られます (auditors only)");
+		return;
+	}
+	if (strcmp(r->method, "GET")) {
+		mmr_http_error(out, 405, NULL, "この方法 (method) は使えません");
+		return;
+	}
+	const char *tenant = r->who.tenant;
+	mmr_error err;
+	json_t *j = NULL;
+	int rc;
+	if (!strcmp(what, "checkpoint")) {
+		struct mmr_log_key key;
+		mmr_error kerr;
+		bool have_key = !mmr_log_key_load(NULL, false, &key, &kerr);
+		rc = mmr_audit_latest_checkpoint(r->st, tenant, have_key ? key.pk : NULL, &j, &err);
+		if (!rc) {
+			int64_t size = 0;
+			if (!mmr_audit_size(r->st, tenant, &size, &err))
+				json_object_set_new(j, "log_size", json_integer(size));
+		}
+	} else if (!strcmp(what, "proof")) {
+		int64_t index = 0, size = 0;
+		if (!query_int(r, out, "index", true, &index) ||
+		    !query_int(r, out, "size", false, &size))
+			return;
+		rc = mmr_audit_proof(r->st, tenant, index, size, &j, &err);
+	} else if (!strcmp(what, "consistency")) {
+		int64_t from = 0, to = 0;
+		if (!query_int(r, out, "from", true, &from) || !query_int(r, out, "to", true, &to))
+			return;
+		rc = mmr_audit_consistency(r->st, tenant, from, to, &j, &err);
+	} else if (!strcmp(what, "entries")) {
+		int64_t before = 0, limit = 50;
+		if (!query_int(r, out, "before", false, &before) ||
+		    !query_int(r, out, "limit", false, &limit))
+			return;
+		if (limit < 1 || limit > 500) {
+			mmr_http_error(out, 400, "limit", "limit は 1〜500 にしてください");
+			return;
+		}
+		struct mmr_audit_query q = {.actor = mmr_http_query(r, "actor"),
+					    .action = mmr_http_query(r, "action"),
+					    .object_kind = mmr_http_query(r, "object_kind"),
+					    .object_id = mmr_http_query(r, "object_id"),
+					    .from = mmr_http_query(r, "since"),
+					    .to = mmr_http_query(r, "until"),
+					    .before = before,
+					    .limit = (int)limit};
+		rc = mmr_audit_search(r->st, tenant, &q, &j, &err);
+	} else {
+		mmr_http_error(out, 404, NULL, "見つかりません (not found)");
+		return;
+	}
+	if (rc) {
+		mmr_http_fail(out, rc, &err);
+		return;
+	}
+	mmr_http_json(out, 200, j);
 }
 
 static bool unsafe(const char *method)
@@ -362,6 +460,13 @@ bool mmr_api_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 			decide(r, out);
 		else
 			mmr_http_error(out, 405, NULL, "この方法 (method) は使えません");
+		return true;
+	}
+	for (size_t i = 0; mmr_api_modules[i]; i++)
+		if (mmr_api_modules[i](r, out, p))
+			return true;
+	if (!strncmp(p, "log/", 4)) {
+		audit_log(r, out, p + 4);
 		return true;
 	}
 	char kind[16];

@@ -80,4 +80,50 @@ bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out);
 int mmr_pages_init(mmr_error *err);
 void mmr_pages_fini(void);
 
+/* ---- for page handlers in other files (pages.c) ---- */
+
+/* Render template `name` (web/templates/NAME.xsl) with `data` (stolen): the
+ * JSON becomes an XML document, so every text is escaped by construction. */
+void mmr_page_render(struct mmr_http_req *r, struct mmr_http_resp *out, int status,
+		     const char *name, json_t *data);
+void mmr_page_error(struct mmr_http_req *r, struct mmr_http_resp *out, int status, const char *msg);
+/* The page for a service's error code (404/403/422/500). */
+void mmr_page_fail(struct mmr_http_req *r, struct mmr_http_resp *out, int rc, const mmr_error *err);
+/* Add KEY_wareki (和暦 and 西暦) beside the ISO date o[KEY]. */
+void mmr_page_wareki(json_t *o, const char *key);
+/* The profile as the templates read it (roles, axes and levels, segments,
+ * context keys, kinds, actions). */
+json_t *mmr_page_policy_info(const mmr_policy *pol);
+/* The form's csrf field matches the session's token. */
+bool mmr_page_csrf_ok(struct mmr_http_req *r);
+
+/* A module's pages: true when it handled the path (signed in, CSRF of a POST
+ * already checked). The list ends with NULL (pages.c). */
+typedef bool (*mmr_page_module)(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+extern const mmr_page_module mmr_page_modules[];
+
+/* A module's API under /api/v1/: `path` is what follows /api/v1/ (signed in,
+ * CSRF checked, password current). True when handled. The list ends with NULL
+ * (api.c). */
+typedef bool (*mmr_api_module)(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+extern const mmr_api_module mmr_api_modules[];
+/* The request body as a JSON object, or NULL with a 400 answered. */
+json_t *mmr_api_body(struct mmr_http_req *r, struct mmr_http_resp *out);
+
+/* applications, exceptions, records (api_work.c, pages_work.c) */
+bool mmr_api_work(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_work(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+
+/* the incident desk and the inbox (api_incident.c, pages_incident.c) */
+bool mmr_api_incident(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_incident(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+/* ---- the modules' handlers (one line each) ---- */
+
+/* api_inspect.c / pages_inspect.c: self-inspection, audit, reports, dashboard */
+bool mmr_api_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+void mmr_page_dashboard(struct mmr_http_req *r, struct mmr_http_resp *out);
+int mmr_inspect_http_report(struct mmr_http_req *r, int64_t round, const char *format,
+			    struct mmr_http_resp *out, mmr_error *err);
+
 #endif

@@ -22,15 +22,17 @@
 
 #include "auth/auth.h"
 #include "http/http.h"
+#include "store/audit.h"
 #include "store/embedded.h"
 #include "util/wareki.h"
 
-static const char *const page_names[] = {
-	"login", "dashboard", "assets", "asset",    "asset_new", "systems",
-	"units", "users",     "mfa",	"password", "error",
-};
-#define N_PAGES (sizeof page_names / sizeof page_names[0])
-static xsltStylesheetPtr sheets[N_PAGES];
+/* Every embedded templates/NAME.xsl but the shared layout is a page. */
+#define MAX_PAGES 64
+static struct {
+	char name[48];
+	xsltStylesheetPtr sheet;
+} pages[MAX_PAGES];
+static size_t n_pages;
 
 /* xsl:import / xsl:include resolve inside the embedded templates only. */
 static xmlDocPtr loader(const xmlChar *uri, xmlDictPtr dict, int options, void *ctxt,
@@ -65,33 +67,47 @@ int mmr_pages_init(mmr_error *err)
 {
 	xmlInitParser();
 	xsltSetLoaderFunc(loader);
-	for (size_t i = 0; i < N_PAGES; i++) {
-		char name[128], url[160];
-		snprintf(name, sizeof name, "templates/%s.xsl", page_names[i]);
-		snprintf(url, sizeof url, "mamori:/templates/%s.xsl", page_names[i]);
-		const struct mmr_embedded_file *f = mmr_embedded_find(name);
-		xmlDocPtr doc =
-			f ? xmlReadMemory(f->data, (int)f->size, url, "UTF-8", XML_PARSE_NONET)
-			  : NULL;
-		sheets[i] = doc ? xsltParseStylesheetDoc(doc) : NULL;
-		if (!sheets[i]) {
-			if (doc)
-				xmlFreeDoc(doc);
-			mmr_error_set(err, MMR_EIO, "テンプレート %s を読めません", name);
+	n_pages = 0;
+	for (const struct mmr_embedded_file *f = mmr_embedded; f->name; f++) {
+		if (strncmp(f->name, "templates/", 10))
+			continue;
+		const char *base = f->name + 10;
+		size_t blen = strlen(base);
+		if (blen <= 4 || strcmp(base + blen - 4, ".xsl") || !strcmp(base, "layout.xsl"))
+			continue;
+		blen -= 4;
+		if (n_pages == MAX_PAGES || blen >= sizeof pages[0].name) {
+			mmr_error_set(err, MMR_EIO, "テンプレートが多すぎます（%s）", f->name);
 			mmr_pages_fini();
 			return MMR_EIO;
 		}
+		char url[160];
+		snprintf(url, sizeof url, "mamori:/%s", f->name);
+		xmlDocPtr doc = xmlReadMemory(f->data, (int)f->size, url, "UTF-8", XML_PARSE_NONET);
+		xsltStylesheetPtr sh = doc ? xsltParseStylesheetDoc(doc) : NULL;
+		if (!sh) {
+			if (doc)
+				xmlFreeDoc(doc);
+			mmr_error_set(err, MMR_EIO, "テンプレート %s を読めません", f->name);
+			mmr_pages_fini();
+			return MMR_EIO;
+		}
+		memcpy(pages[n_pages].name, base, blen);
+		pages[n_pages].name[blen] = '\0';
+		pages[n_pages].sheet = sh;
+		n_pages++;
 	}
 	return MMR_OK;
 }
 
 void mmr_pages_fini(void)
 {
-	for (size_t i = 0; i < N_PAGES; i++) {
-		if (sheets[i])
-			xsltFreeStylesheet(sheets[i]);
-		sheets[i] = NULL;
+	for (size_t i = 0; i < n_pages; i++) {
+		if (pages[i].sheet)
+			xsltFreeStylesheet(pages[i].sheet);
+		pages[i].sheet = NULL;
 	}
+	n_pages = 0;
 	xsltCleanupGlobals();
 }
 
@@ -139,15 +155,18 @@ static void json_to_xml(xmlNodePtr parent, const char *name, json_t *v)
 	}
 }
 
-/* Render page `name` with `data` (stolen). */
-static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status, const char *name,
-		   json_t *data)
+void mmr_page_render(struct mmr_http_req *r, struct mmr_http_resp *out, int status,
+		     const char *name, json_t *data)
 {
 	size_t idx = 0;
-	while (idx < N_PAGES && strcmp(page_names[idx], name))
+	while (idx < n_pages && strcmp(pages[idx].name, name))
 		idx++;
-	if (idx == N_PAGES)
-		idx = N_PAGES - 1;
+	if (idx == n_pages) {
+		json_decref(data);
+		mmr_http_error(out, 500, NULL, "ページのテンプレートがありません");
+		return;
+	}
+	xsltStylesheetPtr sheet = pages[idx].sheet;
 	char today[160] = "";
 	time_t t = time(NULL) + 9 * 3600; /* JST */
 	struct tm tm;
@@ -170,11 +189,11 @@ static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status
 	json_object_foreach (data, k, v)
 		json_to_xml(root, k, v);
 	json_decref(data);
-	xmlDocPtr res = xsltApplyStylesheet(sheets[idx], doc, NULL);
+	xmlDocPtr res = xsltApplyStylesheet(sheet, doc, NULL);
 	xmlChar *html = NULL;
 	int len = 0;
 	if (res)
-		xsltSaveResultToString(&html, &len, res, sheets[idx]);
+		xsltSaveResultToString(&html, &len, res, sheet);
 	xmlFreeDoc(doc);
 	if (res)
 		xmlFreeDoc(res);
@@ -193,24 +212,22 @@ static void render(struct mmr_http_req *r, struct mmr_http_resp *out, int status
 	xmlFree(html);
 }
 
-static void error_page(struct mmr_http_req *r, struct mmr_http_resp *out, int status,
-		       const char *msg)
+void mmr_page_error(struct mmr_http_req *r, struct mmr_http_resp *out, int status, const char *msg)
 {
-	render(r, out, status, "error", json_pack("{s:s, s:i}", "message", msg, "status", status));
+	mmr_page_render(r, out, status, "error",
+			json_pack("{s:s, s:i}", "message", msg, "status", status));
 }
 
-static void fail_page(struct mmr_http_req *r, struct mmr_http_resp *out, int rc,
-		      const mmr_error *err)
+void mmr_page_fail(struct mmr_http_req *r, struct mmr_http_resp *out, int rc, const mmr_error *err)
 {
 	int status = rc == MMR_ENOTFOUND ? 404
 		     : rc == MMR_EDENIED ? 403
 		     : rc == MMR_EINVAL	 ? 422
 					 : 500;
-	error_page(r, out, status, status == 500 ? "内部エラーが発生しました" : err->message);
+	mmr_page_error(r, out, status, status == 500 ? "内部エラーが発生しました" : err->message);
 }
 
-/* Wareki beside every ISO date the page shows. */
-static void add_wareki(json_t *o, const char *key)
+void mmr_page_wareki(json_t *o, const char *key)
 {
 	const char *iso = json_string_value(json_object_get(o, key));
 	char buf[160];
@@ -221,7 +238,7 @@ static void add_wareki(json_t *o, const char *key)
 	}
 }
 
-static json_t *policy_info(const mmr_policy *pol)
+json_t *mmr_page_policy_info(const mmr_policy *pol)
 {
 	mmr_error err;
 	char *d = mmr_policy_describe_json(pol, NULL, NULL, &err);
@@ -243,7 +260,7 @@ static json_t *policy_info(const mmr_policy *pol)
 
 /* ---- pages ---- */
 
-static bool check_csrf(struct mmr_http_req *r)
+bool mmr_page_csrf_ok(struct mmr_http_req *r)
 {
 	const char *t = json_string_value(json_object_get(mmr_http_form(r), "csrf"));
 	return r->signed_in && t && strlen(t) == 64 && sodium_memcmp(t, r->csrf, 64) == 0;
@@ -257,7 +274,7 @@ static void login_page(struct mmr_http_req *r, struct mmr_http_resp *out, const 
 	json_t *d = json_pack("{s:o}", "tenants", tenants ? tenants : json_array());
 	if (msg)
 		json_object_set_new(d, "message", json_string(msg));
-	render(r, out, status, "login", d);
+	mmr_page_render(r, out, status, "login", d);
 }
 
 static void login_post(struct mmr_http_req *r, struct mmr_http_resp *out)
@@ -283,63 +300,10 @@ static void login_post(struct mmr_http_req *r, struct mmr_http_resp *out)
 	sodium_memzero(&s, sizeof s);
 }
 
+/* The dashboard: its figures and charts are pages_inspect.c's (issue 6). */
 static void dashboard(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
-	mmr_error err;
-	const mmr_policy *pol;
-	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
-		fail_page(r, out, MMR_EIO, &err);
-		return;
-	}
-	/* assets per level of the first axis: a bar chart drawn by the template */
-	json_t *bars = json_array();
-	const char *axis = NULL, *axis_name = NULL;
-	size_t nl = 0;
-	if (mmr_policy_axis_count(pol))
-		mmr_policy_axis_at(pol, 0, &axis, &axis_name, &nl);
-	int64_t max = 1;
-	for (size_t j = 0; j < nl; j++) {
-		const char *lid, *lname;
-		mmr_policy_level_at(pol, 0, j, &lid, &lname);
-		char key[80];
-		snprintf(key, sizeof key, "class.%s", axis);
-		struct mmr_ledger_query q = {.n_filters = 1, .limit = 1};
-		q.filters[0][0] = key;
-		q.filters[0][1] = lid;
-		json_t *l;
-		int64_t n = 0;
-		if (!mmr_ledger_list(r->st, &r->who, "assets", &q, &l, &err)) {
-			n = json_integer_value(json_object_get(l, "total"));
-			json_decref(l);
-		}
-		if (n > max)
-			max = n;
-		json_array_append_new(bars, json_pack("{s:s, s:s, s:s, s:I}", "level", lid, "name",
-						      lname ? lname : lid, "axis", axis, "count",
-						      (json_int_t)n));
-	}
-	size_t i;
-	json_t *b;
-	json_array_foreach (bars, i, b) {
-		int64_t n = json_integer_value(json_object_get(b, "count"));
-		json_object_set_new(b, "width", json_integer((json_int_t)(n * 400 / max)));
-		json_object_set_new(b, "y", json_integer((json_int_t)(i * 28)));
-		json_object_set_new(b, "ty", json_integer((json_int_t)(i * 28 + 16)));
-	}
-	json_t *counts = json_object();
-	static const char *const kinds[] = {"assets", "systems", "devices", "users", "units"};
-	for (size_t k = 0; k < 5; k++) {
-		struct mmr_ledger_query q = {.limit = 1};
-		json_t *l;
-		if (!mmr_ledger_list(r->st, &r->who, kinds[k], &q, &l, &err)) {
-			json_object_set(counts, kinds[k], json_object_get(l, "total"));
-			json_decref(l);
-		}
-	}
-	render(r, out, 200, "dashboard",
-	       json_pack("{s:o, s:o, s:s?, s:i, s:s?}", "bars", bars, "counts", counts, "axis_name",
-			 axis_name, "chart_height", (int)(nl * 28 + 4), "body",
-			 mmr_policy_id(pol)));
+	mmr_page_dashboard(r, out);
 }
 
 /* Copy whitelisted query parameters into a ledger query. */
@@ -383,7 +347,7 @@ static void assets_page(struct mmr_http_req *r, struct mmr_http_resp *out)
 	mmr_error err;
 	const mmr_policy *pol;
 	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
-		fail_page(r, out, MMR_EIO, &err);
+		mmr_page_fail(r, out, MMR_EIO, &err);
 		return;
 	}
 	struct mmr_ledger_query q = {0};
@@ -408,12 +372,13 @@ static void assets_page(struct mmr_http_req *r, struct mmr_http_resp *out)
 	int rc = mmr_ledger_list(r->st, &r->who, "assets", &q, &l, &err);
 	if (rc) {
 		json_decref(echo);
-		fail_page(r, out, rc, &err);
+		mmr_page_fail(r, out, rc, &err);
 		return;
 	}
-	render(r, out, 200, "assets",
-	       json_pack("{s:o, s:o, s:o, s:o}", "list", l, "filter", echo, "units",
-			 name_map(r, "units", "name"), "policy", policy_info(pol)));
+	mmr_page_render(r, out, 200, "assets",
+			json_pack("{s:o, s:o, s:o, s:o}", "list", l, "filter", echo, "units",
+				  name_map(r, "units", "name"), "policy",
+				  mmr_page_policy_info(pol)));
 }
 
 static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char *action,
@@ -483,30 +448,30 @@ static void asset_page(struct mmr_http_req *r, struct mmr_http_resp *out, int64_
 	json_t *a;
 	int rc = mmr_ledger_get(r->st, &r->who, "assets", id, &a, &err);
 	if (rc) {
-		fail_page(r, out, rc, &err);
+		mmr_page_fail(r, out, rc, &err);
 		return;
 	}
 	const mmr_policy *pol;
 	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
 		json_decref(a);
-		fail_page(r, out, MMR_EIO, &err);
+		mmr_page_fail(r, out, MMR_EIO, &err);
 		return;
 	}
-	add_wareki(a, "created_at");
-	add_wareki(a, "updated_at");
-	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", policy_info(pol));
+	mmr_page_wareki(a, "created_at");
+	mmr_page_wareki(a, "updated_at");
+	json_t *data = json_pack("{s:o, s:o}", "asset", a, "policy", mmr_page_policy_info(pol));
 	if (check) {
-		if (!check_csrf(r)) {
+		if (!mmr_page_csrf_ok(r)) {
 			json_decref(data);
-			error_page(r, out, 403,
-				   "フォームの有効期限が切れました。もう一度お試しください");
+			mmr_page_error(r, out, 403,
+				       "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		const char *action = json_string_value(json_object_get(mmr_http_form(r), "action"));
 		if (action)
 			decision_for_asset(r, a, action, mmr_http_form(r), data);
 	}
-	render(r, out, 200, "asset", data);
+	mmr_page_render(r, out, 200, "asset", data);
 }
 
 static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool post)
@@ -514,16 +479,16 @@ static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 	mmr_error err;
 	const mmr_policy *pol;
 	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
-		fail_page(r, out, MMR_EIO, &err);
+		mmr_page_fail(r, out, MMR_EIO, &err);
 		return;
 	}
-	json_t *data = json_pack("{s:o, s:o}", "policy", policy_info(pol), "units",
+	json_t *data = json_pack("{s:o, s:o}", "policy", mmr_page_policy_info(pol), "units",
 				 name_map(r, "units", "name"));
 	if (post) {
-		if (!check_csrf(r)) {
+		if (!mmr_page_csrf_ok(r)) {
 			json_decref(data);
-			error_page(r, out, 403,
-				   "フォームの有効期限が切れました。もう一度お試しください");
+			mmr_page_error(r, out, 403,
+				       "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		json_t *f = mmr_http_form(r);
@@ -558,10 +523,10 @@ static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 		}
 		json_object_set_new(data, "form", obj);
 		json_object_set_new(data, "message", json_string(err.message));
-		render(r, out, rc == MMR_EDENIED ? 403 : 422, "asset_new", data);
+		mmr_page_render(r, out, rc == MMR_EDENIED ? 403 : 422, "asset_new", data);
 		return;
 	}
-	render(r, out, 200, "asset_new", data);
+	mmr_page_render(r, out, 200, "asset_new", data);
 }
 
 static void list_page(struct mmr_http_req *r, struct mmr_http_resp *out, const char *kind,
@@ -576,12 +541,12 @@ static void list_page(struct mmr_http_req *r, struct mmr_http_resp *out, const c
 	int rc = mmr_ledger_list(r->st, &r->who, kind, &q, &l, &err);
 	if (rc) {
 		json_decref(echo);
-		fail_page(r, out, rc, &err);
+		mmr_page_fail(r, out, rc, &err);
 		return;
 	}
-	render(r, out, 200, page,
-	       json_pack("{s:o, s:o, s:o}", "list", l, "filter", echo, "units",
-			 name_map(r, "units", "name")));
+	mmr_page_render(r, out, 200, page,
+			json_pack("{s:o, s:o, s:o}", "list", l, "filter", echo, "units",
+				  name_map(r, "units", "name")));
 }
 
 static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool post)
@@ -590,10 +555,10 @@ static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 	json_t *data = json_object();
 	char secret[33];
 	if (post) {
-		if (!check_csrf(r)) {
+		if (!mmr_page_csrf_ok(r)) {
 			json_decref(data);
-			error_page(r, out, 403,
-				   "フォームの有効期限が切れました。もう一度お試しください");
+			mmr_page_error(r, out, 403,
+				       "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		json_t *f = mmr_http_form(r);
@@ -610,7 +575,7 @@ static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 	}
 	if (mmr_auth_totp_secret_new(secret, &err)) {
 		json_decref(data);
-		fail_page(r, out, MMR_EIO, &err);
+		mmr_page_fail(r, out, MMR_EIO, &err);
 		return;
 	}
 	char account[160];
@@ -632,17 +597,17 @@ static void mfa_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 	json_object_set_new(data, "secret", json_string(secret));
 	free(uri);
 	free(svg);
-	render(r, out, 200, "mfa", data);
+	mmr_page_render(r, out, 200, "mfa", data);
 }
 
 static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool post)
 {
 	json_t *data = json_pack("{s:b}", "must_change", r->must_change);
 	if (post) {
-		if (!check_csrf(r)) {
+		if (!mmr_page_csrf_ok(r)) {
 			json_decref(data);
-			error_page(r, out, 403,
-				   "フォームの有効期限が切れました。もう一度お試しください");
+			mmr_page_error(r, out, 403,
+				       "フォームの有効期限が切れました。もう一度お試しください");
 			return;
 		}
 		json_t *f = mmr_http_form(r);
@@ -675,8 +640,15 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 		json_object_set_new(data, "message",
 				    json_string(fld ? strchr(err.message, ']') + 2 : err.message));
 	}
-	render(r, out, 200, "password", data);
+	mmr_page_render(r, out, 200, "password", data);
 }
+
+const mmr_page_module mmr_page_modules[] = {
+	mmr_pages_work, /* applications, exceptions, records (pages_work.c) */
+	mmr_pages_incident,
+	mmr_pages_inspect,
+	NULL,
+};
 
 static bool static_file(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
@@ -697,6 +669,67 @@ static bool static_file(struct mmr_http_req *r, struct mmr_http_resp *out)
 	return true;
 }
 
+/* 監査ログ (issue 4): auditors and administrators */
+static void audit_page(struct mmr_http_req *r, struct mmr_http_resp *out)
+{
+	mmr_error err;
+	const char *tenant = r->who.tenant;
+	json_t *echo = json_object();
+	static const char *const names[] = {"actor",	 "action", "object_kind",
+					    "object_id", "since",  "until"};
+	const char *vals[6];
+	for (size_t i = 0; i < 6; i++) {
+		vals[i] = mmr_http_query(r, names[i]);
+		if (vals[i] && *vals[i])
+			json_object_set_new(echo, names[i], json_string(vals[i]));
+		else
+			vals[i] = NULL;
+	}
+	const char *before = mmr_http_query(r, "before");
+	struct mmr_audit_query q = {.actor = vals[0],
+				    .action = vals[1],
+				    .object_kind = vals[2],
+				    .object_id = vals[3],
+				    .from = vals[4],
+				    .to = vals[5],
+				    .before = before ? strtoll(before, NULL, 10) : 0,
+				    .limit = 50};
+	json_t *list = NULL;
+	int rc = mmr_audit_search(r->st, tenant, &q, &list, &err);
+	if (rc) {
+		json_decref(echo);
+		mmr_page_fail(r, out, rc, &err);
+		return;
+	}
+	json_t *data = json_pack("{s:o, s:o}", "list", list, "filter", echo);
+	int64_t size = 0;
+	if (!mmr_audit_size(r->st, tenant, &size, &err))
+		json_object_set_new(data, "log_size", json_integer(size));
+	struct mmr_log_key key;
+	bool have_key = !mmr_log_key_load(NULL, false, &key, &err);
+	json_t *cp = NULL;
+	if (!mmr_audit_latest_checkpoint(r->st, tenant, have_key ? key.pk : NULL, &cp, &err))
+		json_object_set_new(data, "checkpoint", cp);
+	const char *index = mmr_http_query(r, "index");
+	if (index && *index) {
+		char *end;
+		long long i = strtoll(index, &end, 10);
+		json_t *p = NULL;
+		if (*end || i < 0) {
+			json_decref(data);
+			mmr_page_error(r, out, 400, "番号 (index) は 0 以上の整数にしてください");
+			return;
+		}
+		if ((rc = mmr_audit_proof(r->st, tenant, i, 0, &p, &err))) {
+			json_decref(data);
+			mmr_page_fail(r, out, rc, &err);
+			return;
+		}
+		json_object_set_new(data, "proof", p);
+	}
+	mmr_page_render(r, out, 200, "audit", data);
+}
+
 bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
 	const char *u = r->url;
@@ -714,12 +747,13 @@ bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 		mmr_http_redirect(out, "/login");
 		return true;
 	}
-	if (post && strcmp(u, "/logout") && !check_csrf(r)) {
-		error_page(r, out, 403, "フォームの有効期限が切れました。もう一度お試しください");
+	if (post && strcmp(u, "/logout") && !mmr_page_csrf_ok(r)) {
+		mmr_page_error(r, out, 403,
+			       "フォームの有効期限が切れました。もう一度お試しください");
 		return true;
 	}
 	if (!strcmp(u, "/logout") && post) {
-		if (check_csrf(r))
+		if (mmr_page_csrf_ok(r))
 			mmr_session_close(r->st, r->token, NULL);
 		snprintf(out->cookie, sizeof out->cookie,
 			 "mamori_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -767,13 +801,25 @@ bool mmr_pages_handle(struct mmr_http_req *r, struct mmr_http_resp *out)
 		list_page(r, out, "units", "units");
 		return true;
 	}
+	if (!strcmp(u, "/audit")) {
+		if (!r->who.admin && !r->who.auditor) {
+			mmr_page_error(r, out, 403, "監査ログは監査担当者と管理者だけが見られます");
+			return true;
+		}
+		audit_page(r, out);
+		return true;
+	}
 	if (!strcmp(u, "/users")) {
 		if (!r->who.admin && !r->who.auditor) {
-			error_page(r, out, 403, "利用者の一覧は管理者と監査人だけが見られます");
+			mmr_page_error(r, out, 403, "利用者の一覧は管理者と監査人だけが見られます");
 			return true;
 		}
 		list_page(r, out, "users", "users");
 		return true;
 	}
+	/* pages of the other services (each returns false when the path is not its own) */
+	for (size_t i = 0; mmr_page_modules[i]; i++)
+		if (mmr_page_modules[i](r, out, post))
+			return true;
 	return false;
 }

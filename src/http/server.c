@@ -10,11 +10,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "http/http.h"
+#include "store/audit.h"
 
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -305,9 +308,17 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 	int rc = mmr_store_open(cfg->db, cfg->policy_dir, &probe, err);
 	if (rc)
 		return rc;
-	mmr_store_close(probe);
-	if ((rc = mmr_pages_init(err)))
+	/* the audit log's checkpoint timer (issue 4) uses this connection */
+	struct mmr_log_key lkey;
+	mmr_error kerr;
+	bool timer = !mmr_log_key_load(NULL, true, &lkey, &kerr);
+	if (!timer)
+		fprintf(stderr, "mamori: 監査ログのチェックポイントを作れません: %s\n",
+			kerr.message);
+	if ((rc = mmr_pages_init(err))) {
+		mmr_store_close(probe);
 		return rc;
+	}
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
 	struct MHD_Daemon *d = MHD_start_daemon(
@@ -317,14 +328,28 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 		MHD_OPTION_END);
 	if (!d) {
+		mmr_store_close(probe);
 		mmr_pages_fini();
 		mmr_error_set(err, MMR_EIO, "%s:%d で待ち受けられません: %s", host, port,
 			      strerror(errno));
 		return MMR_EIO;
 	}
-	while (!*cfg->stop)
+	for (unsigned tick = 1; !*cfg->stop; tick++) {
 		usleep(100 * 1000);
+		if (timer && tick % 10 == 0) {
+			struct timeval tv;
+			gettimeofday(&tv, NULL);
+			size_t made = 0;
+			if (mmr_audit_checkpoint_due(probe, &lkey,
+						     (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
+						     &made, &kerr))
+				fprintf(stderr, "mamori: 監査ログのチェックポイント: %s\n",
+					kerr.message);
+		}
+	}
 	MHD_stop_daemon(d);
+	mmr_store_close(probe);
+	sodium_memzero(&lkey, sizeof lkey);
 	pthread_mutex_lock(&stores_lock);
 	for (size_t i = 0; i < n_stores; i++)
 		mmr_store_close(stores[i]);

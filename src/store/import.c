@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "csv/csv.h"
+#include "store/audit.h"
 #include "store/store_int.h"
 #include "util/xlsx.h"
 
@@ -398,6 +399,20 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 			rc = MMR_EINVAL;
 		}
 		*errors = im.errors;
+		return rc;
+	}
+	/* the import itself, besides each row's ledger.create (issue 4) */
+	char digest[65];
+	mmr_hash h;
+	mmr_log_leaf_hash(buf, len, h);
+	mmr_hash_hex(h, digest);
+	json_t *after = json_pack("{s:s, s:I, s:s}", "kind", kind, "rows", (json_int_t)im.imported,
+				  "file_leaf_hash", digest);
+	rc = mmr_audit_record(st, who, "ledger.import", kind, 0, NULL, after, NULL, err);
+	json_decref(after);
+	if (rc) {
+		mmr_db_rollback(st->db);
+		json_decref(im.errors);
 		return rc;
 	}
 	if ((rc = mmr_db_commit(st->db, err))) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/audit.h"
 #include "store/store_int.h"
 
 enum ftype {
@@ -966,8 +967,8 @@ static json_t *user_roles_json(mmr_store *st, const char *tenant, int64_t id)
 	return a;
 }
 
-int mmr_user_add_role(mmr_store *st, const char *tenant, int64_t user_id, const char *role,
-		      const char *scope_kind, int64_t scope_id, mmr_error *err)
+static int user_add_role(mmr_store *st, const char *tenant, int64_t user_id, const char *role,
+			 const char *scope_kind, int64_t scope_id, mmr_error *err)
 {
 	const mmr_policy *pol;
 	int rc = mmr_tenant_policy(st, tenant, &pol, err);
@@ -1015,6 +1016,29 @@ int mmr_user_add_role(mmr_store *st, const char *tenant, int64_t user_id, const 
 	return mmr_stmt_run(s, err);
 }
 
+int mmr_user_add_role(mmr_store *st, const char *tenant, int64_t user_id, const char *role,
+		      const char *scope_kind, int64_t scope_id, mmr_error *err)
+{
+	int rc = mmr_db_begin(st->db, err);
+	if (rc)
+		return rc;
+	rc = user_add_role(st, tenant, user_id, role, scope_kind, scope_id, err);
+	if (!rc) {
+		mmr_actor sys;
+		mmr_actor_system(&sys, tenant);
+		json_t *after = json_pack("{s:s, s:s, s:I}", "role", role, "scope",
+					  scope_kind ? scope_kind : "body", "scope_id",
+					  (json_int_t)scope_id);
+		rc = mmr_audit_record(st, &sys, "user.role_add", "users", user_id, NULL, after,
+				      NULL, err);
+		json_decref(after);
+	}
+	if (!rc)
+		return mmr_db_commit(st->db, err);
+	mmr_db_rollback(st->db);
+	return rc;
+}
+
 static int user_roles_replace(mmr_store *st, const char *tenant, int64_t id, json_t *roles,
 			      mmr_error *err)
 {
@@ -1042,7 +1066,7 @@ static int user_roles_replace(mmr_store *st, const char *tenant, int64_t id, jso
 					   : json_string_value(json_object_get(r, "role"));
 		const char *scope = json_string_value(json_object_get(r, "scope"));
 		int64_t sid = obj_int(r, "scope_id");
-		if ((rc = mmr_user_add_role(st, tenant, id, role, scope, sid, err)))
+		if ((rc = user_add_role(st, tenant, id, role, scope, sid, err)))
 			return rc;
 	}
 	return MMR_OK;
@@ -1114,8 +1138,8 @@ static int denied(mmr_error *err, const struct ledger *l, const char *what)
 	return MMR_EDENIED;
 }
 
-int mmr_ledger_get(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id, json_t **out,
-		   mmr_error *err)
+static int ledger_get(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id,
+		      json_t **out, mmr_error *err)
 {
 	*out = NULL;
 	struct ledger *l = ledger_find(kind);
@@ -1137,6 +1161,20 @@ int mmr_ledger_get(mmr_store *st, const mmr_actor *who, const char *kind, int64_
 		return MMR_ENOTFOUND;
 	}
 	return MMR_OK;
+}
+
+int mmr_ledger_get(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id, json_t **out,
+		   mmr_error *err)
+{
+	int rc = ledger_get(st, who, kind, id, out, err);
+	/* a view of an asset of the profile's highest confidentiality class is
+	 * recorded in the audit log (issue 4) */
+	if (!rc && !strcmp(kind, "assets") && mmr_audit_asset_is_top(st, who->tenant, *out) &&
+	    (rc = mmr_audit_record(st, who, "asset.view", kind, id, NULL, NULL, NULL, err))) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
@@ -1217,6 +1255,10 @@ int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 	rc = write_row(st, pol, who, l, o, 0, out, err);
 	json_decref(o);
 	if (!rc)
+		rc = mmr_audit_record(st, who, "ledger.create", kind,
+				      json_integer_value(json_object_get(*out, "id")), NULL, *out,
+				      NULL, err);
+	if (!rc)
 		rc = mmr_db_commit(st->db, err);
 	else
 		mmr_db_rollback(st->db);
@@ -1246,10 +1288,12 @@ int mmr_ledger_update(mmr_store *st, const mmr_actor *who, const char *kind, int
 		return rc;
 	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
-	json_t *cur = NULL;
-	rc = mmr_ledger_get(st, who, kind, id, &cur, err);
+	json_t *cur = NULL, *before = NULL;
+	rc = ledger_get(st, who, kind, id, &cur, err);
 	if (!rc && !may_write(st, who, l, cur))
 		rc = denied(err, l, "変更");
+	if (!rc)
+		before = json_deep_copy(cur);
 	if (!rc) {
 		json_t *roles = json_object_get(patch, "roles");
 		json_object_del(cur, "roles");
@@ -1260,6 +1304,9 @@ int mmr_ledger_update(mmr_store *st, const mmr_actor *who, const char *kind, int
 		/* a copy's class is its original's: write_row refuses another */
 		rc = write_row(st, pol, who, l, cur, id, out, err);
 	}
+	if (!rc)
+		rc = mmr_audit_record(st, who, "ledger.update", kind, id, before, *out, NULL, err);
+	json_decref(before);
 	json_decref(cur);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
@@ -1284,7 +1331,7 @@ int mmr_ledger_delete(mmr_store *st, const mmr_actor *who, const char *kind, int
 	if (rc)
 		return rc;
 	json_t *cur = NULL;
-	rc = mmr_ledger_get(st, who, kind, id, &cur, err);
+	rc = ledger_get(st, who, kind, id, &cur, err);
 	if (!rc && !may_write(st, who, l, cur))
 		rc = denied(err, l, "削除");
 	if (!rc) {
@@ -1302,6 +1349,8 @@ int mmr_ledger_delete(mmr_store *st, const mmr_actor *who, const char *kind, int
 					      l->label, id);
 		}
 	}
+	if (!rc)
+		rc = mmr_audit_record(st, who, "ledger.delete", kind, id, cur, NULL, NULL, err);
 	json_decref(cur);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);

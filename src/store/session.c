@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "store/audit.h"
 #include "store/store_int.h"
 
 #define DEFAULT_LOCKOUT 5
@@ -99,12 +100,28 @@ int mmr_user_set_password(mmr_store *st, const char *tenant, int64_t user_id, co
 	mmr_stmt_int(s, 2, user_id);
 	mmr_stmt_text(s, 3, hash);
 	mmr_stmt_int(s, 4, temporary);
+	if ((rc = mmr_db_begin(st->db, err))) {
+		sodium_memzero(hash, sizeof hash);
+		return rc;
+	}
 	rc = mmr_stmt_run(s, err);
 	sodium_memzero(hash, sizeof hash);
 	if (!rc && mmr_stmt_changes(s) != 1) {
 		mmr_error_set(err, MMR_ENOTFOUND, "利用者 %" PRId64 " はありません", user_id);
-		return MMR_ENOTFOUND;
+		rc = MMR_ENOTFOUND;
 	}
+	if (!rc) {
+		/* that it changed, and whether temporary; never the password */
+		mmr_actor sys;
+		mmr_actor_system(&sys, tenant);
+		json_t *after = json_pack("{s:b}", "temporary", temporary);
+		rc = mmr_audit_record(st, &sys, "user.password_set", "users", user_id, NULL, after,
+				      NULL, err);
+		json_decref(after);
+	}
+	if (!rc)
+		return mmr_db_commit(st->db, err);
+	mmr_db_rollback(st->db);
 	return rc;
 }
 
@@ -118,7 +135,19 @@ int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_erro
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
 	mmr_stmt_int(s, 2, user_id);
-	return mmr_stmt_run(s, err);
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
+	rc = mmr_stmt_run(s, err);
+	if (!rc) {
+		mmr_actor sys;
+		mmr_actor_system(&sys, tenant);
+		rc = mmr_audit_record(st, &sys, "user.unlock", "users", user_id, NULL, NULL, NULL,
+				      err);
+	}
+	if (!rc)
+		return mmr_db_commit(st->db, err);
+	mmr_db_rollback(st->db);
+	return rc;
 }
 
 /* Whether the profile requires MFA of this user: a role in
@@ -183,6 +212,27 @@ static int bad_credentials(mmr_error *err)
 	return MMR_EAUTH;
 }
 
+/* A sign-in event in the audit log (issue 4): the login as typed, never the
+ * password. Answers `keep` unless recording fails. */
+static int signin_event(mmr_store *st, const char *tenant, const char *login, int64_t uid,
+			const char *action, int keep, mmr_error *err)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%" PRId64, uid);
+	struct mmr_audit_event ev = {.tenant = tenant,
+				     .actor = login ? login : "",
+				     .action = action,
+				     .object_kind = "users",
+				     .object_id = uid > 0 ? id : NULL};
+	mmr_error e2;
+	int rc = mmr_audit_append(st, &ev, NULL, &e2);
+	if (rc) {
+		*err = e2;
+		return rc;
+	}
+	return keep;
+}
+
 int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const char *password,
 		     const char *totp, int64_t now, struct mmr_signin *out, mmr_error *err)
 {
@@ -211,7 +261,8 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 					 "c29tZXNhbHRzb21lc2FsdA$"
 					 "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI",
 					 password ? password : "");
-		return bad_credentials(err);
+		rc = bad_credentials(err);
+		return signin_event(st, tenant, login, 0, "session.signin_failed", rc, err);
 	}
 	int64_t uid = mmr_col_int(s, 0);
 	char hash[MMR_PWHASH_MAX] = "", secret[129] = "";
@@ -226,7 +277,8 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 	if (locked) {
 		mmr_error_set(err, MMR_ELOCKED,
 			      "アカウントはロックされています。管理者に解除を依頼してください");
-		return MMR_ELOCKED;
+		return signin_event(st, tenant, login, uid, "session.signin_locked", MMR_ELOCKED,
+				    err);
 	}
 	bool ok = hash[0] && password && mmr_auth_password_verify(hash, password) == MMR_OK;
 	sodium_memzero(hash, sizeof hash);
@@ -244,13 +296,28 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 		static const char f[] = "UPDATE users SET failed_logins = failed_logins + 1, "
 					"locked_at = CASE WHEN failed_logins + 1 >= $3 THEN $4 "
 					"ELSE locked_at END WHERE tenant = $1 AND id = $2";
-		if ((rc = mmr_db_prepare(st->db, f, &s, err)))
+		/* the count, the failure and the lockout are recorded together */
+		if ((rc = mmr_db_begin(st->db, err)))
 			return rc;
-		mmr_stmt_text(s, 1, tenant);
-		mmr_stmt_int(s, 2, uid);
-		mmr_stmt_int(s, 3, threshold);
-		mmr_stmt_text(s, 4, iso);
-		if ((rc = mmr_stmt_run(s, err)))
+		if (!(rc = mmr_db_prepare(st->db, f, &s, err))) {
+			mmr_stmt_text(s, 1, tenant);
+			mmr_stmt_int(s, 2, uid);
+			mmr_stmt_int(s, 3, threshold);
+			mmr_stmt_text(s, 4, iso);
+			rc = mmr_stmt_run(s, err);
+		}
+		if (!rc)
+			rc = signin_event(st, tenant, login, uid,
+					  ok ? "session.signin_failed_totp"
+					     : "session.signin_failed",
+					  MMR_OK, err);
+		if (!rc && failed + 1 >= threshold)
+			rc = signin_event(st, tenant, login, uid, "session.lockout", MMR_OK, err);
+		if (!rc)
+			rc = mmr_db_commit(st->db, err);
+		else
+			mmr_db_rollback(st->db);
+		if (rc)
 			return rc;
 		if (failed + 1 >= threshold) {
 			mmr_error_set(err, MMR_ELOCKED,
@@ -302,6 +369,8 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 		mmr_stmt_int(s, 7, expires);
 		rc = mmr_stmt_run(s, err);
 	}
+	if (!rc)
+		rc = signin_event(st, tenant, login, uid, "session.signin", MMR_OK, err);
 	if (!rc)
 		rc = mmr_db_commit(st->db, err);
 	else
@@ -417,5 +486,14 @@ int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret,
 	mmr_stmt_int(s, 2, who->user_id);
 	mmr_stmt_text(s, 3, secret);
 	mmr_stmt_int(s, 4, step);
-	return mmr_stmt_run(s, err);
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
+	rc = mmr_stmt_run(s, err);
+	if (!rc)
+		rc = mmr_audit_record(st, who, "user.totp_enrol", "users", who->user_id, NULL, NULL,
+				      NULL, err);
+	if (!rc)
+		return mmr_db_commit(st->db, err);
+	mmr_db_rollback(st->db);
+	return rc;
 }

@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "store/audit.h"
 #include "store/embedded.h"
 #include "store/store_int.h"
 
@@ -220,9 +221,22 @@ int mmr_tenant_add(mmr_store *st, const char *id, const char *name, const char *
 	mmr_stmt_text(s, 2, name && *name ? name : id);
 	mmr_stmt_text(s, 3, abs);
 	mmr_stmt_text(s, 4, now);
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
 	rc = mmr_stmt_run(s, err);
 	if (rc == MMR_ECONFLICT)
 		mmr_field_error(err, rc, "id", "団体 \"%s\" はすでにあります", id);
+	if (!rc) {
+		mmr_actor sys;
+		mmr_actor_system(&sys, id);
+		json_t *after = json_pack("{s:s, s:s, s:s}", "id", id, "name",
+					  name && *name ? name : id, "profile", abs);
+		rc = mmr_audit_record(st, &sys, "tenant.add", "tenants", 0, NULL, after, NULL, err);
+		json_decref(after);
+	}
+	if (!rc)
+		return mmr_db_commit(st->db, err);
+	mmr_db_rollback(st->db);
 	return rc;
 }
 

@@ -30,3 +30,14 @@ for i in $(seq 100); do
 	sleep 0.05
 done
 node "$W/signin_asset_check.mjs" "http://127.0.0.1:$PORT" "$W/asset-check.png"
+
+# issue 5: one full take-out (apply, approve, confirm obligations, take out, return)
+cp "$ROOT/tests/browser/takeout.mjs" "$W/"
+TOKEN=$(curl -sf -X POST -H 'Content-Type: application/json' \
+	-d '{"tenant":"toyohashi","login":"admin1","password":"Correct-Horse-9!"}' \
+	"http://127.0.0.1:$PORT/api/v1/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+curl -sf -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-d '{"name":"情報企画課","kind":"section"}' "http://127.0.0.1:$PORT/api/v1/units" >/dev/null
+echo "Correct-Horse-9!" | "$M" user add --db "$DB" --tenant toyohashi --login staff1 --role staff --unit 情報企画課 --password-stdin >/dev/null
+echo "Correct-Horse-9!" | "$M" user add --db "$DB" --tenant toyohashi --login mgr1 --role security_manager --scope unit --unit 情報企画課 --password-stdin >/dev/null
+node "$W/takeout.mjs" "http://127.0.0.1:$PORT" "$W/takeout.png"

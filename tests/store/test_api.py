@@ -9,93 +9,19 @@ ledgers with their authorization matrix (every endpoint x role x own/other
 tenant), and bad input (broken JSON, oversized bodies, unknown fields, SQL
 metacharacters, invalid UTF-8).
 """
-import base64
 import hashlib
-import hmac
 import http.client
-import json
 import os
-import socket
-import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-MAMORI, ROOT, BACKEND = sys.argv[1], sys.argv[2], sys.argv[3]
-PASSWORD = "Correct-Horse-9!"
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def run(*args, stdin=None, expect=0):
-    r = subprocess.run([MAMORI, *args], input=stdin, capture_output=True, text=True)
-    if r.returncode != expect:
-        print("command failed:", args, r.returncode, r.stdout, r.stderr)
-        sys.exit(1)
-    return r
-
-
-class Client:
-    def __init__(self, port):
-        self.port = port
-        self.token = None
-
-    def req(self, method, path, body=None, raw=None, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = dict(headers or {})
-        if self.token:
-            h["Authorization"] = "Bearer " + self.token
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        text = r.read()
-        c.close()
-        try:
-            j = json.loads(text) if text else None
-        except ValueError:
-            j = None
-        return r.status, j, r
-
-    def login(self, tenant, login, password=PASSWORD, totp=None):
-        body = {"tenant": tenant, "login": login, "password": password}
-        if totp:
-            body["totp"] = totp
-        st, j, _ = self.req("POST", "/api/v1/session", body)
-        if st == 200:
-            self.token = j["token"]
-        return st, j
-
-
-def totp(secret_b32, t, step_offset=0):
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-    counter = int(t // 30) + step_offset
-    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    o = mac[-1] & 15
-    code = (struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000
-    return "%06d" % code
+from apiclient import (BACKEND, MAMORI, PASSWORD, ROOT, Client, Server, check, failed,
+                       fresh_db, run, totp)
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="mamori-api-")
-    if BACKEND == "postgres":
-        db = os.environ["MAMORI_TEST_PG"]
-    else:
-        db = os.path.join(tmp, "mamori.db")
+    db, tmp = fresh_db("mamori-api-")
     run("init", "--db", db)
     run("tenant", "add", "--db", db, "--id", "toyohashi", "--profile",
         os.path.join(ROOT, "policy/toyohashi.yaml"), "--name", "豊橋市")
@@ -115,34 +41,10 @@ def main():
             "staff", "--password-stdin", stdin="short\n", expect=2)
     check("パスワード" in r.stderr, "weak password message names the password: " + r.stderr)
 
-    port = free_port()
-    log = open(os.path.join(tmp, "serve.log"), "w+")
-    srv = subprocess.Popen([MAMORI, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port,
-                            "--threads", "2"], stderr=log)
-    try:
-        for _ in range(100):
-            try:
-                st, j, _ = Client(port).req("GET", "/healthz")
-                if st == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        check(j == {"status": "ok"}, "healthz")
-        body(port, db)
-    finally:
-        srv.terminate()
-        try:
-            rc = srv.wait(20)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            rc = "killed"
-        log.seek(0)
-        text = log.read()
-        # the server stops cleanly on SIGTERM, and (under the sanitizers) leaks nothing
-        check(rc == 0, "server exit status %s" % rc)
-        check("Sanitizer" not in text and "runtime error" not in text, "server log:\n" + text[-3000:])
-    print("api (%s): %s" % (BACKEND, "ok" if not failures else "%d failures" % failures))
-    sys.exit(1 if failures else 0)
+    with Server(db, tmp) as srv:
+        body(srv.port, db)
+    print("api (%s): %s" % (BACKEND, "ok" if not failed() else "%d failures" % failed()))
+    sys.exit(1 if failed() else 0)
 
 
 def body(port, db):

@@ -23,7 +23,14 @@
               <a href="/assets">情報資産台帳</a>
               <a href="/systems">情報システム台帳</a>
               <a href="/units">組織</a>
+              <a href="/applications">申請</a>
+              <a href="/exceptions">例外措置</a>
+              <a href="/records">記録</a>
+              <a href="/incidents">インシデント</a>
+              <a href="/inbox">通知</a>
+              <a href="/inspection">自己点検・監査</a>
               <xsl:if test="page/admin = 'true'"><a href="/users">利用者</a></xsl:if>
+              <xsl:if test="page/admin = 'true'"><a href="/audit">監査ログ</a></xsl:if>
             </nav>
             <div class="who">
               <span><xsl:value-of select="page/tenant"/> ／ <xsl:value-of select="page/user"/></span>

@@ -1,0 +1,1423 @@
+/*
+ * audit.c — the tamper-evident audit log in the store (see audit.h).
+ *
+ * Layout (migrations/…/0002_audit.sql): leaf i of a tenant is the row
+ * (tenant, idx = i) of audit_leaves with its canonical data, leaf hash and
+ * `nodes`: the hex hashes of the complete nodes leaf i finishes, levels 1, 2,
+ * … (node (L, j) covers leaves [j·2^L, (j+1)·2^L) and is finished by leaf
+ * (j+1)·2^L − 1). Pruned leaves keep (hash, nodes) in audit_pruned.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/audit.h"
+#include "store/db_int.h"
+#include "store/store_int.h"
+
+/* ---- canonical leaf data -------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_grow(struct sbuf *b, size_t more)
+{
+	if (b->oom || b->len + more + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	char *n = realloc(b->p, cap);
+	if (!n) {
+		b->oom = true;
+		return;
+	}
+	b->p = n;
+	b->cap = cap;
+}
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	if (b->oom)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+/* a JSON string (or null) */
+static void sb_jstr(struct sbuf *b, const char *s)
+{
+	if (!s) {
+		sb_put(b, "null", 4);
+		return;
+	}
+	sb_put(b, "\"", 1);
+	const char *run = s;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		sb_put(b, run, (size_t)((const char *)p - run));
+		char esc[8];
+		switch (*p) {
+		case '"': sb_put(b, "\\\"", 2); break;
+		case '\\': sb_put(b, "\\\\", 2); break;
+		case '\n': sb_put(b, "\\n", 2); break;
+		case '\t': sb_put(b, "\\t", 2); break;
+		case '\r': sb_put(b, "\\r", 2); break;
+		default: snprintf(esc, sizeof esc, "\\u%04x", *p); sb_put(b, esc, 6);
+		}
+		run = (const char *)p + 1;
+	}
+	sb_str(b, run);
+	sb_put(b, "\"", 1);
+}
+
+/* The canonical data: fixed key order, decision embedded as stored (compact,
+ * sorted keys). Built from the columns, so verify can rebuild it. */
+static char *leaf_data(const char *tenant, int64_t index, const char *at, const char *actor,
+		       const char *action, const char *okind, const char *oid, const char *before,
+		       const char *after, const char *decision)
+{
+	struct sbuf b = {0};
+	char num[32];
+	sb_str(&b, "{\"v\":1,\"tenant\":");
+	sb_jstr(&b, tenant);
+	snprintf(num, sizeof num, ",\"index\":%" PRId64 ",\"at\":", index);
+	sb_str(&b, num);
+	sb_jstr(&b, at);
+	sb_str(&b, ",\"actor\":");
+	sb_jstr(&b, actor);
+	sb_str(&b, ",\"action\":");
+	sb_jstr(&b, action);
+	sb_str(&b, ",\"object_kind\":");
+	sb_jstr(&b, okind);
+	sb_str(&b, ",\"object_id\":");
+	sb_jstr(&b, oid);
+	sb_str(&b, ",\"before\":");
+	sb_jstr(&b, before);
+	sb_str(&b, ",\"after\":");
+	sb_jstr(&b, after);
+	sb_str(&b, ",\"decision\":");
+	sb_str(&b, decision ? decision : "null");
+	sb_str(&b, "}");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static char *decision_text(const json_t *d)
+{
+	if (!d || json_is_null(d))
+		return NULL;
+	return json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+char *mmr_audit_leaf_data(const struct mmr_audit_event *ev, int64_t index, const char *at)
+{
+	char *d = decision_text(ev->decision);
+	char *out = leaf_data(ev->tenant, index, at, ev->actor, ev->action, ev->object_kind,
+			      ev->object_id, ev->before, ev->after, d);
+	free(d);
+	return out;
+}
+
+static bool secret_key(const char *k)
+{
+	return strstr(k, "password") || strstr(k, "secret") || !strncmp(k, "token", 5) ||
+	       !strcmp(k, "csrf") || strstr(k, "totp");
+}
+
+static json_t *scrub(const json_t *v)
+{
+	if (json_is_object(v)) {
+		json_t *o = json_object();
+		const char *k;
+		json_t *x;
+		json_object_foreach ((json_t *)v, k, x) {
+			if (!secret_key(k))
+				json_object_set_new(o, k, scrub(x));
+		}
+		return o;
+	}
+	if (json_is_array(v)) {
+		json_t *a = json_array();
+		size_t i;
+		json_t *x;
+		json_array_foreach (v, i, x)
+			json_array_append_new(a, scrub(x));
+		return a;
+	}
+	return json_deep_copy(v);
+}
+
+void mmr_audit_digest(const json_t *obj, char out[65])
+{
+	json_t *clean = scrub(obj);
+	char *text = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_decref(clean);
+	mmr_hash h;
+	/* a plain SHA-256 of the text (a leaf hash without its prefix would do as
+	 * well; this one is what `sha256sum` prints) */
+	mmr_log_leaf_hash(text ? text : "", text ? strlen(text) : 0, h);
+	free(text);
+	mmr_hash_hex(h, out);
+}
+
+void mmr_audit_origin(const char *tenant, char *out, size_t n)
+{
+	snprintf(out, n, "mamori/%s", tenant);
+}
+
+/* ---- node access ------------------------------------------------------------------- */
+
+struct nodesrc {
+	mmr_store *st;
+	const char *tenant;
+};
+
+static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2 "
+			    "UNION ALL "
+			    "SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
+
+static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_error *err)
+{
+	struct nodesrc *ns = ud;
+	uint64_t row = level ? ((index + 1) << level) - 1 : index;
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(ns->st->db, q_row, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, ns->tenant);
+	mmr_stmt_int(s, 2, (int64_t)row);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW) {
+		const char *hex;
+		char buf[65];
+		if (level == 0) {
+			hex = mmr_col_text(s, 0);
+		} else {
+			const char *nodes = mmr_col_text(s, 1);
+			size_t off = (size_t)(level - 1) * 64;
+			if (!nodes || strlen(nodes) < off + 64) {
+				mmr_stmt_reset(s);
+				mmr_error_set(err, MMR_EIO,
+					      "監査ログ %s の行 %" PRIu64
+					      " に節点 (高さ %u) がありません",
+					      ns->tenant, row, level);
+				return MMR_EIO;
+			}
+			memcpy(buf, nodes + off, 64);
+			buf[64] = 0;
+			hex = buf;
+		}
+		rc = mmr_hash_from_hex(hex, out) ? MMR_EIO : MMR_OK;
+		if (rc)
+			mmr_error_set(err, MMR_EIO,
+				      "監査ログ %s の行 %" PRIu64 " のハッシュが壊れています",
+				      ns->tenant, row);
+	} else if (rc == MMR_DB_DONE) {
+		rc = MMR_ENOTFOUND;
+		mmr_error_set(err, rc, "監査ログ %s に行 %" PRIu64 " がありません", ns->tenant,
+			      row);
+	}
+	mmr_stmt_reset(s);
+	return rc;
+}
+
+static const char q_last[] =
+	"SELECT idx, hash, nodes FROM ("
+	"SELECT idx, hash, nodes FROM (SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+	"ORDER BY idx DESC LIMIT 1) a "
+	"UNION ALL "
+	"SELECT idx, hash, nodes FROM (SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
+	"ORDER BY idx DESC LIMIT 1) b) c ORDER BY idx DESC LIMIT 1";
+
+int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *err)
+{
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q_last, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	rc = mmr_stmt_step(s, err);
+	*size = 0;
+	if (rc == MMR_DB_ROW) {
+		*size = mmr_col_int(s, 0) + 1;
+		rc = MMR_OK;
+	} else if (rc == MMR_DB_DONE) {
+		rc = MMR_OK;
+	}
+	mmr_stmt_reset(s);
+	return rc;
+}
+
+int mmr_audit_root(mmr_store *st, const char *tenant, int64_t size, mmr_hash root, mmr_error *err)
+{
+	struct nodesrc ns = {st, tenant};
+	return mmr_log_root(db_node, &ns, (uint64_t)size, root, err);
+}
+
+/* ---- append ------------------------------------------------------------------------ */
+
+struct newnodes {
+	char hex[64 * 64 + 1];
+	size_t len;
+};
+
+static void collect_node(void *ud, unsigned level, uint64_t index, const mmr_hash h)
+{
+	(void)level;
+	(void)index;
+	struct newnodes *nn = ud;
+	char hx[65];
+	mmr_hash_hex(h, hx);
+	memcpy(nn->hex + nn->len, hx, 64);
+	nn->len += 64;
+	nn->hex[nn->len] = 0;
+}
+
+static int64_t tenant_lock_key(const char *tenant)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)tenant; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (int64_t)(h & 0x7fffffffffffffffULL);
+}
+
+static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
+			 mmr_error *err)
+{
+	mmr_db *db = st->db;
+	int rc;
+	mmr_stmt *s;
+	if (mmr_db_kind(db) == MMR_DB_POSTGRES) {
+		/* appends of one tenant are serialised until the transaction ends */
+		static const char q_lock[] = "SELECT pg_advisory_xact_lock($1)";
+		if ((rc = mmr_db_prepare(db, q_lock, &s, err)))
+			return rc;
+		mmr_stmt_int(s, 1, tenant_lock_key(ev->tenant));
+		if ((rc = mmr_stmt_run(s, err)))
+			return rc;
+	}
+	/* the right edge: the last leaf, and the roots left of it that merge */
+	if ((rc = mmr_db_prepare(db, q_last, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, ev->tenant);
+	rc = mmr_stmt_step(s, err);
+	uint64_t n = 0;
+	mmr_hash prev = {0};
+	if (rc == MMR_DB_ROW) {
+		n = (uint64_t)mmr_col_int(s, 0) + 1;
+		if (mmr_hash_from_hex(mmr_col_text(s, 1), prev)) {
+			mmr_stmt_reset(s);
+			mmr_error_set(err, MMR_EIO,
+				      "監査ログ %s の最後の行のハッシュが壊れています", ev->tenant);
+			return MMR_EIO;
+		}
+		rc = MMR_OK;
+	} else if (rc == MMR_DB_DONE) {
+		rc = MMR_OK;
+	}
+	mmr_stmt_reset(s);
+	if (rc)
+		return rc;
+	struct mmr_log_frontier f = {.size = n};
+	/* frontier entries needed for this append: levels 0..k-1 where k is the
+	 * number of trailing one bits of n; level 0 is leaf n-1, level l ≥ 1 is
+	 * node (l, (n >> l) - 1) */
+	unsigned k = 0;
+	while ((n >> k) & 1)
+		k++;
+	f.n = k;
+	struct nodesrc ns = {st, ev->tenant};
+	for (unsigned l = 0; l < k; l++) {
+		mmr_hash *slot = &f.h[k - 1 - l]; /* largest (highest level) first */
+		if (l == 0)
+			memcpy(*slot, prev, MMR_HASH_LEN);
+		else if ((rc = db_node(&ns, l, (n >> l) - 1, *slot, err)))
+			return rc;
+	}
+	char at[32];
+	if (ev->at)
+		snprintf(at, sizeof at, "%s", ev->at);
+	else
+		mmr_now_iso(at);
+	char *dec = decision_text(ev->decision);
+	char *data = leaf_data(ev->tenant, (int64_t)n, at, ev->actor, ev->action, ev->object_kind,
+			       ev->object_id, ev->before, ev->after, dec);
+	if (!data) {
+		free(dec);
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	mmr_hash lh;
+	mmr_log_leaf_hash(data, strlen(data), lh);
+	struct newnodes nn = {.len = 0};
+	nn.hex[0] = 0;
+	mmr_log_frontier_push(&f, lh, collect_node, &nn);
+	char lhx[65];
+	mmr_hash_hex(lh, lhx);
+	static const char ins[] =
+		"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
+		"before_digest, after_digest, decision, data, hash, nodes) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+	rc = mmr_db_prepare(db, ins, &s, err);
+	if (!rc) {
+		mmr_stmt_text(s, 1, ev->tenant);
+		mmr_stmt_int(s, 2, (int64_t)n);
+		mmr_stmt_text(s, 3, at);
+		mmr_stmt_text(s, 4, ev->actor);
+		mmr_stmt_text(s, 5, ev->action);
+		mmr_stmt_text(s, 6, ev->object_kind);
+		mmr_stmt_text(s, 7, ev->object_id);
+		mmr_stmt_text(s, 8, ev->before);
+		mmr_stmt_text(s, 9, ev->after);
+		mmr_stmt_text(s, 10, dec);
+		mmr_stmt_text(s, 11, data);
+		mmr_stmt_text(s, 12, lhx);
+		mmr_stmt_text(s, 13, nn.hex);
+		rc = mmr_stmt_run(s, err);
+	}
+	free(dec);
+	free(data);
+	if (!rc && index_out)
+		*index_out = (int64_t)n;
+	return rc;
+}
+
+int mmr_audit_append(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
+		     mmr_error *err)
+{
+	if (!ev || !ev->tenant || !*ev->tenant || !ev->actor || !ev->action || !*ev->action) {
+		mmr_error_set(err, MMR_EINVAL,
+			      "監査ログの記録には tenant, actor, action が必要です");
+		return MMR_EINVAL;
+	}
+	mmr_db *db = st->db;
+	bool own = db->depth == 0;
+	int rc;
+	if (own && (rc = mmr_db_begin(db, err)))
+		return rc;
+	rc = append_locked(st, ev, index_out, err);
+	if (own) {
+		if (rc)
+			mmr_db_rollback(db);
+		else
+			rc = mmr_db_commit(db, err);
+	}
+	return rc;
+}
+
+int mmr_audit_record(mmr_store *st, const mmr_actor *who, const char *action,
+		     const char *object_kind, int64_t object_id, const json_t *before,
+		     const json_t *after, const json_t *decision, mmr_error *err)
+{
+	char id[32], b[65], a[65];
+	if (object_id > 0)
+		snprintf(id, sizeof id, "%" PRId64, object_id);
+	if (before)
+		mmr_audit_digest(before, b);
+	if (after)
+		mmr_audit_digest(after, a);
+	struct mmr_audit_event ev = {
+		.tenant = who->tenant,
+		.actor = who->user_id ? who->login : "system",
+		.action = action,
+		.object_kind = object_kind,
+		.object_id = object_id > 0 ? id : NULL,
+		.before = before ? b : NULL,
+		.after = after ? a : NULL,
+		.decision = decision,
+	};
+	return mmr_audit_append(st, &ev, NULL, err);
+}
+
+/* ---- checkpoints ----------------------------------------------------------------- */
+
+static json_t *checkpoint_json(const char *tenant, int64_t size, const char *root, const char *note,
+			       const char *created)
+{
+	return json_pack("{s:s, s:I, s:s, s:s, s:s}", "tenant", tenant, "size", (json_int_t)size,
+			 "root", root, "note", note, "created_at", created);
+}
+
+static const char q_latest_cp[] = "SELECT size, root, note, created_at FROM audit_checkpoints "
+				  "WHERE tenant = $1 ORDER BY size DESC LIMIT 1";
+
+int mmr_audit_latest_checkpoint(mmr_store *st, const char *tenant, const uint8_t *pk, json_t **out,
+				mmr_error *err)
+{
+	*out = NULL;
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q_latest_cp, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW) {
+		const char *note = mmr_col_text(s, 2);
+		json_t *o = checkpoint_json(tenant, mmr_col_int(s, 0), mmr_col_text(s, 1), note,
+					    mmr_col_text(s, 3));
+		if (pk) {
+			struct mmr_checkpoint cp;
+			mmr_error e2;
+			bool ok = !mmr_checkpoint_parse(note, strlen(note), pk, &cp, &e2) &&
+				  (int64_t)cp.size == mmr_col_int(s, 0);
+			char hx[65];
+			mmr_hash_hex(cp.root, hx);
+			ok = ok && !strcmp(hx, mmr_col_text(s, 1));
+			json_object_set_new(o, "verified", json_boolean(ok));
+		} else {
+			json_object_set_new(o, "verified", json_null());
+		}
+		*out = o;
+		rc = MMR_OK;
+	} else if (rc == MMR_DB_DONE) {
+		rc = MMR_ENOTFOUND;
+		mmr_error_set(err, rc, "団体 %s の監査ログにチェックポイントがまだありません",
+			      tenant);
+	}
+	mmr_stmt_reset(s);
+	return rc;
+}
+
+int mmr_audit_checkpoint(mmr_store *st, const char *tenant, const struct mmr_log_key *key,
+			 json_t **out, mmr_error *err)
+{
+	*out = NULL;
+	mmr_db *db = st->db;
+	int rc = mmr_db_begin(db, err);
+	if (rc)
+		return rc;
+	int64_t size = 0;
+	json_t *last = NULL;
+	if ((rc = mmr_audit_size(st, tenant, &size, err)))
+		goto fail;
+	rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &last, err);
+	if (rc && rc != MMR_ENOTFOUND)
+		goto fail;
+	if (last && json_integer_value(json_object_get(last, "size")) >= size) {
+		mmr_db_rollback(db);
+		json_object_set_new(last, "new", json_false());
+		*out = last;
+		return MMR_OK;
+	}
+	json_decref(last);
+	struct mmr_checkpoint cp = {.size = (uint64_t)size};
+	mmr_audit_origin(tenant, cp.origin, sizeof cp.origin);
+	if ((rc = mmr_audit_root(st, tenant, size, cp.root, err)))
+		goto fail;
+	char note[1024], hx[65], now[32];
+	if ((rc = mmr_checkpoint_sign(&cp, key, note, sizeof note, err)))
+		goto fail;
+	mmr_hash_hex(cp.root, hx);
+	mmr_now_iso(now);
+	static const char ins[] = "INSERT INTO audit_checkpoints (tenant, size, root, note, "
+				  "created_at) VALUES ($1, $2, $3, $4, $5)";
+	mmr_stmt *s;
+	if ((rc = mmr_db_prepare(db, ins, &s, err)))
+		goto fail;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, size);
+	mmr_stmt_text(s, 3, hx);
+	mmr_stmt_text(s, 4, note);
+	mmr_stmt_text(s, 5, now);
+	if ((rc = mmr_stmt_run(s, err)))
+		goto fail;
+	if ((rc = mmr_db_commit(db, err)))
+		return rc;
+	*out = checkpoint_json(tenant, size, hx, note, now);
+	json_object_set_new(*out, "new", json_true());
+	return MMR_OK;
+fail:
+	mmr_db_rollback(db);
+	return rc;
+}
+
+/* tenants that have a log (leaves or pruned leaves) */
+static json_t *log_tenants(mmr_store *st, mmr_error *err)
+{
+	static const char q[] = "SELECT DISTINCT tenant FROM audit_leaves UNION "
+				"SELECT DISTINCT tenant FROM audit_pruned ORDER BY 1";
+	mmr_stmt *s;
+	if (mmr_db_prepare(st->db, q, &s, err))
+		return NULL;
+	json_t *a = json_array();
+	int rc;
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		json_array_append_new(a, json_string(mmr_col_text(s, 0)));
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_DONE) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+int mmr_audit_checkpoint_all(mmr_store *st, const struct mmr_log_key *key, size_t *made,
+			     mmr_error *err)
+{
+	*made = 0;
+	json_t *ts = log_tenants(st, err);
+	if (!ts)
+		return err->code ? err->code : MMR_EIO;
+	size_t i;
+	json_t *t;
+	int rc = MMR_OK;
+	json_array_foreach (ts, i, t) {
+		json_t *cp = NULL;
+		rc = mmr_audit_checkpoint(st, json_string_value(t), key, &cp, err);
+		if (rc)
+			break;
+		if (json_is_true(json_object_get(cp, "new")))
+			(*made)++;
+		json_decref(cp);
+	}
+	json_decref(ts);
+	return rc;
+}
+
+static int64_t iso_to_ms(const char *iso);
+
+int mmr_audit_checkpoint_due(mmr_store *st, const struct mmr_log_key *key, int64_t now_ms,
+			     size_t *made, mmr_error *err)
+{
+	*made = 0;
+	json_t *ts = log_tenants(st, err);
+	if (!ts)
+		return err->code ? err->code : MMR_EIO;
+	size_t i;
+	json_t *t;
+	int rc = MMR_OK;
+	json_array_foreach (ts, i, t) {
+		const char *tenant = json_string_value(t);
+		const mmr_policy *pol;
+		long interval = 0;
+		if (mmr_tenant_policy(st, tenant, &pol, err) ||
+		    mmr_policy_setting_int(pol, "log.checkpoint_interval_seconds", &interval) ||
+		    interval <= 0)
+			interval = MMR_AUDIT_DEFAULT_CHECKPOINT_SECONDS;
+		json_t *last = NULL;
+		rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &last, err);
+		if (rc && rc != MMR_ENOTFOUND)
+			break;
+		rc = MMR_OK;
+		int64_t at =
+			last ? iso_to_ms(json_string_value(json_object_get(last, "created_at")))
+			     : -1;
+		json_decref(last);
+		if (at >= 0 && now_ms - at < (int64_t)interval * 1000)
+			continue;
+		json_t *cp = NULL;
+		if ((rc = mmr_audit_checkpoint(st, tenant, key, &cp, err)))
+			break;
+		if (json_is_true(json_object_get(cp, "new")))
+			(*made)++;
+		json_decref(cp);
+	}
+	json_decref(ts);
+	return rc;
+}
+
+/* ---- proofs --------------------------------------------------------------------------- */
+
+static json_t *hex_array(const void *hv, size_t n)
+{
+	const uint8_t *h = hv;
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char hx[65];
+		mmr_hash_hex(h + MMR_HASH_LEN * i, hx);
+		json_array_append_new(a, json_string(hx));
+	}
+	return a;
+}
+
+static json_t *entry_json(mmr_stmt *s, int c0)
+{
+	/* columns from c0: idx, at, actor, action, object_kind, object_id,
+	 * before_digest, after_digest, decision */
+	json_t *o = json_object();
+	json_object_set_new(o, "index", json_integer(mmr_col_int(s, c0)));
+	const char *names[] = {"at",	    "actor",  "action", "object_kind",
+			       "object_id", "before", "after"};
+	for (int i = 0; i < 7; i++) {
+		const char *v = mmr_col_text(s, c0 + 1 + i);
+		json_object_set_new(o, names[i], v ? json_string(v) : json_null());
+	}
+	const char *d = mmr_col_text(s, c0 + 8);
+	json_t *dj = d ? json_loads(d, JSON_DECODE_ANY, NULL) : NULL;
+	json_object_set_new(o, "decision", dj ? dj : json_null());
+	return o;
+}
+
+static const char q_entry[] =
+	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
+	"decision, hash FROM audit_leaves WHERE tenant = $1 AND idx = $2";
+
+int mmr_audit_proof(mmr_store *st, const char *tenant, int64_t index, int64_t size, json_t **out,
+		    mmr_error *err)
+{
+	*out = NULL;
+	int64_t cur = 0;
+	int rc = mmr_audit_size(st, tenant, &cur, err);
+	if (rc)
+		return rc;
+	if (index < 0 || index >= cur) {
+		mmr_error_set(err, MMR_ENOTFOUND,
+			      "索引 %" PRId64 " は団体 %s の監査ログ (%" PRId64 " 件) にありません",
+			      index, tenant, cur);
+		return MMR_ENOTFOUND;
+	}
+	json_t *cp = NULL;
+	if (size == 0) {
+		rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &cp, err);
+		if (rc && rc != MMR_ENOTFOUND)
+			return rc;
+		int64_t cps = cp ? json_integer_value(json_object_get(cp, "size")) : 0;
+		size = cps > index ? cps : cur;
+		if (cps <= index) {
+			json_decref(cp);
+			cp = NULL;
+		}
+	}
+	if (size <= index || size > cur) {
+		json_decref(cp);
+		mmr_error_set(err, MMR_EINVAL,
+			      "木の大きさ %" PRId64 " は索引 %" PRId64
+			      " を含みません (最大 %" PRId64 ")",
+			      size, index, cur);
+		return MMR_EINVAL;
+	}
+	struct nodesrc ns = {st, tenant};
+	mmr_hash proof[MMR_LOG_MAX_PROOF], root, leaf;
+	size_t n = 0;
+	if ((rc = mmr_log_inclusion_proof(db_node, &ns, (uint64_t)index, (uint64_t)size, proof, &n,
+					  err)) ||
+	    (rc = mmr_log_root(db_node, &ns, (uint64_t)size, root, err)) ||
+	    (rc = db_node(&ns, 0, (uint64_t)index, leaf, err))) {
+		json_decref(cp);
+		return rc;
+	}
+	if (!mmr_log_verify_inclusion((uint64_t)index, (uint64_t)size, leaf, proof, n, root)) {
+		json_decref(cp);
+		mmr_error_set(err, MMR_EIO,
+			      "索引 %" PRId64
+			      " の包含証明が根と合いません (mamori log verify で調べてください)",
+			      index);
+		return MMR_EIO;
+	}
+	char lhx[65], rhx[65];
+	mmr_hash_hex(leaf, lhx);
+	mmr_hash_hex(root, rhx);
+	json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:s}", "index", (json_int_t)index, "tree_size",
+			      (json_int_t)size, "leaf_hash", lhx, "proof", hex_array(proof, n),
+			      "root", rhx);
+	json_object_set_new(o, "checkpoint",
+			    cp ? json_incref(json_object_get(cp, "note")) : json_null());
+	json_decref(cp);
+	mmr_stmt *s;
+	if (!(rc = mmr_db_prepare(st->db, q_entry, &s, err))) {
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, index);
+		rc = mmr_stmt_step(s, err);
+		if (rc == MMR_DB_ROW)
+			json_object_set_new(o, "entry", entry_json(s, 0));
+		else
+			json_object_set_new(o, "entry", json_null()); /* pruned */
+		mmr_stmt_reset(s);
+		rc = rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
+	}
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return MMR_OK;
+}
+
+int mmr_audit_consistency(mmr_store *st, const char *tenant, int64_t m, int64_t n, json_t **out,
+			  mmr_error *err)
+{
+	*out = NULL;
+	int64_t cur = 0;
+	int rc = mmr_audit_size(st, tenant, &cur, err);
+	if (rc)
+		return rc;
+	if (m < 1 || m > n || n > cur) {
+		mmr_error_set(err, MMR_EINVAL,
+			      "整合性証明の大きさ %" PRId64 " → %" PRId64
+			      " が正しくありません (1 ≤ from ≤ to ≤ %" PRId64 ")",
+			      m, n, cur);
+		return MMR_EINVAL;
+	}
+	struct nodesrc ns = {st, tenant};
+	mmr_hash proof[MMR_LOG_MAX_PROOF], r1, r2;
+	size_t len = 0;
+	if ((rc = mmr_log_consistency_proof(db_node, &ns, (uint64_t)m, (uint64_t)n, proof, &len,
+					    err)) ||
+	    (rc = mmr_log_root(db_node, &ns, (uint64_t)m, r1, err)) ||
+	    (rc = mmr_log_root(db_node, &ns, (uint64_t)n, r2, err)))
+		return rc;
+	if (!mmr_log_verify_consistency((uint64_t)m, (uint64_t)n, r1, r2, proof, len)) {
+		mmr_error_set(err, MMR_EIO, "整合性証明が根と合いません");
+		return MMR_EIO;
+	}
+	char h1[65], h2[65];
+	mmr_hash_hex(r1, h1);
+	mmr_hash_hex(r2, h2);
+	*out = json_pack("{s:I, s:I, s:s, s:s, s:o}", "from", (json_int_t)m, "to", (json_int_t)n,
+			 "root_from", h1, "root_to", h2, "proof", hex_array(proof, len));
+	return MMR_OK;
+}
+
+/* ---- verify ------------------------------------------------------------------------------ */
+
+struct vstate {
+	json_t *problem; /* the first, or NULL */
+};
+
+static void problem(struct vstate *v, const char *tenant, const char *kind, int64_t index,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void problem(struct vstate *v, const char *tenant, const char *kind, int64_t index,
+		    const char *fmt, ...)
+{
+	if (v->problem)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	v->problem = json_pack("{s:s, s:s, s:I, s:s}", "tenant", tenant, "kind", kind, "index",
+			       (json_int_t)index, "message", msg);
+}
+
+struct vnode {
+	const char *stored; /* the row's nodes column */
+	bool bad;
+	unsigned level_bad;
+};
+
+static void check_node(void *ud, unsigned level, uint64_t index, const mmr_hash h)
+{
+	(void)index;
+	struct vnode *vn = ud;
+	char hx[65];
+	mmr_hash_hex(h, hx);
+	size_t off = (size_t)(level - 1) * 64;
+	if (vn->bad)
+		return;
+	if (!vn->stored || strlen(vn->stored) < off + 64 || memcmp(vn->stored + off, hx, 64)) {
+		vn->bad = true;
+		vn->level_bad = level;
+	}
+}
+
+#define VERIFY_BATCH 20000
+
+static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
+			 mmr_audit_progress_fn progress, void *ud, int64_t *done, int64_t total,
+			 struct vstate *v, json_t *summary, mmr_error *err)
+{
+	mmr_db *db = st->db;
+	struct mmr_log_frontier f = {0};
+	int rc;
+	mmr_stmt *s;
+	/* checkpoints, ascending */
+	static const char q_cps[] =
+		"SELECT size, root, note FROM audit_checkpoints WHERE tenant = $1 ORDER BY size";
+	json_t *cps = json_array();
+	if ((rc = mmr_db_prepare(db, q_cps, &s, err)))
+		goto out;
+	mmr_stmt_text(s, 1, tenant);
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		json_array_append_new(
+			cps, json_pack("{s:I, s:s, s:s}", "size", (json_int_t)mmr_col_int(s, 0),
+				       "root", mmr_col_text(s, 1), "note", mmr_col_text(s, 2)));
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_DONE)
+		goto out;
+	rc = MMR_OK;
+	size_t next_cp = 0;
+	char origin[256];
+	mmr_audit_origin(tenant, origin, sizeof origin);
+	/* a checkpoint's note must be signed and agree with its row */
+	for (size_t i = 0; i < json_array_size(cps) && !v->problem; i++) {
+		json_t *c = json_array_get(cps, i);
+		const char *note = json_string_value(json_object_get(c, "note"));
+		int64_t csize = json_integer_value(json_object_get(c, "size"));
+		struct mmr_checkpoint cp;
+		mmr_error e2;
+		int prc = mmr_checkpoint_parse(note, strlen(note), pk, &cp, &e2);
+		char hx[65];
+		mmr_hash_hex(cp.root, hx);
+		if (prc)
+			problem(v, tenant, "checkpoint", csize,
+				"チェックポイント (大きさ %" PRId64 "): %s", csize, e2.message);
+		else if ((int64_t)cp.size != csize || strcmp(cp.origin, origin) ||
+			 strcmp(hx, json_string_value(json_object_get(c, "root"))))
+			problem(v, tenant, "checkpoint", csize,
+				"チェックポイント (大きさ %" PRId64
+				") の行と署名された内容が違います",
+				csize);
+	}
+	/* pruned leaves: hashes only */
+	static const char q_pruned[] =
+		"SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
+		"AND idx >= $2 ORDER BY idx LIMIT 20000";
+	static const char q_leaves[] =
+		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
+		"after_digest, decision, data, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+		"AND idx >= $2 ORDER BY idx LIMIT 20000";
+	for (int pass = 0; pass < 2 && !v->problem; pass++) {
+		int64_t from = (int64_t)f.size;
+		for (;;) {
+			if ((rc = mmr_db_prepare(db, pass ? q_leaves : q_pruned, &s, err)))
+				goto out;
+			mmr_stmt_text(s, 1, tenant);
+			mmr_stmt_int(s, 2, from);
+			int64_t rows = 0;
+			while (!v->problem && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+				rows++;
+				int64_t idx = mmr_col_int(s, 0);
+				int hc = pass ? 10 : 1, nc = pass ? 11 : 2;
+				if (idx != (int64_t)f.size) {
+					problem(v, tenant, "index", (int64_t)f.size,
+						"索引 %" PRIu64
+						" の行がありません (次の行は %" PRId64
+						"): 削除または並べ替えられています",
+						f.size, idx);
+					break;
+				}
+				mmr_hash lh;
+				if (pass) {
+					const char *data = mmr_col_text(s, 9);
+					char *want = leaf_data(
+						tenant, idx, mmr_col_text(s, 1), mmr_col_text(s, 2),
+						mmr_col_text(s, 3), mmr_col_text(s, 4),
+						mmr_col_text(s, 5), mmr_col_text(s, 6),
+						mmr_col_text(s, 7), mmr_col_text(s, 8));
+					bool same = want && data && !strcmp(want, data);
+					free(want);
+					if (!same) {
+						problem(v, tenant, "row", idx,
+							"索引 %" PRId64 " の行の列と記録された内容 "
+							"(data) が違います",
+							idx);
+						break;
+					}
+					mmr_log_leaf_hash(data, strlen(data), lh);
+					char hx[65];
+					mmr_hash_hex(lh, hx);
+					const char *stored = mmr_col_text(s, hc);
+					if (!stored || strcmp(hx, stored)) {
+						problem(v, tenant, "index", idx,
+							"索引 %" PRId64
+							" の葉のハッシュが内容と合いません",
+							idx);
+						break;
+					}
+				} else if (mmr_hash_from_hex(mmr_col_text(s, hc), lh)) {
+					problem(v, tenant, "index", idx,
+						"索引 %" PRId64
+						" (削除済みの範囲) のハッシュが壊れています",
+						idx);
+					break;
+				}
+				struct vnode vn = {.stored = mmr_col_text(s, nc)};
+				mmr_log_frontier_push(&f, lh, check_node, &vn);
+				if (vn.bad) {
+					problem(v, tenant, "index", idx,
+						"索引 %" PRId64
+						" に記録された節点 (高さ %u) が木と合いません",
+						idx, vn.level_bad);
+					break;
+				}
+				/* checkpoints at this size */
+				while (next_cp < json_array_size(cps)) {
+					json_t *c = json_array_get(cps, next_cp);
+					int64_t csize =
+						json_integer_value(json_object_get(c, "size"));
+					if (csize > (int64_t)f.size)
+						break;
+					next_cp++;
+					mmr_hash root;
+					if (csize == 0)
+						mmr_log_empty_root(root);
+					else
+						mmr_log_frontier_root(&f, root);
+					char hx[65];
+					mmr_hash_hex(root, hx);
+					if (strcmp(hx,
+						   json_string_value(json_object_get(c, "root")))) {
+						problem(v, tenant, "checkpoint", csize,
+							"チェックポイント (大きさ %" PRId64
+							") の根が記録から計算した根と合いません "
+							"(索引 %" PRId64
+							" までのどこかが改ざんされています)",
+							csize, csize - 1);
+						break;
+					}
+				}
+				(*done)++;
+				if (progress && (*done & 0xffff) == 0)
+					progress(ud, *done, total);
+			}
+			mmr_stmt_reset(s);
+			if (v->problem) {
+				rc = MMR_OK;
+				break;
+			}
+			if (rc != MMR_DB_DONE && rc != MMR_DB_ROW)
+				goto out;
+			rc = MMR_OK;
+			if (rows < VERIFY_BATCH)
+				break;
+			from = (int64_t)f.size;
+		}
+	}
+	/* checkpoints beyond the rows: truncated */
+	if (!v->problem && next_cp < json_array_size(cps)) {
+		json_t *c = json_array_get(cps, next_cp);
+		int64_t csize = json_integer_value(json_object_get(c, "size"));
+		if (csize == 0 && f.size == 0) {
+			/* the empty tree */
+		} else {
+			problem(v, tenant, "index", (int64_t)f.size,
+				"索引 %" PRIu64 " 以降の行がありません: チェックポイントは %" PRId64
+				" 件を署名しています (末尾が切り詰められています)",
+				f.size, csize);
+		}
+	}
+	mmr_hash root;
+	mmr_log_frontier_root(&f, root);
+	char rhx[65];
+	mmr_hash_hex(root, rhx);
+	json_array_append_new(summary, json_pack("{s:s, s:I, s:s, s:I}", "tenant", tenant, "size",
+						 (json_int_t)f.size, "root", rhx, "checkpoints",
+						 (json_int_t)json_array_size(cps)));
+out:
+	json_decref(cps);
+	return rc;
+}
+
+int mmr_audit_verify(mmr_store *st, const char *tenant, const uint8_t *pk,
+		     mmr_audit_progress_fn progress, void *ud, json_t **report, mmr_error *err)
+{
+	*report = NULL;
+	json_t *ts;
+	if (tenant) {
+		ts = json_array();
+		json_array_append_new(ts, json_string(tenant));
+	} else {
+		ts = log_tenants(st, err);
+		if (!ts)
+			return err->code ? err->code : MMR_EIO;
+		/* tenants with checkpoints but no rows left (everything deleted) */
+		static const char q[] = "SELECT DISTINCT tenant FROM audit_checkpoints";
+		mmr_stmt *s;
+		if (!mmr_db_prepare(st->db, q, &s, err)) {
+			while (mmr_stmt_step(s, err) == MMR_DB_ROW) {
+				const char *t = mmr_col_text(s, 0);
+				bool have = false;
+				size_t i;
+				json_t *x;
+				json_array_foreach (ts, i, x)
+					have |= !strcmp(json_string_value(x), t);
+				if (!have)
+					json_array_append_new(ts, json_string(t));
+			}
+			mmr_stmt_reset(s);
+		}
+	}
+	int64_t total = 0, done = 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach (ts, i, t) {
+		int64_t n = 0;
+		if (!mmr_audit_size(st, json_string_value(t), &n, err))
+			total += n;
+	}
+	struct vstate v = {0};
+	json_t *summary = json_array();
+	int rc = MMR_OK;
+	json_array_foreach (ts, i, t) {
+		rc = verify_tenant(st, json_string_value(t), pk, progress, ud, &done, total, &v,
+				   summary, err);
+		if (rc || v.problem)
+			break;
+	}
+	json_decref(ts);
+	if (progress)
+		progress(ud, done, total);
+	if (rc) {
+		json_decref(summary);
+		json_decref(v.problem);
+		return rc;
+	}
+	*report = json_pack("{s:b, s:o, s:I}", "ok", v.problem == NULL, "tenants", summary,
+			    "leaves", (json_int_t)done);
+	if (v.problem)
+		json_object_set_new(*report, "problem", v.problem);
+	return MMR_OK;
+}
+
+/* ---- export and prune ------------------------------------------------------------------ */
+
+int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to, FILE *out,
+		     const char *file_name, int64_t *written, mmr_error *err)
+{
+	*written = 0;
+	json_t *cp = NULL;
+	int rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &cp, err);
+	if (rc)
+		return rc;
+	int64_t cps = json_integer_value(json_object_get(cp, "size"));
+	if (to <= 0 || to > cps)
+		to = cps;
+	if (from < 0 || from >= to) {
+		json_decref(cp);
+		mmr_error_set(err, MMR_EINVAL,
+			      "書き出す範囲 %" PRId64 "..%" PRId64
+			      " が正しくありません (最新のチェックポイントは %" PRId64 " 件)",
+			      from, to, cps);
+		return MMR_EINVAL;
+	}
+	struct nodesrc ns = {st, tenant};
+	static const char q[] =
+		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
+		"after_digest, decision, hash, data FROM audit_leaves WHERE tenant = $1 AND idx >= "
+		"$2 "
+		"AND idx < $3 ORDER BY idx LIMIT 1000";
+	char *all = NULL; /* file digest over the lines */
+	size_t all_len = 0;
+	FILE *mem = open_memstream(&all, &all_len);
+	int64_t next = from;
+	while (next < to && !rc) {
+		mmr_stmt *s;
+		if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+			break;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, next);
+		mmr_stmt_int(s, 3, to);
+		/* collect the batch first: proofs use the same connection */
+		json_t *batch = json_array();
+		int r2;
+		while ((r2 = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			json_t *e = entry_json(s, 0);
+			json_object_set_new(e, "leaf_hash", json_string(mmr_col_text(s, 9)));
+			json_object_set_new(e, "data", json_string(mmr_col_text(s, 10)));
+			json_array_append_new(batch, e);
+		}
+		mmr_stmt_reset(s);
+		if (r2 != MMR_DB_DONE) {
+			json_decref(batch);
+			rc = r2;
+			break;
+		}
+		if (json_array_size(batch) == 0) {
+			json_decref(batch);
+			mmr_error_set(err, MMR_ENOTFOUND,
+				      "索引 %" PRId64 " 以降の行がありません (削除済み)", next);
+			rc = MMR_ENOTFOUND;
+			break;
+		}
+		size_t i;
+		json_t *e;
+		json_array_foreach (batch, i, e) {
+			int64_t idx = json_integer_value(json_object_get(e, "index"));
+			if (idx != next) {
+				mmr_error_set(err, MMR_ENOTFOUND,
+					      "索引 %" PRId64 " の行がありません (削除済み)", next);
+				rc = MMR_ENOTFOUND;
+				break;
+			}
+			mmr_hash proof[MMR_LOG_MAX_PROOF];
+			size_t n = 0;
+			if ((rc = mmr_log_inclusion_proof(db_node, &ns, (uint64_t)idx,
+							  (uint64_t)cps, proof, &n, err)))
+				break;
+			json_object_set_new(e, "tree_size", json_integer(cps));
+			json_object_set_new(e, "proof", hex_array(proof, n));
+			char *line = json_dumps(e, JSON_COMPACT);
+			if (line) {
+				fputs(line, out);
+				fputc('\n', out);
+				if (mem) {
+					fputs(line, mem);
+					fputc('\n', mem);
+				}
+				free(line);
+			}
+			(*written)++;
+			next = idx + 1;
+		}
+		json_decref(batch);
+	}
+	if (!rc) {
+		json_t *tail = json_pack("{s:O}", "checkpoint", cp);
+		char *line = json_dumps(tail, JSON_COMPACT);
+		json_decref(tail);
+		if (line) {
+			fputs(line, out);
+			fputc('\n', out);
+			free(line);
+		}
+		if (fflush(out)) {
+			mmr_error_set(err, MMR_EIO, "書き出しに失敗しました");
+			rc = MMR_EIO;
+		}
+	}
+	if (mem)
+		fclose(mem);
+	if (!rc && file_name) {
+		mmr_hash h;
+		mmr_log_leaf_hash(all ? all : "", all ? all_len : 0, h);
+		char hx[65], now[32];
+		mmr_hash_hex(h, hx);
+		mmr_now_iso(now);
+		static const char ins[] = "INSERT INTO audit_exports (tenant, upto, file, sha256, "
+					  "created_at) VALUES ($1, $2, $3, $4, $5)";
+		mmr_stmt *s;
+		if (!(rc = mmr_db_prepare(st->db, ins, &s, err))) {
+			mmr_stmt_text(s, 1, tenant);
+			mmr_stmt_int(s, 2, to);
+			mmr_stmt_text(s, 3, file_name);
+			mmr_stmt_text(s, 4, hx);
+			mmr_stmt_text(s, 5, now);
+			rc = mmr_stmt_run(s, err);
+		}
+	}
+	free(all);
+	json_decref(cp);
+	return rc;
+}
+
+static int64_t iso_to_ms(const char *iso)
+{
+	struct tm tm = {0};
+	int ms = 0;
+	if (!iso || sscanf(iso, "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+int mmr_audit_prune(mmr_store *st, const char *tenant, int64_t before, int64_t now_ms,
+		    int64_t *pruned, mmr_error *err)
+{
+	*pruned = 0;
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, tenant, &pol, err);
+	if (rc)
+		return rc;
+	long days = 0;
+	if (mmr_policy_setting_int(pol, "log.retention_days", &days) || days <= 0)
+		days = MMR_AUDIT_DEFAULT_RETENTION_DAYS;
+	mmr_db *db = st->db;
+	mmr_stmt *s;
+	/* the bounds: exported, checkpointed, and old enough */
+	static const char q_exp[] = "SELECT COALESCE(MAX(upto), 0) FROM audit_exports "
+				    "WHERE tenant = $1";
+	int64_t exported = 0, cps = 0, lo = 0;
+	if ((rc = mmr_db_prepare(db, q_exp, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	if ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		exported = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_ROW)
+		return rc;
+	json_t *cp = NULL;
+	if (!mmr_audit_latest_checkpoint(st, tenant, NULL, &cp, err)) {
+		cps = json_integer_value(json_object_get(cp, "size"));
+		json_decref(cp);
+	}
+	static const char q_lo[] =
+		"SELECT COALESCE(MIN(idx), 0) FROM audit_leaves WHERE tenant = $1";
+	if ((rc = mmr_db_prepare(db, q_lo, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	if ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		lo = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_ROW)
+		return rc;
+	if (before > exported) {
+		mmr_error_set(err, MMR_EDENIED,
+			      "索引 %" PRId64
+			      " より前はまだ書き出されていません (書き出し済み: %" PRId64
+			      " まで; mamori log export を先に)",
+			      before, exported);
+		return MMR_EDENIED;
+	}
+	if (before > cps) {
+		mmr_error_set(err, MMR_EDENIED,
+			      "索引 %" PRId64 " より前はチェックポイント (%" PRId64
+			      " 件) に含まれていません",
+			      before, cps);
+		return MMR_EDENIED;
+	}
+	if (before <= lo)
+		return MMR_OK;
+	/* every leaf to prune must be older than the retention period */
+	static const char q_at[] =
+		"SELECT MAX(at) FROM audit_leaves WHERE tenant = $1 AND idx < $2";
+	if ((rc = mmr_db_prepare(db, q_at, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, before);
+	int64_t at_ms = -1;
+	if ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		at_ms = iso_to_ms(mmr_col_text(s, 0));
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_ROW && rc != MMR_DB_DONE)
+		return rc;
+	rc = MMR_OK;
+	if (at_ms < 0 || now_ms - at_ms < (int64_t)days * 86400000) {
+		mmr_error_set(err, MMR_EDENIED,
+			      "索引 %" PRId64
+			      " より前に保存期間 (%ld 日) を過ぎていない記録があるので"
+			      "削除できません",
+			      before, days);
+		return MMR_EDENIED;
+	}
+	if ((rc = mmr_db_begin(db, err)))
+		return rc;
+	static const char q_keep[] =
+		"INSERT INTO audit_pruned (tenant, idx, hash, nodes) SELECT tenant, idx, hash, "
+		"nodes FROM audit_leaves WHERE tenant = $1 AND idx < $2";
+	static const char q_gate[] = "INSERT INTO audit_prune_gate (tenant, below) VALUES ($1, $2)";
+	static const char q_del[] = "DELETE FROM audit_leaves WHERE tenant = $1 AND idx < $2";
+	static const char q_ungate[] = "DELETE FROM audit_prune_gate WHERE tenant = $1";
+	const char *steps[] = {q_keep, q_gate, q_del, q_ungate};
+	for (size_t i = 0; i < 4 && !rc; i++) {
+		if ((rc = mmr_db_prepare(db, steps[i], &s, err)))
+			break;
+		mmr_stmt_text(s, 1, tenant);
+		if (i < 3)
+			mmr_stmt_int(s, 2, before);
+		rc = mmr_stmt_run(s, err);
+		if (!rc && i == 2)
+			*pruned = mmr_stmt_changes(s);
+	}
+	if (rc) {
+		mmr_db_rollback(db);
+		*pruned = 0;
+		return rc;
+	}
+	return mmr_db_commit(db, err);
+}
+
+/* ---- search ------------------------------------------------------------------------------ */
+
+int mmr_audit_search(mmr_store *st, const char *tenant, const struct mmr_audit_query *q,
+		     json_t **out, mmr_error *err)
+{
+	*out = NULL;
+	int limit = q->limit < 1 ? 50 : q->limit > 500 ? 500 : q->limit;
+	static const char sql[] =
+		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
+		"after_digest, decision FROM audit_leaves WHERE tenant = $1 "
+		"AND (CAST($2 AS TEXT) IS NULL OR actor = $2) "
+		"AND (CAST($3 AS TEXT) IS NULL OR action = $3) "
+		"AND (CAST($4 AS TEXT) IS NULL OR object_kind = $4) "
+		"AND (CAST($5 AS TEXT) IS NULL OR object_id = $5) "
+		"AND (CAST($6 AS TEXT) IS NULL OR at >= $6) AND (CAST($7 AS TEXT) IS NULL OR at < "
+		"$7) "
+		"AND (CAST($8 AS BIGINT) = 0 OR idx < $8) "
+		"ORDER BY idx DESC LIMIT $9";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, sql, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_text(s, 2, q->actor && *q->actor ? q->actor : NULL);
+	mmr_stmt_text(s, 3, q->action && *q->action ? q->action : NULL);
+	mmr_stmt_text(s, 4, q->object_kind && *q->object_kind ? q->object_kind : NULL);
+	mmr_stmt_text(s, 5, q->object_id && *q->object_id ? q->object_id : NULL);
+	mmr_stmt_text(s, 6, q->from && *q->from ? q->from : NULL);
+	mmr_stmt_text(s, 7, q->to && *q->to ? q->to : NULL);
+	mmr_stmt_int(s, 8, q->before > 0 ? q->before : 0);
+	mmr_stmt_int(s, 9, limit + 1);
+	json_t *items = json_array();
+	int64_t next = -1;
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+		if ((int)json_array_size(items) == limit) {
+			next = json_integer_value(
+				json_object_get(json_array_get(items, (size_t)limit - 1), "index"));
+			continue;
+		}
+		json_array_append_new(items, entry_json(s, 0));
+	}
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_DONE) {
+		json_decref(items);
+		return rc;
+	}
+	*out = json_pack("{s:o}", "items", items);
+	json_object_set_new(*out, "next", next >= 0 ? json_integer(next) : json_null());
+	return MMR_OK;
+}
+
+/* ---- what must be recorded ------------------------------------------------------------ */
+
+bool mmr_audit_asset_is_top(mmr_store *st, const char *tenant, const json_t *asset)
+{
+	const mmr_policy *pol;
+	mmr_error err;
+	if (!asset || mmr_tenant_policy(st, tenant, &pol, &err))
+		return false;
+	json_t *cls = json_object_get(asset, "classification");
+	if (!json_is_object(cls))
+		return false;
+	/* the confidentiality axis: the one with that id, else the first */
+	size_t n_axes = mmr_policy_axis_count(pol), ax = 0;
+	const char *axis_id = NULL, *name;
+	size_t n_levels = 0;
+	for (size_t i = 0; i < n_axes; i++) {
+		const char *id;
+		size_t nl;
+		if (!mmr_policy_axis_at(pol, i, &id, &name, &nl) &&
+		    !strcmp(id, "confidentiality")) {
+			ax = i;
+			break;
+		}
+	}
+	if (n_axes == 0 || mmr_policy_axis_at(pol, ax, &axis_id, &name, &n_levels) || !n_levels)
+		return false;
+	const char *have = json_string_value(json_object_get(cls, axis_id));
+	if (!have)
+		return false;
+	const char *top;
+	if (mmr_policy_level_at(pol, ax, 0, &top, &name))
+		return false;
+	if (!strcmp(have, top))
+		return true;
+	/* lettered sub-levels of the top number (機密性3A → 3B): the class the
+	 * guideline names together with the top one */
+	const char *second;
+	if (n_levels > 1 && !mmr_policy_level_at(pol, ax, 1, &second, &name) &&
+	    !strcmp(have, second) && strlen(top) == 2 && strlen(second) == 2 &&
+	    top[0] == second[0] && top[0] >= '0' && top[0] <= '9')
+		return true;
+	return false;
+}

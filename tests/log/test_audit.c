@@ -1,0 +1,598 @@
+/*
+ * test_audit.c — the audit log in the store, on SQLite and (under
+ * tests/pgtmp.sh) PostgreSQL: appends in the caller's transaction, proofs
+ * from stored nodes, checkpoints, the refusing triggers, tamper detection
+ * (edited, deleted, reordered, truncated rows, forged checkpoints — each
+ * named by index), export and pruning with verify holding over the rest,
+ * and what the services record. `test_audit SRC_ROOT sqlite|postgres`.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/audit.h"
+
+static const char *root;
+static char target[512];
+static char keypath[512];
+static int backend_pg;
+static struct mmr_log_key key;
+
+struct fx {
+	mmr_store *st;
+	mmr_actor sys;
+};
+
+static void must(int rc, const mmr_error *err)
+{
+	if (rc)
+		fail_msg("rc=%d %s", rc, err->message);
+}
+
+static void reset_db(void)
+{
+	mmr_error err;
+	if (backend_pg) {
+		mmr_db *db;
+		must(mmr_db_open(target, &db, &err), &err);
+		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
+		     &err);
+		mmr_db_close(db);
+	} else {
+		char w[600];
+		unlink(target);
+		snprintf(w, sizeof w, "%s-wal", target);
+		unlink(w);
+		snprintf(w, sizeof w, "%s-shm", target);
+		unlink(w);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	mmr_error err;
+	reset_db();
+	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	char p[1024];
+	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", root);
+	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
+	snprintf(p, sizeof p, "%s/policy/guideline.yaml", root);
+	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
+	mmr_actor_system(&f->sys, "toyohashi");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	mmr_store_close(f->st);
+	free(f);
+	return 0;
+}
+
+static void append_n(struct fx *f, const char *tenant, int n, const char *at)
+{
+	mmr_error err;
+	for (int i = 0; i < n; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "%d", i + 1);
+		json_t *dec = json_pack("{s:s, s:[s]}", "effect", "permit", "rules", "R-1");
+		struct mmr_audit_event ev = {.tenant = tenant,
+					     .actor = i % 3 ? "mgr1" : "staff1",
+					     .action = i % 2 ? "ledger.update" : "ledger.create",
+					     .object_kind = "assets",
+					     .object_id = id,
+					     .after = "00ff",
+					     .decision = i % 4 ? NULL : dec,
+					     .at = at};
+		int64_t idx = -1;
+		must(mmr_audit_append(f->st, &ev, &idx, &err), &err);
+		json_decref(dec);
+	}
+}
+
+static int64_t size_of(struct fx *f, const char *tenant)
+{
+	mmr_error err;
+	int64_t n = -1;
+	must(mmr_audit_size(f->st, tenant, &n, &err), &err);
+	return n;
+}
+
+static json_t *verify(struct fx *f)
+{
+	mmr_error err;
+	json_t *rep = NULL;
+	must(mmr_audit_verify(f->st, NULL, key.pk, NULL, NULL, &rep, &err), &err);
+	return rep;
+}
+
+static void checkpoint(struct fx *f, const char *tenant)
+{
+	mmr_error err;
+	json_t *cp = NULL;
+	must(mmr_audit_checkpoint(f->st, tenant, &key, &cp, &err), &err);
+	json_decref(cp);
+}
+
+static void append_proofs_checkpoints(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	/* leaf 0 of each tenant is its tenant.add */
+	append_n(f, "toyohashi", 36, NULL);
+	append_n(f, "other", 5, NULL);
+	assert_int_equal(size_of(f, "toyohashi"), 37);
+	assert_int_equal(size_of(f, "other"), 6);
+	/* the stored tree equals the tree recomputed from the rows' data */
+	struct mmr_log_frontier fr = {0};
+	mmr_db *db = mmr_store_db(f->st);
+	mmr_stmt *s;
+	static const char q[] = "SELECT data FROM audit_leaves WHERE tenant = $1 ORDER BY idx";
+	must(mmr_db_prepare(db, q, &s, &err), &err);
+	mmr_stmt_text(s, 1, "toyohashi");
+	while (mmr_stmt_step(s, &err) == MMR_DB_ROW) {
+		const char *d = mmr_col_text(s, 0);
+		mmr_hash lh;
+		mmr_log_leaf_hash(d, strlen(d), lh);
+		mmr_log_frontier_push(&fr, lh, NULL, NULL);
+	}
+	mmr_stmt_reset(s);
+	for (int64_t size = 1; size <= 37; size++) {
+		mmr_hash want, got;
+		struct mmr_log_frontier part = {0};
+		/* recompute prefix roots */
+		must(mmr_db_prepare(db, q, &s, &err), &err);
+		mmr_stmt_text(s, 1, "toyohashi");
+		for (int64_t i = 0; i < size && mmr_stmt_step(s, &err) == MMR_DB_ROW; i++) {
+			const char *d = mmr_col_text(s, 0);
+			mmr_hash lh;
+			mmr_log_leaf_hash(d, strlen(d), lh);
+			mmr_log_frontier_push(&part, lh, NULL, NULL);
+		}
+		mmr_stmt_reset(s);
+		mmr_log_frontier_root(&part, want);
+		must(mmr_audit_root(f->st, "toyohashi", size, got, &err), &err);
+		assert_memory_equal(got, want, 32);
+	}
+	/* every inclusion proof verifies against the root it names */
+	for (int64_t i = 0; i < 37; i++) {
+		json_t *p = NULL;
+		must(mmr_audit_proof(f->st, "toyohashi", i, 0, &p, &err), &err);
+		assert_int_equal(json_integer_value(json_object_get(p, "tree_size")), 37);
+		json_t *ph = json_object_get(p, "proof");
+		mmr_hash proof[MMR_LOG_MAX_PROOF], rt, leaf;
+		for (size_t k = 0; k < json_array_size(ph); k++)
+			assert_int_equal(mmr_hash_from_hex(json_string_value(json_array_get(ph, k)),
+							   proof[k]),
+					 0);
+		assert_int_equal(
+			mmr_hash_from_hex(json_string_value(json_object_get(p, "root")), rt), 0);
+		assert_int_equal(
+			mmr_hash_from_hex(json_string_value(json_object_get(p, "leaf_hash")), leaf),
+			0);
+		assert_true(mmr_log_verify_inclusion((uint64_t)i, 37, leaf, proof,
+						     json_array_size(ph), rt));
+		assert_string_equal(
+			json_string_value(json_object_get(json_object_get(p, "entry"), "action")),
+			i == 0	      ? "tenant.add"
+			: (i - 1) % 2 ? "ledger.update"
+				      : "ledger.create");
+		json_decref(p);
+	}
+	json_t *p = NULL;
+	assert_int_equal(mmr_audit_proof(f->st, "toyohashi", 37, 0, &p, &err), MMR_ENOTFOUND);
+	/* consistency between every pair of sizes */
+	for (int64_t m = 1; m <= 37; m += 5)
+		for (int64_t n = m; n <= 37; n += 7) {
+			json_t *c = NULL;
+			must(mmr_audit_consistency(f->st, "toyohashi", m, n, &c, &err), &err);
+			json_decref(c);
+		}
+	assert_int_equal(mmr_audit_consistency(f->st, "toyohashi", 5, 38, &p, &err), MMR_EINVAL);
+	/* checkpoints: a new one only when the log grew */
+	json_t *cp = NULL;
+	must(mmr_audit_checkpoint(f->st, "toyohashi", &key, &cp, &err), &err);
+	assert_true(json_is_true(json_object_get(cp, "new")));
+	assert_int_equal(json_integer_value(json_object_get(cp, "size")), 37);
+	json_decref(cp);
+	must(mmr_audit_checkpoint(f->st, "toyohashi", &key, &cp, &err), &err);
+	assert_true(json_is_false(json_object_get(cp, "new")));
+	json_decref(cp);
+	size_t made = 0;
+	must(mmr_audit_checkpoint_all(f->st, &key, &made, &err), &err);
+	assert_int_equal(made, 1); /* "other" */
+	must(mmr_audit_latest_checkpoint(f->st, "toyohashi", key.pk, &cp, &err), &err);
+	assert_true(json_is_true(json_object_get(cp, "verified")));
+	json_decref(cp);
+	/* the proof now names the checkpoint */
+	must(mmr_audit_proof(f->st, "toyohashi", 3, 0, &p, &err), &err);
+	assert_true(json_is_string(json_object_get(p, "checkpoint")));
+	json_decref(p);
+	append_n(f, "toyohashi", 3, NULL);
+	checkpoint(f, "toyohashi");
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(rep, "leaves")), 46);
+	json_decref(rep);
+	/* search */
+	struct mmr_audit_query sq = {.actor = "staff1", .limit = 5};
+	json_t *res = NULL;
+	must(mmr_audit_search(f->st, "toyohashi", &sq, &res, &err), &err);
+	assert_int_equal(json_array_size(json_object_get(res, "items")), 5);
+	json_t *first = json_array_get(json_object_get(res, "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "actor")), "staff1");
+	assert_true(json_is_integer(json_object_get(res, "next")));
+	sq.before = json_integer_value(json_object_get(res, "next"));
+	json_decref(res);
+	must(mmr_audit_search(f->st, "toyohashi", &sq, &res, &err), &err);
+	assert_true(json_array_size(json_object_get(res, "items")) > 0);
+	json_decref(res);
+}
+
+static void same_transaction(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	append_n(f, "toyohashi", 1, NULL);
+	must(mmr_db_begin(db, &err), &err);
+	append_n(f, "toyohashi", 3, NULL);
+	mmr_db_rollback(db);
+	assert_int_equal(size_of(f, "toyohashi"), 2);
+	must(mmr_db_begin(db, &err), &err);
+	append_n(f, "toyohashi", 3, NULL);
+	must(mmr_db_commit(db, &err), &err);
+	assert_int_equal(size_of(f, "toyohashi"), 5);
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	/* refusals */
+	assert_int_not_equal(
+		mmr_db_exec(db, "UPDATE audit_leaves SET actor = 'x' WHERE idx = 1", &err), 0);
+	assert_int_not_equal(mmr_db_exec(db, "DELETE FROM audit_leaves WHERE idx = 4", &err), 0);
+	checkpoint(f, "toyohashi");
+	assert_int_not_equal(mmr_db_exec(db, "DELETE FROM audit_checkpoints", &err), 0);
+	assert_int_not_equal(mmr_db_exec(db, "UPDATE audit_checkpoints SET size = 1", &err), 0);
+	assert_int_equal(size_of(f, "toyohashi"), 5);
+}
+
+static void drop_triggers(struct fx *f)
+{
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	if (backend_pg)
+		must(mmr_db_exec(db,
+				 "DROP TRIGGER audit_leaves_refuse ON audit_leaves; "
+				 "DROP TRIGGER audit_checkpoints_refuse ON audit_checkpoints",
+				 &err),
+		     &err);
+	else
+		must(mmr_db_exec(db,
+				 "DROP TRIGGER audit_leaves_no_update; "
+				 "DROP TRIGGER audit_leaves_no_delete; "
+				 "DROP TRIGGER audit_checkpoints_no_update; "
+				 "DROP TRIGGER audit_checkpoints_no_delete",
+				 &err),
+		     &err);
+}
+
+/* tamper with a fresh log of 20 leaves (checkpoints at 10 and 20) by `sql`;
+ * verify must fail naming `kind` and `index` */
+static void tamper_case(const char *sql, const char *kind, int64_t index)
+{
+	struct fx *f;
+	assert_int_equal(setup((void **)&f), 0);
+	mmr_error err;
+	append_n(f, "toyohashi", 9, NULL); /* + tenant.add */
+	checkpoint(f, "toyohashi");
+	append_n(f, "toyohashi", 10, NULL);
+	checkpoint(f, "toyohashi");
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	drop_triggers(f);
+	must(mmr_db_exec(mmr_store_db(f->st), sql, &err), &err);
+	rep = verify(f);
+	json_t *pb = json_object_get(rep, "problem");
+	if (!json_is_false(json_object_get(rep, "ok")) || !pb)
+		fail_msg("not detected: %s", sql);
+	const char *k = json_string_value(json_object_get(pb, "kind"));
+	int64_t i = json_integer_value(json_object_get(pb, "index"));
+	if (strcmp(k, kind) || i != index)
+		fail_msg("%s: got %s %" PRId64 " (%s), want %s %" PRId64, sql, k, i,
+			 json_string_value(json_object_get(pb, "message")), kind, index);
+	json_decref(rep);
+	teardown((void **)&f);
+}
+
+static void tamper(void **state)
+{
+	(void)state;
+	/* an edited column (the data no longer matches) */
+	tamper_case("UPDATE audit_leaves SET actor = 'someone' WHERE tenant = 'toyohashi' AND "
+		    "idx = 7",
+		    "row", 7);
+	/* edited consistently: columns, data and hash rewritten */
+	tamper_case("UPDATE audit_leaves SET data = replace(data, '\"ledger.create\"', "
+		    "'\"ledger.delete\"'), action = 'ledger.delete' WHERE tenant = 'toyohashi' "
+		    "AND idx = 12",
+		    "index", 12);
+	/* deleted */
+	tamper_case("DELETE FROM audit_leaves WHERE tenant = 'toyohashi' AND idx = 4", "index", 4);
+	/* reordered: two rows swap their contents */
+	tamper_case("UPDATE audit_leaves SET idx = CASE idx WHEN 2 THEN 1000 ELSE idx END WHERE "
+		    "tenant = 'toyohashi'; UPDATE audit_leaves SET idx = 2 WHERE tenant = "
+		    "'toyohashi' AND idx = 3; UPDATE audit_leaves SET idx = 3 WHERE tenant = "
+		    "'toyohashi' AND idx = 1000",
+		    "row", 2);
+	/* truncated: the last rows gone */
+	tamper_case("DELETE FROM audit_leaves WHERE tenant = 'toyohashi' AND idx >= 17", "index",
+		    17);
+	/* a forged checkpoint: the root replaced, note kept */
+	tamper_case("UPDATE audit_checkpoints SET root = "
+		    "'0000000000000000000000000000000000000000000000000000000000000000' WHERE "
+		    "tenant = 'toyohashi' AND size = 10",
+		    "checkpoint", 10);
+	/* a forged note: size changed in the signed text */
+	tamper_case("UPDATE audit_checkpoints SET note = replace(note, '\n20\n', '\n19\n'), size = "
+		    "19 WHERE tenant = 'toyohashi' AND size = 20",
+		    "checkpoint", 19);
+	/* a stored node altered (proofs would lie) */
+	tamper_case("UPDATE audit_leaves SET nodes = replace(nodes, substr(nodes, 1, 2), 'zz') "
+		    "WHERE tenant = 'toyohashi' AND idx = 15",
+		    "index", 15);
+}
+
+static void export_prune(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	append_n(f, "toyohashi", 11, "2020-01-01T00:00:00.000Z"); /* + tenant.add */
+	append_n(f, "toyohashi", 9, NULL);
+	checkpoint(f, "toyohashi");
+	int64_t now_ms = (int64_t)time(NULL) * 1000, pruned = 0;
+	/* not exported yet */
+	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 10, now_ms, &pruned, &err),
+			 MMR_EDENIED);
+	char path[600];
+	snprintf(path, sizeof path, "%s.export.jsonl", target[0] == '/' ? target : "/tmp/x");
+	if (backend_pg)
+		snprintf(path, sizeof path, "/tmp/mamori-test-audit-%d.jsonl", (int)getpid());
+	FILE *out = fopen(path, "w");
+	assert_non_null(out);
+	int64_t written = 0;
+	must(mmr_audit_export(f->st, "toyohashi", 0, 15, out, path, &written, &err), &err);
+	fclose(out);
+	assert_int_equal(written, 15);
+	/* every exported line's proof verifies against the checkpoint's root */
+	out = fopen(path, "r");
+	char line[8192];
+	int lines = 0;
+	json_t *cpline = NULL;
+	json_t *entries = json_array();
+	while (fgets(line, sizeof line, out)) {
+		json_t *j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (json_object_get(j, "checkpoint")) {
+			cpline = j;
+			continue;
+		}
+		json_array_append_new(entries, j);
+		lines++;
+	}
+	fclose(out);
+	unlink(path);
+	assert_int_equal(lines, 15);
+	assert_non_null(cpline);
+	const char *note =
+		json_string_value(json_object_get(json_object_get(cpline, "checkpoint"), "note"));
+	struct mmr_checkpoint cp;
+	must(mmr_checkpoint_parse(note, strlen(note), key.pk, &cp, &err), &err);
+	size_t i;
+	json_t *e;
+	json_array_foreach (entries, i, e) {
+		const char *data = json_string_value(json_object_get(e, "data"));
+		mmr_hash lh, proof[MMR_LOG_MAX_PROOF];
+		mmr_log_leaf_hash(data, strlen(data), lh);
+		json_t *ph = json_object_get(e, "proof");
+		for (size_t k = 0; k < json_array_size(ph); k++)
+			mmr_hash_from_hex(json_string_value(json_array_get(ph, k)), proof[k]);
+		assert_true(mmr_log_verify_inclusion(
+			(uint64_t)json_integer_value(json_object_get(e, "index")), cp.size, lh,
+			proof, json_array_size(ph), cp.root));
+	}
+	json_decref(entries);
+	json_decref(cpline);
+	/* exported up to 15, but leaf 0 (tenant.add) and 12.. are recent */
+	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 12, now_ms, &pruned, &err),
+			 MMR_EDENIED);
+	/* six years on they are all past retention; not past the export */
+	int64_t later = now_ms + (int64_t)2200 * 86400000;
+	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 16, later, &pruned, &err),
+			 MMR_EDENIED);
+	must(mmr_audit_prune(f->st, "toyohashi", 12, later, &pruned, &err), &err);
+	assert_int_equal(pruned, 12);
+	assert_int_equal(size_of(f, "toyohashi"), 21);
+	/* what remains still verifies; proofs of kept leaves still hold */
+	append_n(f, "toyohashi", 4, NULL);
+	checkpoint(f, "toyohashi");
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	json_t *p = NULL;
+	must(mmr_audit_proof(f->st, "toyohashi", 13, 0, &p, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(p, "tree_size")), 25);
+	json_decref(p);
+	must(mmr_audit_proof(f->st, "toyohashi", 3, 0, &p, &err), &err); /* pruned: hash only */
+	assert_true(json_is_null(json_object_get(p, "entry")));
+	json_decref(p);
+	/* a pruned leaf's kept hash altered: caught */
+	drop_triggers(f);
+	if (backend_pg)
+		must(mmr_db_exec(mmr_store_db(f->st),
+				 "DROP TRIGGER audit_pruned_refuse ON audit_pruned", &err),
+		     &err);
+	else
+		must(mmr_db_exec(mmr_store_db(f->st), "DROP TRIGGER audit_pruned_no_update", &err),
+		     &err);
+	must(mmr_db_exec(mmr_store_db(f->st),
+			 "UPDATE audit_pruned SET hash = "
+			 "'1111111111111111111111111111111111111111111111111111111111111111' WHERE "
+			 "idx = 5",
+			 &err),
+	     &err);
+	rep = verify(f);
+	assert_true(json_is_false(json_object_get(rep, "ok")));
+	json_decref(rep);
+}
+
+static int count_action(struct fx *f, const char *tenant, const char *action)
+{
+	mmr_error err;
+	struct mmr_audit_query q = {.action = action, .limit = 500};
+	json_t *r = NULL;
+	must(mmr_audit_search(f->st, tenant, &q, &r, &err), &err);
+	int n = (int)json_array_size(json_object_get(r, "items"));
+	json_decref(r);
+	return n;
+}
+
+static void services_record(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	assert_int_equal(count_action(f, "toyohashi", "tenant.add"), 1);
+	json_t *in = json_loads(
+		"{\"login\":\"aud1\",\"name\":\"監査 次郎\",\"roles\":[\"auditor\"]}", 0, NULL);
+	json_t *u = NULL;
+	must(mmr_ledger_create(f->st, &f->sys, "users", in, &u, &err), &err);
+	json_decref(in);
+	int64_t uid = json_integer_value(json_object_get(u, "id"));
+	json_decref(u);
+	const char *pw = "Kakushi-Pass#2026";
+	must(mmr_user_set_password(f->st, "toyohashi", uid, pw, false, &err), &err);
+	/* a top-class asset (重要性分類Ⅰ) and a lower one */
+	json_t *a = NULL, *b = NULL;
+	in = json_loads("{\"name\":\"住民記録\",\"kind\":\"information\","
+			"\"classification\":{\"importance\":\"Ⅰ\"}}",
+			0, NULL);
+	must(mmr_ledger_create(f->st, &f->sys, "assets", in, &a, &err), &err);
+	json_decref(in);
+	in = json_loads("{\"name\":\"広報誌\",\"kind\":\"information\","
+			"\"classification\":{\"importance\":\"IV\"}}",
+			0, NULL);
+	must(mmr_ledger_create(f->st, &f->sys, "assets", in, &b, &err), &err);
+	json_decref(in);
+	int64_t top = json_integer_value(json_object_get(a, "id"));
+	int64_t low = json_integer_value(json_object_get(b, "id"));
+	json_decref(a);
+	json_decref(b);
+	mmr_actor aud;
+	must(mmr_actor_load(f->st, "toyohashi", uid, &aud, &err), &err);
+	json_t *o = NULL;
+	must(mmr_ledger_get(f->st, &aud, "assets", top, &o, &err), &err);
+	json_decref(o);
+	must(mmr_ledger_get(f->st, &aud, "assets", low, &o, &err), &err);
+	json_decref(o);
+	assert_int_equal(count_action(f, "toyohashi", "asset.view"), 1);
+	json_t *patch = json_loads("{\"name\":\"住民記録（本庁）\"}", 0, NULL);
+	must(mmr_ledger_update(f->st, &f->sys, "assets", top, patch, &o, &err), &err);
+	json_decref(patch);
+	json_decref(o);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", low, &err), &err);
+	assert_int_equal(count_action(f, "toyohashi", "ledger.create"), 3);
+	assert_int_equal(count_action(f, "toyohashi", "ledger.update"), 1);
+	assert_int_equal(count_action(f, "toyohashi", "ledger.delete"), 1);
+	assert_int_equal(count_action(f, "toyohashi", "user.password_set"), 1);
+	/* the update carries distinct before/after digests */
+	struct mmr_audit_query q = {.action = "ledger.update", .limit = 1};
+	json_t *r = NULL;
+	must(mmr_audit_search(f->st, "toyohashi", &q, &r, &err), &err);
+	json_t *e = json_array_get(json_object_get(r, "items"), 0);
+	assert_int_equal(strlen(json_string_value(json_object_get(e, "before"))), 64);
+	assert_string_not_equal(json_string_value(json_object_get(e, "before")),
+				json_string_value(json_object_get(e, "after")));
+	json_decref(r);
+	/* sign-in, failures, lockout (guideline threshold: toyohashi inherits 5) */
+	struct mmr_signin si;
+	must(mmr_session_open(f->st, "toyohashi", "aud1", pw, NULL, 1000, &si, &err), &err);
+	assert_int_equal(count_action(f, "toyohashi", "session.signin"), 1);
+	assert_int_equal(mmr_session_open(f->st, "toyohashi", "nobody", "x", NULL, 1000, &si, &err),
+			 MMR_EAUTH);
+	int rc = 0;
+	for (int i = 0; i < 10 && rc != MMR_ELOCKED; i++)
+		rc = mmr_session_open(f->st, "toyohashi", "aud1", "wrong-Pass#1", NULL, 1000, &si,
+				      &err);
+	assert_int_equal(rc, MMR_ELOCKED);
+	assert_true(count_action(f, "toyohashi", "session.signin_failed") >= 2);
+	assert_int_equal(count_action(f, "toyohashi", "session.lockout"), 1);
+	assert_int_equal(mmr_session_open(f->st, "toyohashi", "aud1", pw, NULL, 1000, &si, &err),
+			 MMR_ELOCKED);
+	assert_int_equal(count_action(f, "toyohashi", "session.signin_locked"), 1);
+	/* no password, typed or hashed, is anywhere in the log */
+	mmr_stmt *s;
+	static const char qd[] = "SELECT data FROM audit_leaves";
+	must(mmr_db_prepare(mmr_store_db(f->st), qd, &s, &err), &err);
+	int rows = 0;
+	while (mmr_stmt_step(s, &err) == MMR_DB_ROW) {
+		const char *d = mmr_col_text(s, 0);
+		assert_null(strstr(d, pw));
+		assert_null(strstr(d, "wrong-Pass"));
+		assert_null(strstr(d, "argon2"));
+		rows++;
+	}
+	mmr_stmt_reset(s);
+	assert_true(rows > 10);
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: test_audit SRC_ROOT sqlite|postgres\n");
+		return 2;
+	}
+	root = argv[1];
+	if (!strcmp(argv[2], "postgres")) {
+		const char *pg = getenv("MAMORI_TEST_PG");
+		if (!pg) {
+			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
+			return 1;
+		}
+		snprintf(target, sizeof target, "%s", pg);
+		backend_pg = 1;
+	} else {
+		snprintf(target, sizeof target, "/tmp/mamori-test-audit-%d.db", (int)getpid());
+	}
+	snprintf(keypath, sizeof keypath, "/tmp/mamori-test-audit-%d.key", (int)getpid());
+	mmr_error err;
+	if (mmr_log_key_load(keypath, true, &key, &err)) {
+		fprintf(stderr, "%s\n", err.message);
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(append_proofs_checkpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(same_transaction, setup, teardown),
+		cmocka_unit_test(tamper),
+		cmocka_unit_test_setup_teardown(export_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(services_record, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
+	unlink(keypath);
+	if (!backend_pg)
+		reset_db();
+	return rc;
+}
