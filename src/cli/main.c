@@ -35,7 +35,7 @@ static const char usage[] =
 	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
 	"  zones check --profile FILE --zones ZONES.yaml --rules RULESET [--format text|json|svg]\n"
 	"        ファイアウォールの規則が三層の分離を守っているか確かめます（違反があれば 1）。\n"
-	"  mail textize [--profile FILE] [--quarantine DIR] < in.eml > out.eml\n"
+	"  mail textize [--profile FILE] [--quarantine DIR] [--db DB --tenant T] < in > out\n"
 	"        メールを本文のテキストだけに変換します（メールテキスト化）。\n"
 	"  milter --socket inet:PORT@127.0.0.1 [--profile FILE] [--quarantine DIR]\n"
 	"        Postfix の milter としてメールテキスト化を行います。\n"
