@@ -246,6 +246,19 @@ mkdir -p "$T/okdir" && cp "$F/clean.pdf" "$F/clean.docx" "$T/okdir/"
 "$M" sanitize --in "$T/okdir" --out "$O/okbatch" >/dev/null 2>&1
 expect "batch exit (all sanitized)" 0 $?
 
+# ---- the audit log (--db): one record per file, verdict as the action ----
+"$M" init --db "$T/a.db" >/dev/null 2>&1 &&
+	"$M" tenant add --db "$T/a.db" --id city --profile "$ROOT/policy/guideline.yaml" >/dev/null 2>&1
+"$M" sanitize "$F/macro.docm" -o "$O/audited.docx" --db "$T/a.db" --tenant city --actor yamada >/dev/null 2>&1
+expect "audit: sanitized exit" 0 $?
+"$M" sanitize "$F/tool.exe" -o "$O/audited.exe" --db "$T/a.db" --tenant city --actor yamada >/dev/null 2>&1
+expect "audit: refused exit" 3 $?
+"$M" log search --db "$T/a.db" --tenant city --actor yamada >"$T/log" 2>&1
+contains "audit: sanitize recorded" "$T/log" "file.sanitize "
+contains "audit: refusal recorded" "$T/log" "file.sanitize.refused"
+"$M" sanitize "$F/clean.pdf" -o "$O/x.pdf" --db "$T/a.db" >/dev/null 2>&1
+expect "audit: --db without --tenant" 2 $?
+
 # ---- public sample documents, when the shared test data has them ----
 S="$ROOT/../shared/testdata/files"
 [ -d "$S" ] || S="/work/shared/testdata/files"
