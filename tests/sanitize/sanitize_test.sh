@@ -154,8 +154,10 @@ done
 contains "flatten has an image" "$T/qdf4.pdf" "/Subtype /Image"
 
 # ---- images, text ----
-"$M" sanitize "$F/meta.png" -o "$O/meta.png" >/dev/null 2>&1
+"$M" sanitize "$F/meta.png" -o "$O/meta.png" --report "$T/png.json" >/dev/null 2>&1
 expect "png exit" 0 $?
+expect "png: text chunk reported" "['tEXt']" "$(json "$T/png.json" "d['removed']['image_metadata']['parts']")"
+expect "png: appended bytes reported" 1 "$(json "$T/png.json" "d['removed']['appended_data']['count']")"
 lacks "png: text chunk gone" "$O/meta.png" "<script>"
 lacks "png: appended data gone" "$O/meta.png" "appended zip"
 python3 -c "import sys,zlib,struct; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and d.endswith(b'IEND\xaeB\`\x82')" "$O/meta.png" &&
@@ -165,15 +167,18 @@ expect "lying name exit" 0 $?
 expect "lying name reported" True "$(json "$T/ph.json" "d['name_mismatch']")"
 [ -f "$O/photo.png" ] && ok "lying name: output named by content" || bad "lying name: output named by content"
 contains "lying name told" "$T/stderr" "一致しません"
-"$M" sanitize "$F/comment.gif" -o "$O/comment.gif" >/dev/null 2>&1
+"$M" sanitize "$F/comment.gif" -o "$O/comment.gif" --report "$T/gif.json" >/dev/null 2>&1
 expect "gif exit" 0 $?
+expect "gif: comment reported" 1 "$(json "$T/gif.json" "d['removed']['gif_comment']['count']")"
+expect "gif: appended bytes reported" 1 "$(json "$T/gif.json" "d['removed']['appended_data']['count']")"
 lacks "gif: comment gone" "$O/comment.gif" "hidden note"
 lacks "gif: appended php gone" "$O/comment.gif" "<?php"
 pdftoppm -r 72 -jpeg -singlefile "$O/hostile.pdf" "$T/page" 2>/dev/null
 if [ -f "$T/page.jpg" ]; then
 	printf 'TRAILING<script>' >>"$T/page.jpg"
-	"$M" sanitize "$T/page.jpg" -o "$O/page.jpg" >/dev/null 2>&1
+	"$M" sanitize "$T/page.jpg" -o "$O/page.jpg" --report "$T/jpg.json" >/dev/null 2>&1
 	expect "jpeg exit" 0 $?
+	expect "jpeg: appended bytes reported" 1 "$(json "$T/jpg.json" "d['removed']['appended_data']['count']")"
 	lacks "jpeg: appended data gone" "$O/page.jpg" "<script>"
 	python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:2]==b'\xff\xd8' and d[-2:]==b'\xff\xd9'" "$O/page.jpg" &&
 		ok "jpeg: valid markers" || bad "jpeg: valid markers"
