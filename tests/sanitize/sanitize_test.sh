@@ -154,8 +154,10 @@ done
 contains "flatten has an image" "$T/qdf4.pdf" "/Subtype /Image"
 
 # ---- images, text ----
-"$M" sanitize "$F/meta.png" -o "$O/meta.png" >/dev/null 2>&1
+"$M" sanitize "$F/meta.png" -o "$O/meta.png" --report "$T/png.json" >/dev/null 2>&1
 expect "png exit" 0 $?
+expect "png: text chunk reported" "['tEXt']" "$(json "$T/png.json" "d['removed']['image_metadata']['parts']")"
+expect "png: appended bytes reported" 1 "$(json "$T/png.json" "d['removed']['appended_data']['count']")"
 lacks "png: text chunk gone" "$O/meta.png" "<script>"
 lacks "png: appended data gone" "$O/meta.png" "appended zip"
 python3 -c "import sys,zlib,struct; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and d.endswith(b'IEND\xaeB\`\x82')" "$O/meta.png" &&
@@ -165,15 +167,18 @@ expect "lying name exit" 0 $?
 expect "lying name reported" True "$(json "$T/ph.json" "d['name_mismatch']")"
 [ -f "$O/photo.png" ] && ok "lying name: output named by content" || bad "lying name: output named by content"
 contains "lying name told" "$T/stderr" "一致しません"
-"$M" sanitize "$F/comment.gif" -o "$O/comment.gif" >/dev/null 2>&1
+"$M" sanitize "$F/comment.gif" -o "$O/comment.gif" --report "$T/gif.json" >/dev/null 2>&1
 expect "gif exit" 0 $?
+expect "gif: comment reported" 1 "$(json "$T/gif.json" "d['removed']['gif_comment']['count']")"
+expect "gif: appended bytes reported" 1 "$(json "$T/gif.json" "d['removed']['appended_data']['count']")"
 lacks "gif: comment gone" "$O/comment.gif" "hidden note"
 lacks "gif: appended php gone" "$O/comment.gif" "<?php"
 pdftoppm -r 72 -jpeg -singlefile "$O/hostile.pdf" "$T/page" 2>/dev/null
 if [ -f "$T/page.jpg" ]; then
 	printf 'TRAILING<script>' >>"$T/page.jpg"
-	"$M" sanitize "$T/page.jpg" -o "$O/page.jpg" >/dev/null 2>&1
+	"$M" sanitize "$T/page.jpg" -o "$O/page.jpg" --report "$T/jpg.json" >/dev/null 2>&1
 	expect "jpeg exit" 0 $?
+	expect "jpeg: appended bytes reported" 1 "$(json "$T/jpg.json" "d['removed']['appended_data']['count']")"
 	lacks "jpeg: appended data gone" "$O/page.jpg" "<script>"
 	python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:2]==b'\xff\xd8' and d[-2:]==b'\xff\xd9'" "$O/page.jpg" &&
 		ok "jpeg: valid markers" || bad "jpeg: valid markers"
@@ -245,6 +250,19 @@ contains "batch: total line" "$T/batch.out" "合計"
 mkdir -p "$T/okdir" && cp "$F/clean.pdf" "$F/clean.docx" "$T/okdir/"
 "$M" sanitize --in "$T/okdir" --out "$O/okbatch" >/dev/null 2>&1
 expect "batch exit (all sanitized)" 0 $?
+
+# ---- the audit log (--db): one record per file, verdict as the action ----
+"$M" init --db "$T/a.db" >/dev/null 2>&1 &&
+	"$M" tenant add --db "$T/a.db" --id city --profile "$ROOT/policy/guideline.yaml" >/dev/null 2>&1
+"$M" sanitize "$F/macro.docm" -o "$O/audited.docx" --db "$T/a.db" --tenant city --actor yamada >/dev/null 2>&1
+expect "audit: sanitized exit" 0 $?
+"$M" sanitize "$F/tool.exe" -o "$O/audited.exe" --db "$T/a.db" --tenant city --actor yamada >/dev/null 2>&1
+expect "audit: refused exit" 3 $?
+"$M" log search --db "$T/a.db" --tenant city --actor yamada >"$T/log" 2>&1
+contains "audit: sanitize recorded" "$T/log" "file.sanitize "
+contains "audit: refusal recorded" "$T/log" "file.sanitize.refused"
+"$M" sanitize "$F/clean.pdf" -o "$O/x.pdf" --db "$T/a.db" >/dev/null 2>&1
+expect "audit: --db without --tenant" 2 $?
 
 # ---- public sample documents, when the shared test data has them ----
 S="$ROOT/../shared/testdata/files"
