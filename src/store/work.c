@@ -2117,3 +2117,60 @@ int mmr_work_remind(mmr_store *st, int64_t now, size_t *sent, mmr_error *err)
 	json_decref(tenants);
 	return rc;
 }
+
+/* ---- demo ---- */
+
+/* In every tenant: a take-out and a software installation filed by a member
+ * of staff, so that the demo shows the route and the approver's list. */
+int mmr_work_demo(mmr_store *st, int64_t now, mmr_error *err)
+{
+	json_t *tenants = mmr_tenant_list(st, err);
+	if (!tenants)
+		return MMR_EIO;
+	static const char q[] =
+		"SELECT u.id FROM users u JOIN user_roles r ON r.tenant = u.tenant "
+		"AND r.user_id = u.id WHERE u.tenant = $1 AND u.unit_id IS NOT NULL "
+		"AND r.role IN ('staff', 'council_staff', 'assembly_member') "
+		"ORDER BY u.id LIMIT 1";
+	char due[16];
+	day_of(now, 3, due);
+	int rc = MMR_OK;
+	size_t i;
+	json_t *t;
+	json_array_foreach (tenants, i, t) {
+		const char *tenant = jstr(t, "id");
+		mmr_stmt *s;
+		if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+			break;
+		mmr_stmt_text(s, 1, tenant);
+		int64_t uid = mmr_stmt_step(s, err) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+		mmr_stmt_reset(s);
+		if (!uid)
+			continue;
+		mmr_actor who;
+		if ((rc = mmr_actor_load(st, tenant, uid, &who, err)))
+			break;
+		json_t *apps[2] = {
+			json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s, s:s}}", "type",
+				  "takeout", "title", "住民説明会で使うノートPCの持ち出し",
+				  "resource", "kind", "device", "context", "destination",
+				  "external", "detail", "destination", "市民会館", "purpose",
+				  "住民説明会", "due_on", due),
+			json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:s}}", "type", "software",
+				  "title", "PDF 編集ソフトの導入", "resource", "kind", "software",
+				  "detail", "software", "PDF 編集ソフト", "version", "2026",
+				  "purpose", "申請書様式の作成"),
+		};
+		for (int k = 0; k < 2 && !rc; k++) {
+			json_t *o = NULL;
+			rc = mmr_app_create(st, &who, apps[k], now, &o, err);
+			json_decref(o);
+		}
+		json_decref(apps[0]);
+		json_decref(apps[1]);
+		if (rc)
+			break;
+	}
+	json_decref(tenants);
+	return rc;
+}

@@ -108,4 +108,7 @@ int mmr_record_list(mmr_store *st, const mmr_actor *who, const char *kind, json_
  * `mamori serve` runs this every few minutes. */
 int mmr_work_remind(mmr_store *st, int64_t now, size_t *sent, mmr_error *err);
 
+/* Demo applications in every tenant (mmr_store_demo). */
+int mmr_work_demo(mmr_store *st, int64_t now, mmr_error *err);
+
 #endif
