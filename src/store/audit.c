@@ -8,6 +8,7 @@
  * (j+1)·2^L − 1). Pruned leaves keep (hash, nodes) in audit_pruned.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -703,6 +704,82 @@ static const char q_entry[] =
 	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
 	"decision, hash FROM audit_leaves WHERE tenant = $1 AND idx = $2";
 
+/* Upper tree nodes, cached per process: a complete node never changes once
+ * its leaves are in a signed checkpoint (prune keeps the hashes), and the
+ * upper levels are shared by every proof. Direct-mapped; entries are keyed by
+ * store, tenant, level and index; mmr_store_close forgets a store's. Only
+ * proofs read it: verify always recomputes from the rows. */
+#define NODE_CACHE_BITS 15
+#define NODE_CACHE_MIN_LEVEL 8
+struct centry {
+	const mmr_store *st;
+	uint64_t tenant;
+	uint64_t index;
+	unsigned level; /* 0: empty */
+	mmr_hash h;
+};
+static struct centry *g_cache;
+static pthread_mutex_t g_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fnv64(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static size_t cache_slot(const mmr_store *st, uint64_t tenant, unsigned level, uint64_t index)
+{
+	uint64_t h = tenant ^ ((uint64_t)(uintptr_t)st * 0x9e3779b97f4a7c15ULL) ^
+		     ((uint64_t)level << 56) ^ (index * 0xff51afd7ed558ccdULL);
+	h ^= h >> 29;
+	return (size_t)(h & ((1u << NODE_CACHE_BITS) - 1));
+}
+
+static bool cache_get(const mmr_store *st, uint64_t tenant, unsigned level, uint64_t index,
+		      mmr_hash out)
+{
+	bool hit = false;
+	pthread_mutex_lock(&g_cache_lock);
+	if (g_cache) {
+		struct centry *e = &g_cache[cache_slot(st, tenant, level, index)];
+		if (e->level == level && e->st == st && e->tenant == tenant && e->index == index) {
+			memcpy(out, e->h, MMR_HASH_LEN);
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&g_cache_lock);
+	return hit;
+}
+
+static void cache_put(const mmr_store *st, uint64_t tenant, unsigned level, uint64_t index,
+		      const mmr_hash h)
+{
+	pthread_mutex_lock(&g_cache_lock);
+	if (!g_cache)
+		g_cache = calloc((size_t)1 << NODE_CACHE_BITS, sizeof *g_cache);
+	if (g_cache) {
+		struct centry *e = &g_cache[cache_slot(st, tenant, level, index)];
+		e->st = st;
+		e->tenant = tenant;
+		e->level = level;
+		e->index = index;
+		memcpy(e->h, h, MMR_HASH_LEN);
+	}
+	pthread_mutex_unlock(&g_cache_lock);
+}
+
+void mmr_audit_forget(mmr_store *st)
+{
+	pthread_mutex_lock(&g_cache_lock);
+	if (g_cache)
+		for (size_t i = 0; i < (size_t)1 << NODE_CACHE_BITS; i++)
+			if (g_cache[i].st == st)
+				g_cache[i].level = 0;
+	pthread_mutex_unlock(&g_cache_lock);
+}
+
 /* A proof's nodes, fetched together: the nodes a proof needs depend only on
  * the index and the size, so a first pass records them (answering zeros),
  * then they are read in a few queries of up to 23 rows, and the second pass
@@ -710,6 +787,8 @@ static const char q_entry[] =
 #define CACHE_MAX 160
 struct nodecache {
 	struct nodesrc *ns;
+	uint64_t tenant;       /* fnv64 of the tenant */
+	uint64_t stable_below; /* rows below this are in a signed checkpoint */
 	bool recording;
 	size_t n;
 	unsigned level[CACHE_MAX];
@@ -737,7 +816,8 @@ static int cache_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mm
 		if (c->n < CACHE_MAX) {
 			c->level[c->n] = level;
 			c->index[c->n] = index;
-			c->have[c->n] = false;
+			c->have[c->n] = level >= NODE_CACHE_MIN_LEVEL &&
+					cache_get(c->ns->st, c->tenant, level, index, c->h[c->n]);
 			c->n++;
 		}
 		memset(out, 0, MMR_HASH_LEN);
@@ -754,8 +834,13 @@ static const char q_rows[] =
 static int cache_fill(struct nodecache *c, mmr_error *err)
 {
 	c->recording = false;
-	for (size_t start = 0; start < c->n; start += 23) {
-		size_t end = start + 23 < c->n ? start + 23 : c->n;
+	/* the ones still to read, first */
+	size_t todo[CACHE_MAX], nt = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->have[i])
+			todo[nt++] = i;
+	for (size_t start = 0; start < nt; start += 23) {
+		size_t end = start + 23 < nt ? start + 23 : nt;
 		mmr_stmt *s;
 		int rc = mmr_db_prepare(c->ns->st->db, q_rows, &s, err);
 		if (rc)
@@ -763,13 +848,14 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 		mmr_stmt_text(s, 1, c->ns->tenant);
 		for (size_t i = 0; i < 23; i++)
 			mmr_stmt_int(s, (int)i + 2,
-				     start + i < end ? (int64_t)node_row(c->level[start + i],
-									 c->index[start + i])
+				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
+									 c->index[todo[start + i]])
 						     : -1);
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			uint64_t row = (uint64_t)mmr_col_int(s, 0);
 			const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
-			for (size_t i = start; i < end; i++) {
+			for (size_t t = start; t < end; t++) {
+				size_t i = todo[t];
 				if (node_row(c->level[i], c->index[i]) != row)
 					continue;
 				char buf[65];
@@ -783,6 +869,10 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 					hex = buf;
 				}
 				c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
+				if (c->have[i] && c->level[i] >= NODE_CACHE_MIN_LEVEL &&
+				    row < c->stable_below)
+					cache_put(c->ns->st, c->tenant, c->level[i], c->index[i],
+						  c->h[i]);
 			}
 		}
 		mmr_stmt_reset(s);
@@ -856,6 +946,8 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 		return MMR_ENOMEM;
 	}
 	nc->ns = &ns;
+	nc->tenant = fnv64(tenant);
+	nc->stable_below = cp ? (uint64_t)json_integer_value(json_object_get(cp, "size")) : 0;
 	for (int pass = 0; pass < 2; pass++) {
 		nc->recording = pass == 0;
 		if (pass == 1 && (rc = cache_fill(nc, err)))
