@@ -401,7 +401,7 @@ int mmr_charsets_to_utf8(mmr_charsets *cs, const char *declared, const char *in,
 			has8 = 1;
 			break;
 		}
-		if (c == 0x1B)
+		if (c == 0x1B || c == 0x0E) /* ESC, or SO (CP50221 kana) */
 			hasesc = 1;
 	}
 	const char *d = declared && *declared ? declared : NULL;
