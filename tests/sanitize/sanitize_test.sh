@@ -190,6 +190,15 @@ contains "sjis text now UTF-8" "$O/memo.txt" "庁内連絡：来週の会議は�
 expect "csv exit" 0 $?
 cmp -s "$F/list.csv" "$O/list.csv" && ok "utf-8 csv passes unchanged" || bad "utf-8 csv passes unchanged"
 
+"$M" sanitize "$F/dde.csv" -o "$O/dde.csv" --report "$T/csv.json" >/dev/null 2>&1
+expect "csv dde exit" 0 $?
+expect "csv dde cell defused" 1 "$(json "$T/csv.json" "d['removed']['dde_formula']['count']")"
+contains "csv dde cell now text" "$O/dde.csv" "'=cmd|"
+contains "csv ordinary formula untouched" "$O/dde.csv" '"=1+2",@SUM(A1)'
+"$M" sanitize "$F/utf16.txt" -o "$O/utf16.txt" >/dev/null 2>&1
+expect "utf-16 text exit" 0 $?
+contains "utf-16 text now UTF-8" "$O/utf16.txt" "全角テキスト UTF-16"
+
 # ---- refusals: exit 3, reason in Japanese, nothing written ----
 refuse() { # refuse FILE REASON_FRAGMENT
 	rm -f "$O/refused"*
