@@ -220,12 +220,21 @@ static int one_file(struct run *run, const char *in, const char *out_path, bool 
 			free(json);
 		}
 	}
-	static char reason[600];
-	snprintf(reason, sizeof reason, "%s%s", mmr_sanitize_result_reason(r),
-		 mmr_sanitize_result_name_mismatch(r) ? "（名前が内容と不一致）" : "");
+	/* For the batch's line: the reason, or what was removed. */
+	static char reason[1200];
+	const char *mismatch = mmr_sanitize_result_name_mismatch(r) ? "（名前が内容と不一致）" : "";
+	if (status == 0) {
+		char kinds[600];
+		mmr_sanitize_result_removed_summary(r, kinds, sizeof kinds);
+		const char *slash = final ? strrchr(final, '/') : NULL;
+		snprintf(reason, sizeof reason, "→ %s  除去 %zu 件%s%s%s",
+			 slash ? slash + 1 : (final ? final : ""),
+			 mmr_sanitize_result_removed_count(r), kinds[0] ? ": " : "", kinds,
+			 mismatch);
+	} else {
+		snprintf(reason, sizeof reason, "%s%s", mmr_sanitize_result_reason(r), mismatch);
+	}
 	*why = reason;
-	if (status == 0 && quiet)
-		*why = mmr_sanitize_result_name_mismatch(r) ? "名前が内容と不一致" : "";
 	free(final);
 	mmr_sanitize_result_free(r);
 	return status;
@@ -319,7 +328,7 @@ static int batch(struct run *run, const char *in_dir, const char *out_dir)
 			fputs("\r\033[K", stderr);
 		if (rc == 0) {
 			ok++;
-			printf("無害化 %s%s%s\n", g_files[i], why[0] ? "  注意: " : "", why);
+			printf("無害化 %s  %s\n", g_files[i], why);
 		} else if (rc == 3) {
 			refused++;
 			printf("拒否   %s  理由: %s\n", g_files[i], why);

@@ -190,6 +190,15 @@ contains "sjis text now UTF-8" "$O/memo.txt" "庁内連絡：来週の会議は�
 expect "csv exit" 0 $?
 cmp -s "$F/list.csv" "$O/list.csv" && ok "utf-8 csv passes unchanged" || bad "utf-8 csv passes unchanged"
 
+"$M" sanitize "$F/dde.csv" -o "$O/dde.csv" --report "$T/csv.json" >/dev/null 2>&1
+expect "csv dde exit" 0 $?
+expect "csv dde cell defused" 1 "$(json "$T/csv.json" "d['removed']['dde_formula']['count']")"
+contains "csv dde cell now text" "$O/dde.csv" "'=cmd|"
+contains "csv ordinary formula untouched" "$O/dde.csv" '"=1+2",@SUM(A1)'
+"$M" sanitize "$F/utf16.txt" -o "$O/utf16.txt" >/dev/null 2>&1
+expect "utf-16 text exit" 0 $?
+contains "utf-16 text now UTF-8" "$O/utf16.txt" "全角テキスト UTF-16"
+
 # ---- refusals: exit 3, reason in Japanese, nothing written ----
 refuse() { # refuse FILE REASON_FRAGMENT
 	rm -f "$O/refused"*
@@ -206,7 +215,7 @@ refuse script.txt "スクリプト"
 refuse archive.zip "ZIP アーカイブ"
 refuse bomb.docx "ZIP 爆弾"
 refuse xmlbomb.docx "DTD"
-refuse deep.docx "XML"
+refuse deep.docx "入れ子が深すぎます"
 refuse traversal.docx "不正な項目名"
 refuse truncated.pdf "PDF が壊れて"
 refuse password.pdf "パスワード"
@@ -244,6 +253,7 @@ expect "profile remove_links" 1 "$(json "$T/pr.json" "d['removed'].get('hyperlin
 expect "batch exit (some refused)" 3 $?
 expect "batch: one report line per file" "$(find "$F" -type f | wc -l)" "$(wc -l <"$T/batch.jsonl")"
 contains "batch: refusal line" "$T/batch.out" "拒否   invoice.docx"
+contains "batch: removal line" "$T/batch.out" "無害化 macro.docm  → macro.docx  除去 7 件"
 contains "batch: total line" "$T/batch.out" "合計"
 [ -f "$O/batch/macro.docx" ] && ok "batch: docm written as docx" || bad "batch: docm written as docx"
 [ ! -e "$O/batch/invoice.docx" ] && ok "batch: refused file not written" || bad "batch: refused file not written"
