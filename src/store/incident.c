@@ -290,7 +290,7 @@ int64_t mmr_iso_to_ms(const char *s)
 	if (*p)
 		return -1;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+	if (y < 1971 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
 	    mi > 59 || sec > 60)
 		return -1;
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

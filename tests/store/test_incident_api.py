@@ -198,8 +198,10 @@ def body(port, sink):
     check(st == 422 and j.get("field") == "email", "bad e-mail refused: %s %s" % (st, j))
     st, j, _ = committee.req("PUT", "/api/v1/me/email", {"email": "committee1@city.example.jp"})
     check(st == 200, "committee e-mail set: %s %s" % (st, j))
-    check(csirt.req("PUT", "/api/v1/me/email", {"email": "csirt@city.example.jp"})[0] == 200,
-          "csirt e-mail set")
+    check(staff1.req("PUT", "/api/v1/users/%d/email" % user_id(head, "csirt1"),
+                     {"email": "csirt@city.example.jp"})[0] == 403, "staff cannot set another's e-mail")
+    check(head.req("PUT", "/api/v1/users/%d/email" % user_id(head, "csirt1"),
+                   {"email": "csirt@city.example.jp"})[0] == 200, "admin sets the csirt's e-mail")
 
     # ---- report ----
     st, j, _ = staff1.req("POST", "/api/v1/incidents", {
