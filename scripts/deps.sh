@@ -22,6 +22,8 @@ libsqlite3-dev
 sqlite3
 libpq-dev
 postgresql
+libcurl4-openssl-dev
+python3-aiosmtpd
 libmicrohttpd-dev
 libxml2-dev
 libxslt1-dev

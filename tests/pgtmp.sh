@@ -8,7 +8,10 @@
 # postgres:// URI for it, runs COMMAND, then stops the server and removes the
 # directory, keeping COMMAND's exit status. Run as root, the server runs as the
 # `postgres` user (PostgreSQL refuses to run as root).
+# Tests run it with fsync=off (speed; the cluster is thrown away); benchmarks
+# that claim durable commits set PGTMP_FSYNC=on.
 set -eu
+fsync=${PGTMP_FSYNC:-off}
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
@@ -35,7 +38,7 @@ trap cleanup EXIT INT TERM
 as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 	{ cat "$dir/initdb.log" >&2; exit 1; }
 as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null ||
+	-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=$fsync -c max_connections=200" start >/dev/null ||
 	{ cat "$dir/server.log" >&2; exit 1; }
 
 export MAMORI_TEST_PG="postgres://postgres@127.0.0.1:$port/postgres"

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "http/http.h"
+#include "store/notify.h"
 #include "store/store.h"
 
 static int exit_for(int rc)
@@ -37,7 +38,7 @@ static int fail(int rc, const mmr_error *err)
 
 struct opts {
 	const char *db, *id, *profile, *name, *tenant, *login, *role, *unit, *listen, *to, *from,
-		*policy_dir, *scope, *format;
+		*policy_dir, *scope, *format, *smtp;
 	bool demo, password_stdin, help, temporary;
 	unsigned threads;
 };
@@ -60,6 +61,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"policy-dir", required_argument, NULL, 'P'},
 		{"format", required_argument, NULL, 'f'},
 		{"threads", required_argument, NULL, 'j'},
+		{"smtp", required_argument, NULL, 'M'},
 		{"demo", no_argument, NULL, 'D'},
 		{"password-stdin", no_argument, NULL, 'S'},
 		{"temporary", no_argument, NULL, 'X'},
@@ -85,6 +87,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'T': o->to = optarg; break;
 		case 'F': o->from = optarg; break;
 		case 'P': o->policy_dir = optarg; break;
+		case 'M': o->smtp = optarg; break;
 		case 'j': o->threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'D': o->demo = true; break;
 		case 'S': o->password_stdin = true; break;
@@ -318,8 +321,10 @@ static void on_signal(int sig)
 }
 
 static const char serve_help[] =
-	"使い方: mamori serve --db DB [--listen 127.0.0.1:8080] [--threads N]\n"
-	"  Web 画面と JSON API を提供します。SIGINT / SIGTERM で停止します。\n";
+	"使い方: mamori serve --db DB [--listen 127.0.0.1:8080] [--threads N] [--smtp HOST:PORT]\n"
+	"  Web 画面と JSON API を提供します。SIGINT / SIGTERM で停止します。\n"
+	"  --smtp（または環境変数 MAMORI_SMTP）: 通知をこの SMTP リレーでメール送信します\n"
+	"  （差出人は MAMORI_SMTP_FROM、既定 mamori@localhost）。\n";
 
 int cmd_serve(int argc, char **argv)
 {
@@ -344,7 +349,18 @@ int cmd_serve(int argc, char **argv)
 				      .stop = &stop_flag};
 	fprintf(stderr, "mamori: http://%s/ で待ち受けます (serving)\n", cfg.listen);
 	mmr_error err;
+	const char *smtp = o.smtp ? o.smtp : getenv("MAMORI_SMTP");
+	mmr_notify_sender *sender = NULL;
+	if (smtp && *smtp) {
+		struct mmr_smtp_config sc = {.relay = smtp, .from = getenv("MAMORI_SMTP_FROM")};
+		if ((rc = mmr_notify_sender_start(o.db, o.policy_dir, &sc, 1000, &stop_flag,
+						  &sender, &err)))
+			return fail(rc, &err);
+		fprintf(stderr, "mamori: 通知メールを %s へ送ります (smtp relay)\n", smtp);
+	}
 	rc = mmr_http_serve(&cfg, &err);
+	stop_flag = 1;
+	mmr_notify_sender_join(sender);
 	return rc ? fail(rc, &err) : 0;
 }
 

@@ -15,7 +15,7 @@
 static const char help[] =
 	"使い方 (usage):\n"
 	"  mamori zones check --profile FILE --zones ZONES.yaml --rules RULESET\n"
-	"                     [--format text|json|svg] [--probe SRC,DST,PROTO/PORT]...\n"
+	"                     [--format text|json|svg] [--probe SRC,DST,PROTO/PORT[,IIF,OIF]]...\n"
 	"      ファイアウォールの規則（nft -j list ruleset の JSON か iptables-save の出力）が\n"
 	"      三層の分離（マイナンバー利用事務系・LGWAN接続系・インターネット接続系）を守って\n"
 	"      いるかを、プロファイルの条項に照らして確かめます。\n"
@@ -83,6 +83,9 @@ static void print_flow(const char *tag, const json_t *f, int cite)
 		printf("      条項 (clause) %s「%s」\n",
 		       json_string_value(json_object_get(r, "clause")),
 		       json_string_value(json_object_get(r, "text")));
+	if (json_array_size(json_object_get(f, "citations")) == 0)
+		printf("      条項 (clause): プロファイルに定めがありません (none in the "
+		       "profile)\n");
 }
 
 static void print_text(const json_t *res)

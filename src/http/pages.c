@@ -645,7 +645,9 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 
 const mmr_page_module mmr_page_modules[] = {
 	mmr_pages_work, /* applications, exceptions, records (pages_work.c) */
+	mmr_pages_incident,
 	mmr_pages_inspect,
+	mmr_pages_zones, /* the three-layer check (zones_web.c) */
 	NULL,
 };
 

@@ -57,7 +57,7 @@ int mmr_buf_adds(mmr_buf *b, const char *s)
 	return mmr_buf_add(b, s, strlen(s));
 }
 
-int mmr_buf_addc(mmr_buf *b, char c)
+int mmr_buf_addc_slow(mmr_buf *b, char c)
 {
 	return mmr_buf_add(b, &c, 1);
 }
@@ -89,6 +89,18 @@ struct mmr_charsets {
 	size_t n_cache;
 	uchardet_t detector;
 	mmr_buf sjis; /* ISO-2022-JP rewritten as Shift_JIS */
+	iconv_t pinned[16];
+	size_t n_pinned;
+};
+
+/* glibc unloads a gconv module when its last descriptor closes, and GMime
+ * opens and closes descriptors for every encoded word: holding one
+ * descriptor per common charset keeps their modules loaded (a dlopen per
+ * header otherwise). */
+static const char *const pinned_names[][2] = {
+	{"UTF-8", "ISO-2022-JP"}, {"UTF-8", "CP932"},	   {"UTF-8", "SHIFT_JIS"},
+	{"UTF-8", "EUC-JP"},	  {"UTF-8", "ISO-8859-1"}, {"UTF-8", "UTF-8"},
+	{"ISO-2022-JP", "UTF-8"}, {"UTF-8", "EUC-JP-MS"},  {"UTF-8", "CP1252"},
 };
 
 mmr_charsets *mmr_charsets_new(void)
@@ -101,6 +113,11 @@ mmr_charsets *mmr_charsets_new(void)
 		free(cs);
 		return NULL;
 	}
+	for (size_t i = 0; i < sizeof pinned_names / sizeof pinned_names[0]; i++) {
+		iconv_t cd = iconv_open(pinned_names[i][0], pinned_names[i][1]);
+		if (cd != (iconv_t)-1)
+			cs->pinned[cs->n_pinned++] = cd;
+	}
 	return cs;
 }
 
@@ -110,6 +127,8 @@ void mmr_charsets_free(mmr_charsets *cs)
 		return;
 	for (size_t i = 0; i < cs->n_cache; i++)
 		iconv_close(cs->cache[i].cd);
+	for (size_t i = 0; i < cs->n_pinned; i++)
+		iconv_close(cs->pinned[i]);
 	uchardet_delete(cs->detector);
 	free(cs->sjis.p);
 	free(cs);
@@ -407,8 +426,9 @@ int mmr_charsets_to_utf8(mmr_charsets *cs, const char *declared, const char *in,
 	}
 	const char *g = detect(cs, in, len);
 	if (*g && (!d || strcasecmp(g, d))) {
-		/* Single-byte guesses say little over Japanese text. */
-		int weak = is_single_byte(g) && d && is_single_byte(d);
+		/* A single-byte guess decodes anything: it is believed only
+		 * when the part declares no charset iconv knows. */
+		int weak = is_single_byte(g) && d && *iconv_name(d);
 		if (!weak) {
 			r = try_charset(cs, g, in, len, out);
 			if (r <= 0)
@@ -439,4 +459,24 @@ int mmr_charsets_to_utf8(mmr_charsets *cs, const char *declared, const char *in,
 	r = run_iconv(cd, in, len, out, 0, &bad);
 	converter_release(cs, cd);
 	return r < 0 ? -1 : MMR_CS_LOSSY;
+}
+
+int mmr_buf_add_crlf(mmr_buf *b, const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return mmr_buf_add(b, p, (size_t)(end - p));
+		size_t k = (size_t)(nl - p);
+		if (mmr_buf_add(b, p, k))
+			return -1;
+		if ((k == 0 ? (b->n == 0 || b->p[b->n - 1] != '\r') : p[k - 1] != '\r') &&
+		    mmr_buf_addc(b, '\r'))
+			return -1;
+		if (mmr_buf_addc(b, '\n'))
+			return -1;
+		p = nl + 1;
+	}
+	return 0;
 }

@@ -113,7 +113,18 @@ typedef struct mmr_buf {
 } mmr_buf;
 int mmr_buf_add(mmr_buf *b, const void *p, size_t n);
 int mmr_buf_adds(mmr_buf *b, const char *s);
-int mmr_buf_addc(mmr_buf *b, char c);
+int mmr_buf_addc_slow(mmr_buf *b, char c);
+static inline int mmr_buf_addc(mmr_buf *b, char c)
+{
+	if (b->n + 2 <= b->cap) {
+		b->p[b->n++] = c;
+		b->p[b->n] = '\0';
+		return 0;
+	}
+	return mmr_buf_addc_slow(b, c);
+}
+/* Append p[0..n) with every LF not preceded by CR written as CRLF. */
+int mmr_buf_add_crlf(mmr_buf *b, const char *p, size_t n);
 int mmr_buf_printf(mmr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Character set conversion to UTF-8 with detection (charset.c). */

@@ -20,7 +20,7 @@
 
 #include <gmime/gmime.h>
 #include <jansson.h>
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include "mail/mail.h"
 
@@ -35,7 +35,7 @@
 struct attachment {
 	mmr_mail_attachment pub;
 	char *name, *type;
-	unsigned char *data;
+	size_t off; /* of the data in tz->attdata */
 };
 
 struct mmr_textizer {
@@ -52,6 +52,7 @@ struct mmr_textizer {
 	mmr_buf text;	 /* one part's content as UTF-8 */
 	mmr_buf out;	 /* the new message */
 	mmr_buf scratch;
+	mmr_buf attdata; /* the decoded attachments, one after another */
 	struct attachment *att;
 	mmr_mail_attachment *att_pub;
 	size_t n_att, cap_att;
@@ -112,10 +113,6 @@ int mmr_textizer_new(const mmr_mail_limits *lim, mmr_textizer **out, mmr_error *
 	}
 	if (!gmime_ready) {
 		g_mime_init();
-		if (sodium_init() < 0) {
-			mmr_error_set(err, MMR_ENOMEM, "libsodium を初期化できません");
-			return MMR_ENOMEM;
-		}
 		gmime_ready = 1;
 	}
 	mmr_textizer *tz = calloc(1, sizeof *tz);
@@ -151,9 +148,9 @@ static void result_reset(mmr_textizer *tz)
 	for (size_t i = 0; i < tz->n_att; i++) {
 		free(tz->att[i].name);
 		free(tz->att[i].type);
-		free(tz->att[i].data);
 	}
 	tz->n_att = 0;
+	tz->attdata.n = 0;
 	free(tz->message_id), free(tz->from), free(tz->to), free(tz->subject);
 	tz->message_id = tz->from = tz->to = tz->subject = NULL;
 	tz->body.n = tz->out.n = 0;
@@ -182,6 +179,7 @@ void mmr_textizer_free(mmr_textizer *tz)
 	mmr_html_free(tz->html);
 	free(tz->body.p), free(tz->decoded.p), free(tz->text.p), free(tz->out.p);
 	free(tz->scratch.p);
+	free(tz->attdata.p);
 	free(tz);
 }
 
@@ -192,21 +190,28 @@ void mmr_textizer_set_quarantined(mmr_textizer *tz, int on)
 
 static void sha256_hex(const void *p, size_t n, char hex[65])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, p, n);
-	sodium_bin2hex(hex, 65, h, sizeof h);
+	/* OpenSSL: SHA-NI / AVX2 where the CPU has them. */
+	unsigned char h[32];
+	unsigned int hl = 0;
+	static const char digits[] = "0123456789abcdef";
+	if (!EVP_Digest(p, n, h, &hl, EVP_sha256(), NULL) || hl != 32)
+		memset(h, 0, sizeof h);
+	for (size_t i = 0; i < 32; i++) {
+		hex[2 * i] = digits[h[i] >> 4];
+		hex[2 * i + 1] = digits[h[i] & 15];
+	}
+	hex[64] = '\0';
 }
 
 /* ---- reading parts ----------------------------------------------------------- */
 
-/* The content of part with its transfer encoding undone, into tz->decoded.
+/* The content of part with its transfer encoding undone, appended to dst.
  * -1 on ENOMEM. Broken base64 / QP yields what can be decoded. */
-static int part_decode(mmr_textizer *tz, GMimePart *part)
+static int part_decode_to(mmr_textizer *tz, GMimePart *part, mmr_buf *dst)
 {
-	tz->decoded.n = 0;
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	if (!w)
-		return mmr_buf_add(&tz->decoded, "", 0);
+		return mmr_buf_add(dst, "", 0);
 	GMimeStream *s = g_mime_data_wrapper_get_stream(w);
 	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
 	const char *raw = NULL;
@@ -239,26 +244,34 @@ static int part_decode(mmr_textizer *tz, GMimePart *part)
 		rawlen = tz->scratch.n;
 	}
 	if (!raw)
-		return mmr_buf_add(&tz->decoded, "", 0);
+		return mmr_buf_add(dst, "", 0);
 	if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE)
-		return mmr_buf_add(&tz->decoded, raw, rawlen);
+		return mmr_buf_add(dst, raw, rawlen);
 	GMimeEncoding st;
 	g_mime_encoding_init_decode(&st, enc);
 	size_t need = g_mime_encoding_outlen(&st, rawlen) + 16;
-	if (mmr_buf_add(&tz->decoded, NULL, 0) || need > ((size_t)-1) / 2)
+	if (mmr_buf_add(dst, NULL, 0) || need > ((size_t)-1) / 2 - dst->n)
 		return -1;
-	if (tz->decoded.cap < need + 1) {
-		char *p = realloc(tz->decoded.p, need + 1);
+	if (dst->cap < dst->n + need + 1) {
+		size_t cap = dst->cap * 2 > dst->n + need + 1 ? dst->cap * 2 : dst->n + need + 1;
+		char *p = realloc(dst->p, cap);
 		if (!p)
 			return -1;
-		tz->decoded.p = p;
-		tz->decoded.cap = need + 1;
+		dst->p = p;
+		dst->cap = cap;
 	}
-	size_t n = g_mime_encoding_flush(&st, raw, rawlen, tz->decoded.p);
-	tz->decoded.n = n;
-	tz->decoded.p[n] = '\0';
+	size_t n = g_mime_encoding_flush(&st, raw, rawlen, dst->p + dst->n);
+	dst->n += n;
+	dst->p[dst->n] = '\0';
 	return 0;
+}
+
+/* The decoded content of part in tz->decoded (replacing what was there). */
+static int part_decode(mmr_textizer *tz, GMimePart *part)
+{
+	tz->decoded.n = 0;
+	return part_decode_to(tz, part, &tz->decoded);
 }
 
 static int is_attachment_disposition(GMimeObject *o)
@@ -312,18 +325,35 @@ static void clean_text(mmr_buf *b, int is_name)
 		b->p[j] = '\0';
 }
 
+/* A name or header value for display: valid UTF-8 (raw 8-bit bytes are
+ * decoded by detection, what cannot be becomes U+FFFD), one line, no
+ * controls or bidi overrides. malloc'd; NULL on ENOMEM. */
 static char *clean_strdup(mmr_textizer *tz, const char *s)
 {
+	if (!s)
+		s = "";
 	tz->scratch.n = 0;
-	if (mmr_buf_adds(&tz->scratch, s ? s : ""))
+	if (g_utf8_validate(s, -1, NULL)) {
+		if (mmr_buf_adds(&tz->scratch, s))
+			return NULL;
+	} else if (mmr_charsets_to_utf8(tz->cs, NULL, s, strlen(s), &tz->scratch) < 0) {
 		return NULL;
+	}
+	if (!tz->scratch.p)
+		return strdup("");
 	clean_text(&tz->scratch, 1);
+	if (!g_utf8_validate(tz->scratch.p, (gssize)tz->scratch.n, NULL)) {
+		char *v = g_utf8_make_valid(tz->scratch.p, (gssize)tz->scratch.n);
+		char *r = v ? strdup(v) : NULL;
+		g_free(v);
+		return r;
+	}
 	return strdup(tz->scratch.p);
 }
 
-/* Record a removed part; data[0..len) is copied. */
-static int add_attachment(mmr_textizer *tz, GMimeObject *o, const void *data, size_t len,
-			  const char *why)
+/* Record a removed part whose decoded content is attdata[off..off+len). */
+static int add_attachment_at(mmr_textizer *tz, GMimeObject *o, size_t off, size_t len,
+			     const char *why)
 {
 	if (tz->n_att == tz->cap_att) {
 		size_t cap = tz->cap_att ? tz->cap_att * 2 : 8;
@@ -345,21 +375,37 @@ static int add_attachment(mmr_textizer *tz, GMimeObject *o, const void *data, si
 	a->name = clean_strdup(tz, name);
 	a->type = clean_strdup(tz, type ? type : "application/octet-stream");
 	g_free(type);
-	a->data = malloc(len ? len : 1);
-	if (!a->name || !a->type || !a->data) {
-		free(a->name), free(a->type), free(a->data);
+	if (!a->name || !a->type) {
+		free(a->name), free(a->type);
 		return -1;
 	}
-	if (len)
-		memcpy(a->data, data, len);
+	a->off = off;
 	a->pub.name = a->name;
 	a->pub.type = a->type;
 	a->pub.size = len;
-	a->pub.data = a->data;
 	a->pub.why = why;
-	sha256_hex(data, len, a->pub.sha256);
+	sha256_hex(tz->attdata.p ? tz->attdata.p + off : "", len, a->pub.sha256);
 	tz->n_att++;
 	return 0;
+}
+
+/* Record a removed part; data[0..len) is copied. */
+static int add_attachment(mmr_textizer *tz, GMimeObject *o, const void *data, size_t len,
+			  const char *why)
+{
+	size_t off = tz->attdata.n;
+	if (mmr_buf_add(&tz->attdata, data, len))
+		return -1;
+	return add_attachment_at(tz, o, off, len, why);
+}
+
+/* Decode part straight into attdata and record it. */
+static int add_attachment_part(mmr_textizer *tz, GMimeObject *o)
+{
+	size_t off = tz->attdata.n;
+	if (part_decode_to(tz, GMIME_PART(o), &tz->attdata))
+		return -1;
+	return add_attachment_at(tz, o, off, tz->attdata.n - off, "添付ファイル");
 }
 
 /* Append the decoded text of a text part (kind 1 plain, 2 HTML). */
@@ -684,8 +730,7 @@ static int walk(mmr_textizer *tz, GMimeObject *o, int depth, mmr_error *err)
 	int kind = body_text_kind(o);
 	if (kind)
 		return add_text(tz, o, kind) ? nomem(err) : MMR_OK;
-	if (part_decode(tz, GMIME_PART(o)) ||
-	    add_attachment(tz, o, tz->decoded.p, tz->decoded.n, "添付ファイル"))
+	if (add_attachment_part(tz, o))
 		return nomem(err);
 	return MMR_OK;
 }
@@ -746,6 +791,49 @@ static int put_notice(mmr_textizer *tz, mmr_buf *b)
 	return r;
 }
 
+/* in[0..n) as base64 in CRLF lines of 76 characters. */
+static int put_base64(mmr_buf *out, const unsigned char *in, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t need = (n + 2) / 3 * 4;
+	need += (need / 76 + 1) * 2;
+	if (mmr_buf_add(out, NULL, 0))
+		return -1;
+	if (out->cap < out->n + need + 1) {
+		char *p = realloc(out->p, out->n + need + 1);
+		if (!p)
+			return -1;
+		out->p = p;
+		out->cap = out->n + need + 1;
+	}
+	char *o = out->p + out->n;
+	size_t col = 0, i = 0;
+	for (; i + 3 <= n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		o[0] = b64[v >> 18], o[1] = b64[(v >> 12) & 63];
+		o[2] = b64[(v >> 6) & 63], o[3] = b64[v & 63];
+		o += 4;
+		if ((col += 4) == 76) {
+			*o++ = '\r', *o++ = '\n';
+			col = 0;
+		}
+	}
+	if (i < n) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
+		o[0] = b64[v >> 18], o[1] = b64[(v >> 12) & 63];
+		o[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		o[3] = '=';
+		o += 4;
+		col += 4;
+	}
+	if (col)
+		*o++ = '\r', *o++ = '\n';
+	out->n = (size_t)(o - out->p);
+	out->p[out->n] = '\0';
+	return 0;
+}
+
 static int build_output(mmr_textizer *tz, GMimeMessage *msg)
 {
 	GMimeObject *top = GMIME_OBJECT(msg);
@@ -800,42 +888,11 @@ static int build_output(mmr_textizer *tz, GMimeMessage *msg)
 	t->n = 0;
 	if (put_notice(tz, t))
 		return -1;
-	for (size_t i = 0; i < tz->body.n; i++) {
-		char c = tz->body.p[i];
-		if (c == '\n' && mmr_buf_addc(t, '\r'))
-			return -1;
-		if (mmr_buf_addc(t, c))
-			return -1;
-	}
+	if (mmr_buf_add_crlf(t, tz->body.p ? tz->body.p : "", tz->body.n))
+		return -1;
 	if (t->n && t->p[t->n - 1] != '\n' && mmr_buf_add(t, "\r\n", 2))
 		return -1;
-	size_t need = GMIME_BASE64_ENCODE_LEN(t->n) + 8;
-	if (mmr_buf_add(&tz->out, NULL, 0))
-		return -1;
-	if (tz->out.cap < tz->out.n + need + 1) {
-		char *p = realloc(tz->out.p, tz->out.n + need + 1);
-		if (!p)
-			return -1;
-		tz->out.p = p;
-		tz->out.cap = tz->out.n + need + 1;
-	}
-	int state = 0;
-	guint32 save = 0;
-	size_t start = tz->out.n;
-	size_t n = g_mime_encoding_base64_encode_close((const unsigned char *)t->p, t->n,
-						       (unsigned char *)tz->out.p + tz->out.n,
-						       &state, &save);
-	/* GMime ends lines with LF: make them CRLF. */
-	tz->scratch.n = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = tz->out.p[start + i];
-		if (c == '\n' && mmr_buf_addc(&tz->scratch, '\r'))
-			return -1;
-		if (mmr_buf_addc(&tz->scratch, c))
-			return -1;
-	}
-	tz->out.n = start;
-	return mmr_buf_add(&tz->out, tz->scratch.p ? tz->scratch.p : "", tz->scratch.n);
+	return put_base64(&tz->out, (const unsigned char *)t->p, t->n);
 }
 
 /* A cheap bound before parsing: GMime's parser recurses once per nested
@@ -916,8 +973,10 @@ int mmr_textize(mmr_textizer *tz, const char *in, size_t len, const mmr_mail_res
 			goto done;
 		}
 		tz->att_pub = pub;
-		for (size_t i = 0; i < tz->n_att; i++)
+		for (size_t i = 0; i < tz->n_att; i++) {
 			pub[i] = tz->att[i].pub;
+			pub[i].data = (const unsigned char *)tz->attdata.p + tz->att[i].off;
+		}
 	}
 	tz->res.attachments = tz->att_pub;
 	tz->res.n_attachments = tz->n_att;

@@ -39,8 +39,8 @@ int mmr_app_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, js
 /* filter: "mine", "to_approve" (what `who` may approve now), "overdue"
  * (take-outs not returned by their due date), "all" (admins, auditors: the
  * whole body; managers: their sections). {"items":[…]} */
-int mmr_app_list(mmr_store *st, const mmr_actor *who, const char *filter, int64_t now,
-		 json_t **out, mmr_error *err);
+int mmr_app_list(mmr_store *st, const mmr_actor *who, const char *filter, int64_t now, json_t **out,
+		 mmr_error *err);
 /* Approve or reject (`approve` false) as one of the route's roles, or as the
  * deputy (代理者) of an absent holder of one. Nobody approves their own
  * application. When the approvals given satisfy the route, the decision is
@@ -77,8 +77,8 @@ int mmr_exc_list(mmr_store *st, const mmr_actor *who, int64_t now, json_t **out,
 int mmr_exc_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
 		mmr_error *err);
 /* The after-the-fact report of an emergency exception (by its holder). */
-int mmr_exc_report(mmr_store *st, const mmr_actor *who, int64_t id, const char *report,
-		   int64_t now, json_t **out, mmr_error *err);
+int mmr_exc_report(mmr_store *st, const mmr_actor *who, int64_t id, const char *report, int64_t now,
+		   json_t **out, mmr_error *err);
 /* Periodic review by a holder of an approver role (or an admin): the next
  * review falls exception.review_interval_days later. */
 int mmr_exc_review(mmr_store *st, const mmr_actor *who, int64_t id, const char *note, int64_t now,
@@ -99,5 +99,16 @@ int mmr_record_confirm(mmr_store *st, const mmr_actor *who, int64_t id, int64_t 
 		       mmr_error *err);
 int mmr_record_list(mmr_store *st, const mmr_actor *who, const char *kind, json_t **out,
 		    mmr_error *err);
+
+/* ---- reminders ---- */
+
+/* Once a day per item, in every tenant: the applicant of a take-out past its
+ * return date; the holder of an exception whose emergency report is late,
+ * which ends within 14 days or is due for review. *sent: notifications made.
+ * `mamori serve` runs this every few minutes. */
+int mmr_work_remind(mmr_store *st, int64_t now, size_t *sent, mmr_error *err);
+
+/* Demo applications in every tenant (mmr_store_demo). */
+int mmr_work_demo(mmr_store *st, int64_t now, mmr_error *err);
 
 #endif

@@ -35,8 +35,9 @@
 /* Check the ruleset `rules` (rules_len bytes, named rules_name in messages)
  * against the zones `zones_yaml` (named zones_name) under profile `pol`.
  * `probes` (n_probes, may be 0) are single packets written
- * "SRC,DST,PROTO[/PORT]" ("10.20.0.5,10.30.0.9,tcp/443") whose verdict is
- * reported too.
+ * "SRC,DST,PROTO[/PORT][,IIF,OIF]" ("10.20.0.5,10.30.0.9,tcp/443,lg0,in0")
+ * whose verdict is reported too; without interfaces, the first declared
+ * interface of the address's segment (or any) is assumed.
  * On MMR_OK, *result is a new JSON object (json_decref it) and, when `svg`
  * is non-NULL, *svg a malloc'd SVG picture (free it). On failure (MMR_EINVAL
  * for bad input, MMR_ELIMIT when the analysis exceeds its bounds,

@@ -750,8 +750,9 @@ static int probe(struct ck *k, const char *text, json_t *arr)
 	strcpy(buf, text);
 	char *save = NULL;
 	char *src = strtok_r(buf, ",", &save), *dst = strtok_r(NULL, ",", &save),
-	     *pp = strtok_r(NULL, ",", &save);
-	if (!src || !dst || !pp || strtok_r(NULL, ",", &save))
+	     *pp = strtok_r(NULL, ",", &save), *iif = strtok_r(NULL, ",", &save),
+	     *oif = strtok_r(NULL, ",", &save);
+	if (!src || !dst || !pp || (iif && !oif) || strtok_r(NULL, ",", &save))
 		goto bad;
 	ziv s, d;
 	if (zones_parse_addr(src, &s) || zones_parse_addr(dst, &d) || s.lo != s.hi || d.lo != d.hi)
@@ -778,6 +779,13 @@ static int probe(struct ck *k, const char *text, json_t *arr)
 	c.d[ZD_CT] = (ziv){ZCT_NEW, ZCT_NEW};
 	endpoint_ifs(k, s.lo, &c.d[ZD_IIF]);
 	endpoint_ifs(k, d.lo, &c.d[ZD_OIF]);
+	if (iif) {
+		int i = zrs_ifname(k->rs, iif), o = zrs_ifname(k->rs, oif);
+		if (i < 0 || o < 0)
+			goto bad;
+		c.d[ZD_IIF] = (ziv){(uint32_t)i, (uint32_t)i};
+		c.d[ZD_OIF] = (ziv){(uint32_t)o, (uint32_t)o};
+	}
 	c.by = INT32_MIN;
 	zcubes in = {0}, acc = {0};
 	int rc = zcubes_push(&in, &c);
@@ -836,7 +844,8 @@ int mmr_zones_check(const mmr_policy *pol, const char *zones_name, const char *z
 	if ((rc = build_endpoints(k)) || (rc = check_pairs(k)))
 		goto done;
 	apply_profile(k);
-	qsort(k->out.v, k->out.n, sizeof *k->out.v, piece_cmp);
+	if (k->out.n)
+		qsort(k->out.v, k->out.n, sizeof *k->out.v, piece_cmp);
 	o = json_object();
 	json_t *lists[4] = {json_array(), json_array(), json_array(), json_array()};
 	for (size_t i = 0; i < k->out.n;) {

@@ -45,6 +45,7 @@ struct ev {
 	const zruleset *rs;
 	size_t made;
 	mmr_error *err;
+	zcubes scratch[2]; /* split()'s working lists, reused */
 };
 
 /* First interval of s whose hi >= lo (binary search). */
@@ -91,7 +92,8 @@ static int push(struct ev *e, zcubes *c, const zcube *x)
  * `rest`. */
 static int split(struct ev *e, const zrule *r, const zcube *x, zcubes *matched, zcubes *rest)
 {
-	zcubes cur = {0}, next = {0};
+	zcubes cur = e->scratch[0], next = e->scratch[1];
+	cur.n = next.n = 0;
 	int rc = zcubes_push(&cur, x);
 	for (int d = 0; d < ZD_N && rc == MMR_OK; d++) {
 		if (!r->has[d])
@@ -131,15 +133,18 @@ static int split(struct ev *e, const zrule *r, const zcube *x, zcubes *matched, 
 	}
 	for (size_t k = 0; k < cur.n && rc == MMR_OK; k++)
 		rc = push(e, matched, &cur.v[k]);
-	zcubes_free(&cur);
-	zcubes_free(&next);
+	e->scratch[0] = cur;
+	e->scratch[1] = next;
 	return rc;
 }
 
 int zones_split(const zrule *r, const zcube *x, zcubes *matched, zcubes *rest, mmr_error *err)
 {
 	struct ev e = {.err = err};
-	return split(&e, r, x, matched, rest);
+	int rc = split(&e, r, x, matched, rest);
+	zcubes_free(&e.scratch[0]);
+	zcubes_free(&e.scratch[1]);
+	return rc;
 }
 
 #define ZONES_MAX_DEPTH 64
@@ -155,24 +160,42 @@ static int eval_chain(struct ev *e, int ci, zcubes *in, zcubes *accepted, zcubes
 		return MMR_ELIMIT;
 	}
 	const zchain *ch = &e->rs->chains[ci];
+	/* cur holds what is still in this chain: cubes a rule does not touch
+	 * stay where they are; the parts of touched ones it does not match are
+	 * appended (through `rest`) after the rule */
 	zcubes cur = *in, rest = {0}, m = {0};
 	memset(in, 0, sizeof *in);
 	int rc = MMR_OK;
+	/* the box around everything in cur: every later piece is part of a
+	 * cube in it, so a rule missing the box misses them all */
+	zcube box = cur.n ? cur.v[0] : (zcube){0};
+	for (size_t i = 1; i < cur.n; i++)
+		for (int d = 0; d < ZD_N; d++) {
+			if (cur.v[i].d[d].lo < box.d[d].lo)
+				box.d[d].lo = cur.v[i].d[d].lo;
+			if (cur.v[i].d[d].hi > box.d[d].hi)
+				box.d[d].hi = cur.v[i].d[d].hi;
+		}
 	for (size_t k = 0; k < ch->n_rules && rc == MMR_OK && cur.n; k++) {
 		size_t ri = ch->rule_idx[k];
 		const zrule *r = &e->rs->rules[ri];
-		if (r->verdict == ZV_NONE)
+		if (r->verdict == ZV_NONE || !rule_touches(r, &box))
 			continue;
 		rest.n = 0;
 		m.n = 0;
+		size_t w = 0;
 		for (size_t i = 0; i < cur.n && rc == MMR_OK; i++) {
-			if (!rule_touches(r, &cur.v[i]))
-				rc = zcubes_push(&rest, &cur.v[i]);
-			else
+			if (!rule_touches(r, &cur.v[i])) {
+				if (w != i)
+					cur.v[w] = cur.v[i];
+				w++;
+			} else {
 				rc = split(e, r, &cur.v[i], &m, &rest);
+			}
 		}
 		if (rc)
 			break;
+		cur.n = w;
 		switch (r->verdict) {
 		case ZV_ACCEPT:
 			for (size_t i = 0; i < m.n && rc == MMR_OK; i++) {
@@ -189,9 +212,8 @@ static int eval_chain(struct ev *e, int ci, zcubes *in, zcubes *accepted, zcubes
 		case ZV_GOTO: rc = eval_chain(e, r->target, &m, accepted, out, depth + 1); break;
 		default: break;
 		}
-		zcubes t = cur;
-		cur = rest;
-		rest = t;
+		for (size_t i = 0; i < rest.n && rc == MMR_OK; i++)
+			rc = zcubes_push(&cur, &rest.v[i]);
 	}
 	for (size_t i = 0; i < cur.n && rc == MMR_OK; i++)
 		rc = zcubes_push(out, &cur.v[i]);
@@ -254,6 +276,8 @@ int zones_eval(const zruleset *rs, const zcubes *in, zcubes *accepted, mmr_error
 	for (size_t i = 0; i < cur.n && rc == MMR_OK; i++)
 		rc = zcubes_push(accepted, &cur.v[i]);
 	zcubes_free(&cur);
+	zcubes_free(&e.scratch[0]);
+	zcubes_free(&e.scratch[1]);
 	free(base);
 	return rc;
 }

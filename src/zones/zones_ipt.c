@@ -222,7 +222,7 @@ static int read_rule(struct ipt_ctx *c, char **tok, int n)
 	memset(&tmp, 0, sizeof tmp);
 	tmp.target = -1;
 	const char *comment = NULL;
-	int neg = 0;
+	int neg = 0, modules = 0;
 	for (int i = 2; i < n; i++) {
 		const char *o = tok[i];
 		const char *v = i + 1 < n ? tok[i + 1] : NULL;
@@ -267,6 +267,7 @@ static int read_rule(struct ipt_ctx *c, char **tok, int n)
 					    NULL);
 			if (!known_module(v))
 				tmp.approx = 1;
+			modules = 1;
 			i++;
 			continue;
 		}
@@ -301,10 +302,10 @@ static int read_rule(struct ipt_ctx *c, char **tok, int n)
 			/* the target's own options follow; none of them filters */
 			break;
 		}
-		if (o[0] == '-' && o[1] == '-') {
-			/* an option of a module: the value (if any) follows */
-			if (v && v[0] != '-')
-				i++;
+		if (modules && (o[0] != '-' || o[1] == '-')) {
+			/* an option of a module we do not read (--tcp-flags, --icmp-type,
+			 * …) or its value: a condition the model cannot see */
+			tmp.approx = 1;
 			neg = 0;
 			continue;
 		}

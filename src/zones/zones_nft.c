@@ -265,7 +265,7 @@ static int parse_verdict(struct nft_ctx *c, const char *family, const char *tabl
 		if (*target < 0)
 			return fail(c, "ジャンプ先のチェインがありません (no such chain)", v);
 	} else
-		return 1; /* not a verdict */
+		return -1; /* not a verdict */
 	return MMR_OK;
 }
 
@@ -377,7 +377,7 @@ static int read_rule(struct nft_ctx *c, const json_t *rule, int index)
 			tmp.target = target;
 			break;
 		}
-		if (rc != 1)
+		if (rc != -1)
 			return rc;
 		/* statements: counters, logs, marks and NAT do not filter;
 		 * limits, quotas and foreign matches are conditions we cannot see */
@@ -440,7 +440,7 @@ static int read_rule(struct nft_ctx *c, const json_t *rule, int index)
 			return rc;
 		int verdict = ZV_NONE, target = -1;
 		rc = parse_verdict(c, family, table, json_array_get(pair, 1), &verdict, &target);
-		if (rc == 1)
+		if (rc == -1)
 			return fail(c, "vmap の判定を読めません (bad vmap verdict)", pair);
 		if (rc)
 			return rc;

@@ -314,6 +314,7 @@ int zrs_finish(zruleset *rs, const char *name, mmr_error *err)
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		zrule *r = &rs->rules[i];
 		if ((r->verdict == ZV_JUMP || r->verdict == ZV_GOTO) && r->target < 0) {
+			/* the readers refuse unknown targets; kept as a guard */
 			mmr_error_set(
 				err, MMR_EINVAL,
 				"%s:%d: ジャンプ先のチェインがありません (jump target missing)",
@@ -327,9 +328,16 @@ int zrs_finish(zruleset *rs, const char *name, mmr_error *err)
 	for (size_t c = 0; c < rs->n_chains; c++) {
 		if (chain_loops(rs, c, state)) {
 			free(state);
-			mmr_error_set(err, MMR_EINVAL,
-				      "%s: チェイン %s のジャンプが循環しています (jump loop)",
-				      name, rs->chains[c].name);
+			if (!strcmp(rs->format, "iptables-save"))
+				mmr_error_set(err, MMR_EINVAL,
+					      "%s:%d: チェイン %s からのジャンプが循環しています "
+					      "(jump loop)",
+					      name, rs->chains[c].line, rs->chains[c].name);
+			else
+				mmr_error_set(err, MMR_EINVAL,
+					      "%s: nftables[%d].chain: チェイン %s "
+					      "からのジャンプが循環しています (jump loop)",
+					      name, rs->chains[c].line - 1, rs->chains[c].name);
 			return MMR_EINVAL;
 		}
 	}

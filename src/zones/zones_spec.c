@@ -301,7 +301,7 @@ static int read_relays(struct sp *p, yaml_node_t *l)
 		zrelay *r = &p->spec->relays[p->spec->n_relays];
 		memset(r, 0, sizeof *r);
 		r->line = (int)m->start_mark.line + 1;
-		const char *addr;
+		const char *addr = NULL;
 		if ((rc = need_string(p, m, "name", &r->name)) ||
 		    (rc = need_string(p, m, "address", &addr)) ||
 		    (rc = need_string(p, m, "method", &r->method)) ||
@@ -366,7 +366,7 @@ static int read_peers(struct sp *p, yaml_node_t *l)
 		zpeer *e = &p->spec->peers[p->spec->n_peers];
 		memset(e, 0, sizeof *e);
 		e->line = (int)m->start_mark.line + 1;
-		const char *addr;
+		const char *addr = NULL;
 		if ((rc = need_string(p, m, "name", &e->name)) ||
 		    (rc = need_string(p, m, "address", &addr)))
 			return rc;
