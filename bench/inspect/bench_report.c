@@ -21,14 +21,27 @@
 #include "store/inspect.h"
 #include "store/inspect_int.h"
 
+#ifndef N_ITEMS
 #define N_ITEMS 1000
+#endif
 #define N_SECTIONS 100
+
+static double clock_ms(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* CPU time of the process: the machine is shared, wall time is not ours alone */
+static double cpu_ms(void)
+{
+	return clock_ms(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void must(int rc, const mmr_error *err, const char *what)
@@ -130,19 +143,22 @@ int main(int argc, char **argv)
 	double t_rollup = now_ms() - t0;
 	json_decref(r);
 	static const char *const formats[] = {"xlsx", "csv", "html"};
-	double best[3];
+	double best[3], best_cpu[3];
 	long size[3] = {0};
 	for (int f = 0; f < 3; f++) {
-		best[f] = 1e18;
+		best[f] = best_cpu[f] = 1e18;
 		for (int k = 0; k < 3; k++) {
 			char path[160];
 			snprintf(path, sizeof path, "%s/report-%d.%s", dir, k, formats[f]);
 			t0 = now_ms();
+			double c0 = cpu_ms();
 			must(mmr_inspect_report(st, &sys, round, formats[f], path, NULL, &err),
 			     &err, formats[f]);
-			double t = now_ms() - t0;
+			double t = now_ms() - t0, tc = cpu_ms() - c0;
 			if (t < best[f])
 				best[f] = t;
+			if (tc < best_cpu[f])
+				best_cpu[f] = tc;
 			FILE *fp = fopen(path, "rb");
 			if (fp) {
 				fseek(fp, 0, SEEK_END);
@@ -153,6 +169,10 @@ int main(int argc, char **argv)
 		}
 	}
 	mmr_store_close(st);
+	if (getenv("MAMORI_BENCH_KEEP")) {
+		fprintf(stderr, "bench_report: kept %s\n", db);
+		return 0;
+	}
 	char w[160];
 	const char *sfx[] = {"", "-wal", "-shm"};
 	for (int i = 0; i < 3; i++) {
@@ -165,7 +185,10 @@ int main(int argc, char **argv)
 	printf("inspect.rollup_ms: %.1f ms (%d answers)\n", t_rollup, N_ITEMS * N_SECTIONS);
 	printf("report.xlsx_ms: %.1f ms (%d answers, %zu actions, %ld bytes)\n", best[0],
 	       N_ITEMS * N_SECTIONS, made, size[0]);
+	printf("report.xlsx_cpu_ms: %.1f ms (CPU time of the same)\n", best_cpu[0]);
 	printf("report.csv_ms: %.1f ms (%ld bytes)\n", best[1], size[1]);
+	printf("report.csv_cpu_ms: %.1f ms\n", best_cpu[1]);
 	printf("report.html_ms: %.1f ms (%ld bytes)\n", best[2], size[2]);
+	printf("report.html_cpu_ms: %.1f ms\n", best_cpu[2]);
 	return 0;
 }
