@@ -116,6 +116,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_msgs; i++) /* warm up */
 		if (mmr_textize(tz, msgs[i].p, msgs[i].n, &r, &err) != MMR_OK)
 			refused++;
+	double seconds =
+		getenv("MAMORI_BENCH_SECONDS") ? atof(getenv("MAMORI_BENCH_SECONDS")) : 3.0;
 	size_t done = 0, bytes = 0;
 	double t0 = cpu_now(), dt;
 	do {
@@ -125,7 +127,7 @@ int main(int argc, char **argv)
 		}
 		done += n_msgs;
 		dt = cpu_now() - t0;
-	} while (dt < 3.0);
+	} while (dt < seconds);
 	mmr_textizer_free(tz);
 	double mps = (double)done / dt;
 

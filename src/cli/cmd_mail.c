@@ -13,17 +13,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "mail/mail.h"
 #include "mail/milter.h"
 #include "mamori.h"
+#include "store/audit.h"
+#include "store/store.h"
 
 static const char textize_usage[] =
 	"使い方: mamori mail textize [--profile FILE] [--quarantine DIR] [--audit FILE]\n"
-	"                            < in.eml > out.eml\n"
+	"                            [--db DB --tenant T] < in.eml > out.eml\n"
 	"  メールを本文のテキストだけの text/plain (UTF-8) に変換します（メールテキスト化）。\n"
 	"  添付ファイルは削除して本文の先頭に一覧を示し、--quarantine DIR があれば DIR/<SHA-256>\n"
 	"  に保管します。--audit FILE には監査記録 (JSON 1 行) を追記します（- は標準エラー）。\n"
+	"  --db DB --tenant T: 団体 T の監査ログに記録します（--profile がなければ T "
+	"のプロファイルの\n"
+	"  上限を使います）。記録できなければ変換結果を出力しません。\n"
 	"  text-ize a message: one text/plain UTF-8 part, attachments removed and listed.\n"
 	"終了コード: 0 成功, 1 内部エラー, 2 使い方・入力の誤り, 3 制限超過で拒否。\n";
 
@@ -36,7 +43,7 @@ static const char milter_usage[] =
 
 /* Options shared by both commands. */
 struct mail_opts {
-	const char *profile, *quarantine, *audit, *socket;
+	const char *profile, *quarantine, *audit, *socket, *db, *tenant;
 	mmr_mail_limits lim;
 };
 
@@ -60,6 +67,10 @@ static int parse_opts(int argc, char **argv, int milter, struct mail_opts *o)
 			dst = &o->audit;
 		else if (milter && !strcmp(a, "--socket"))
 			dst = &o->socket;
+		else if (!milter && !strcmp(a, "--db"))
+			dst = &o->db;
+		else if (!milter && !strcmp(a, "--tenant"))
+			dst = &o->tenant;
 		if (!dst) {
 			cli_fail("EINVAL", "未知の引数 \"%s\" (unknown argument)", a);
 			return 2;
@@ -73,6 +84,10 @@ static int parse_opts(int argc, char **argv, int milter, struct mail_opts *o)
 	if (milter && !o->socket) {
 		cli_fail("EINVAL",
 			 "--socket が必要です（例: inet:8891@127.0.0.1）(missing --socket)");
+		return 2;
+	}
+	if (!o->db != !o->tenant) {
+		cli_fail("EINVAL", "--db と --tenant は一緒に指定します (--db needs --tenant)");
 		return 2;
 	}
 	if (o->profile) {
@@ -97,6 +112,8 @@ static int parse_opts(int argc, char **argv, int milter, struct mail_opts *o)
 	return 0;
 }
 
+static int textize_with(struct mail_opts *po, mmr_store *st);
+
 /* -1 when the file cannot be opened (reported); "-" is standard error. */
 static int open_audit(const char *path)
 {
@@ -110,12 +127,74 @@ static int open_audit(const char *path)
 	return fd;
 }
 
+/* Append the audit record of res to the tenant's log: action
+ * "mail.textize", object the Message-ID (the input's SHA-256 when there is
+ * none), before/after the SHA-256 of input and output, and the record
+ * (mmr_mail_audit_json: addresses, sizes, counts, hashes, never the body)
+ * as the event's decision. 0, or 1 with the error reported. */
+static int audit_to_store(mmr_store *st, const char *tenant, const mmr_mail_result *res)
+{
+	char *rec = mmr_mail_audit_json(res);
+	json_t *j = rec ? json_loads(rec, 0, NULL) : NULL;
+	free(rec);
+	if (!j) {
+		cli_fail("ENOMEM", "監査記録を作れません (cannot build the audit record)");
+		return 1;
+	}
+	struct mmr_audit_event ev = {
+		.tenant = tenant,
+		.actor = "system",
+		.action = "mail.textize",
+		.object_kind = "mail",
+		.object_id = *res->message_id ? res->message_id : res->in_sha256,
+		.before = res->in_sha256,
+		.after = res->out_sha256,
+		.decision = j,
+	};
+	mmr_error err;
+	int rc = mmr_audit_append(st, &ev, NULL, &err);
+	json_decref(j);
+	if (rc != MMR_OK) {
+		cli_fail(mmr_code_name(err.code), "監査ログに記録できません: %s", err.message);
+		return 1;
+	}
+	return 0;
+}
+
 static int textize(int argc, char **argv)
 {
 	struct mail_opts o;
 	int rc = parse_opts(argc, argv, 0, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	mmr_store *st = NULL;
+	if (o.db) {
+		mmr_error err;
+		const mmr_policy *pol;
+		if (mmr_store_open(o.db, NULL, &st, &err) != MMR_OK) {
+			cli_fail(mmr_code_name(err.code), "%s", err.message);
+			return 1;
+		}
+		if (mmr_tenant_policy(st, o.tenant, &pol, &err) != MMR_OK) {
+			cli_fail(mmr_code_name(err.code), "団体 \"%s\": %s", o.tenant, err.message);
+			mmr_store_close(st);
+			return 2;
+		}
+		if (!o.profile && mmr_mail_limits_from_policy(pol, &o.lim, &err) != MMR_OK) {
+			cli_fail(mmr_code_name(err.code), "%s", err.message);
+			mmr_store_close(st);
+			return 2;
+		}
+	}
+	rc = textize_with(&o, st);
+	mmr_store_close(st);
+	return rc;
+}
+
+static int textize_with(struct mail_opts *po, mmr_store *st)
+{
+	struct mail_opts o = *po;
+	int rc;
 	char *in;
 	size_t len;
 	rc = cli_read_all(stdin, o.lim.max_message_bytes, &in, &len);
@@ -147,6 +226,8 @@ static int textize(int argc, char **argv)
 		cli_fail(mmr_code_name(err.code), "%s", err.message);
 		goto done;
 	}
+	if (st && audit_to_store(st, o.tenant, res))
+		goto done;
 	if (fwrite(res->out, 1, res->out_len, stdout) != res->out_len || fflush(stdout)) {
 		cli_fail("EIO", "標準出力に書けません (cannot write standard output)");
 		goto done;

@@ -35,7 +35,7 @@ static const char usage[] =
 	"  export units|assets|systems|users --db DB --tenant T --format csv|xlsx --to FILE\n"
 	"  zones check --profile FILE --zones ZONES.yaml --rules RULESET [--format text|json|svg]\n"
 	"        ファイアウォールの規則が三層の分離を守っているか確かめます（違反があれば 1）。\n"
-	"  mail textize [--profile FILE] [--quarantine DIR] < in.eml > out.eml\n"
+	"  mail textize [--profile FILE] [--quarantine DIR] [--db DB --tenant T] < in > out\n"
 	"        メールを本文のテキストだけに変換します（メールテキスト化）。\n"
 	"  milter --socket inet:PORT@127.0.0.1 [--profile FILE] [--quarantine DIR]\n"
 	"        Postfix の milter としてメールテキスト化を行います。\n"
@@ -43,6 +43,8 @@ static const char usage[] =
 	"        改ざんを検出できる監査ログ（検証は問題があれば終了コード 1）。\n"
 	"  sanitize IN -o OUT [--report F] [--flatten] | sanitize --in DIR --out DIR\n"
 	"        ファイルを無害化します（危険因子の除去、対応しない形式は拒否・終了コード 3）。\n"
+	"  report inspection --db DB --tenant T --round R --format xlsx|csv|html -o FILE\n"
+	"        自己点検の結果報告を書き出します。\n"
 	"  incident due|list --db DB --tenant T | notify send --db DB --smtp HOST:PORT\n"
 	"        委員会への報告の期限（超過があれば 1）、事案の一覧、通知メールの送信。\n"
 	"  help [コマンド]      この説明を表示します。\n"
@@ -112,7 +114,7 @@ static const struct command {
 	{"backup", cmd_backup},	    {"restore", cmd_backup},  {"import", cmd_import},
 	{"export", cmd_import},	    {"zones", cmd_zones},     {"mail", cmd_mail},
 	{"milter", cmd_mail},	    {"log", cmd_log},	      {"sanitize", cmd_sanitize},
-	{"incident", cmd_incident}, {"notify", cmd_incident},
+	{"incident", cmd_incident}, {"notify", cmd_incident}, {"report", cmd_report},
 };
 
 static const struct command *command_find(const char *name)

@@ -117,5 +117,17 @@ bool mmr_pages_work(struct mmr_http_req *r, struct mmr_http_resp *out, bool post
 /* the incident desk and the inbox (api_incident.c, pages_incident.c) */
 bool mmr_api_incident(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
 bool mmr_pages_incident(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+/* ---- the modules' handlers (one line each) ---- */
+
+/* api_inspect.c / pages_inspect.c: self-inspection, audit, reports, dashboard */
+bool mmr_api_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_inspect(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+void mmr_page_dashboard(struct mmr_http_req *r, struct mmr_http_resp *out);
+int mmr_inspect_http_report(struct mmr_http_req *r, int64_t round, const char *format,
+			    struct mmr_http_resp *out, mmr_error *err);
+
+/* zones_web.c: the three-layer check (issue 9) */
+bool mmr_api_zones(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_zones(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
 
 #endif

@@ -300,63 +300,10 @@ static void login_post(struct mmr_http_req *r, struct mmr_http_resp *out)
 	sodium_memzero(&s, sizeof s);
 }
 
+/* The dashboard: its figures and charts are pages_inspect.c's (issue 6). */
 static void dashboard(struct mmr_http_req *r, struct mmr_http_resp *out)
 {
-	mmr_error err;
-	const mmr_policy *pol;
-	if (mmr_tenant_policy(r->st, r->who.tenant, &pol, &err)) {
-		mmr_page_fail(r, out, MMR_EIO, &err);
-		return;
-	}
-	/* assets per level of the first axis: a bar chart drawn by the template */
-	json_t *bars = json_array();
-	const char *axis = NULL, *axis_name = NULL;
-	size_t nl = 0;
-	if (mmr_policy_axis_count(pol))
-		mmr_policy_axis_at(pol, 0, &axis, &axis_name, &nl);
-	int64_t max = 1;
-	for (size_t j = 0; j < nl; j++) {
-		const char *lid, *lname;
-		mmr_policy_level_at(pol, 0, j, &lid, &lname);
-		char key[80];
-		snprintf(key, sizeof key, "class.%s", axis);
-		struct mmr_ledger_query q = {.n_filters = 1, .limit = 1};
-		q.filters[0][0] = key;
-		q.filters[0][1] = lid;
-		json_t *l;
-		int64_t n = 0;
-		if (!mmr_ledger_list(r->st, &r->who, "assets", &q, &l, &err)) {
-			n = json_integer_value(json_object_get(l, "total"));
-			json_decref(l);
-		}
-		if (n > max)
-			max = n;
-		json_array_append_new(bars, json_pack("{s:s, s:s, s:s, s:I}", "level", lid, "name",
-						      lname ? lname : lid, "axis", axis, "count",
-						      (json_int_t)n));
-	}
-	size_t i;
-	json_t *b;
-	json_array_foreach (bars, i, b) {
-		int64_t n = json_integer_value(json_object_get(b, "count"));
-		json_object_set_new(b, "width", json_integer((json_int_t)(n * 400 / max)));
-		json_object_set_new(b, "y", json_integer((json_int_t)(i * 28)));
-		json_object_set_new(b, "ty", json_integer((json_int_t)(i * 28 + 16)));
-	}
-	json_t *counts = json_object();
-	static const char *const kinds[] = {"assets", "systems", "devices", "users", "units"};
-	for (size_t k = 0; k < 5; k++) {
-		struct mmr_ledger_query q = {.limit = 1};
-		json_t *l;
-		if (!mmr_ledger_list(r->st, &r->who, kinds[k], &q, &l, &err)) {
-			json_object_set(counts, kinds[k], json_object_get(l, "total"));
-			json_decref(l);
-		}
-	}
-	mmr_page_render(r, out, 200, "dashboard",
-			json_pack("{s:o, s:o, s:s?, s:i, s:s?}", "bars", bars, "counts", counts,
-				  "axis_name", axis_name, "chart_height", (int)(nl * 28 + 4),
-				  "body", mmr_policy_id(pol)));
+	mmr_page_dashboard(r, out);
 }
 
 /* Copy whitelisted query parameters into a ledger query. */
@@ -699,6 +646,8 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 const mmr_page_module mmr_page_modules[] = {
 	mmr_pages_work, /* applications, exceptions, records (pages_work.c) */
 	mmr_pages_incident,
+	mmr_pages_inspect,
+	mmr_pages_zones, /* the three-layer check (zones_web.c) */
 	NULL,
 };
 

@@ -89,7 +89,7 @@ struct mmr_charsets {
 	size_t n_cache;
 	uchardet_t detector;
 	mmr_buf sjis; /* ISO-2022-JP rewritten as Shift_JIS */
-	iconv_t pinned[8];
+	iconv_t pinned[16];
 	size_t n_pinned;
 };
 
@@ -98,9 +98,9 @@ struct mmr_charsets {
  * descriptor per common charset keeps their modules loaded (a dlopen per
  * header otherwise). */
 static const char *const pinned_names[][2] = {
-	{"UTF-8", "ISO-2022-JP"}, {"UTF-8", "CP932"},	  {"UTF-8", "SHIFT_JIS"},
+	{"UTF-8", "ISO-2022-JP"}, {"UTF-8", "CP932"},	   {"UTF-8", "SHIFT_JIS"},
 	{"UTF-8", "EUC-JP"},	  {"UTF-8", "ISO-8859-1"}, {"UTF-8", "UTF-8"},
-	{"ISO-2022-JP", "UTF-8"}, {"UTF-8", "EUC-JP-MS"},
+	{"ISO-2022-JP", "UTF-8"}, {"UTF-8", "EUC-JP-MS"},  {"UTF-8", "CP1252"},
 };
 
 mmr_charsets *mmr_charsets_new(void)
@@ -401,7 +401,7 @@ int mmr_charsets_to_utf8(mmr_charsets *cs, const char *declared, const char *in,
 			has8 = 1;
 			break;
 		}
-		if (c == 0x1B)
+		if (c == 0x1B || c == 0x0E) /* ESC, or SO (CP50221 kana) */
 			hasesc = 1;
 	}
 	const char *d = declared && *declared ? declared : NULL;

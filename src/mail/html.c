@@ -86,6 +86,48 @@ int mmr_mail_defang_url(const char *url, mmr_buf *out)
 	return r ? -1 : 0;
 }
 
+/* URLs written as text in the HTML (not as links) are made non-clickable
+ * too: out[from..) is rewritten with every http://, https:// and ftp://
+ * URL (up to whitespace or a bracket) defanged. */
+static int defang_bare_urls(mmr_buf *out, size_t from)
+{
+	if (!memmem(out->p + from, out->n - from, "://", 3))
+		return 0;
+	mmr_buf tail = {0}, u = {0};
+	int r = mmr_buf_add(&tail, out->p + from, out->n - from);
+	out->n = from;
+	const char *p = tail.p, *end = tail.p + tail.n;
+	while (!r && p < end) {
+		const char *hit = NULL;
+		for (const char *q = p; q + 6 <= end; q++)
+			if ((!strncasecmp(q, "http://", 7) && q + 7 <= end) ||
+			    (!strncasecmp(q, "https://", 8) && q + 8 <= end) ||
+			    (!strncasecmp(q, "ftp://", 6))) {
+				hit = q;
+				break;
+			}
+		if (!hit) {
+			r |= mmr_buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		r |= mmr_buf_add(out, p, (size_t)(hit - p));
+		const char *e = hit;
+		while (e < end && (unsigned char)*e > ' ' && *e != '<' && *e != '>' && *e != '"' &&
+		       *e != ']' && *e != ')')
+			e++;
+		u.n = 0;
+		r |= mmr_buf_add(&u, hit, (size_t)(e - hit));
+		mmr_buf d = {0};
+		r |= mmr_mail_defang_url(u.p, &d);
+		r |= mmr_buf_add(out, d.p ? d.p : "", d.n);
+		free(d.p);
+		p = e;
+	}
+	free(tail.p);
+	free(u.p);
+	return r ? -1 : 0;
+}
+
 /* The writer's state: newlines owed, a space owed, inside <pre>. */
 struct writer {
 	mmr_buf *out;
@@ -293,5 +335,7 @@ int mmr_html_to_text(mmr_html *h, const char *html, size_t len, mmr_buf *out)
 	xmlFreeDoc(doc);
 	if (!at_start(&w) && out->p[out->n - 1] != '\n')
 		w.err |= mmr_buf_addc(out, '\n');
+	if (!w.err && w.start < out->n)
+		w.err |= defang_bare_urls(out, w.start);
 	return w.err ? -1 : 0;
 }

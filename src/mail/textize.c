@@ -35,7 +35,7 @@
 struct attachment {
 	mmr_mail_attachment pub;
 	char *name, *type;
-	unsigned char *data;
+	size_t off; /* of the data in tz->attdata */
 };
 
 struct mmr_textizer {
@@ -52,6 +52,7 @@ struct mmr_textizer {
 	mmr_buf text;	 /* one part's content as UTF-8 */
 	mmr_buf out;	 /* the new message */
 	mmr_buf scratch;
+	mmr_buf attdata; /* the decoded attachments, one after another */
 	struct attachment *att;
 	mmr_mail_attachment *att_pub;
 	size_t n_att, cap_att;
@@ -147,9 +148,9 @@ static void result_reset(mmr_textizer *tz)
 	for (size_t i = 0; i < tz->n_att; i++) {
 		free(tz->att[i].name);
 		free(tz->att[i].type);
-		free(tz->att[i].data);
 	}
 	tz->n_att = 0;
+	tz->attdata.n = 0;
 	free(tz->message_id), free(tz->from), free(tz->to), free(tz->subject);
 	tz->message_id = tz->from = tz->to = tz->subject = NULL;
 	tz->body.n = tz->out.n = 0;
@@ -178,6 +179,7 @@ void mmr_textizer_free(mmr_textizer *tz)
 	mmr_html_free(tz->html);
 	free(tz->body.p), free(tz->decoded.p), free(tz->text.p), free(tz->out.p);
 	free(tz->scratch.p);
+	free(tz->attdata.p);
 	free(tz);
 }
 
@@ -203,14 +205,13 @@ static void sha256_hex(const void *p, size_t n, char hex[65])
 
 /* ---- reading parts ----------------------------------------------------------- */
 
-/* The content of part with its transfer encoding undone, into tz->decoded.
+/* The content of part with its transfer encoding undone, appended to dst.
  * -1 on ENOMEM. Broken base64 / QP yields what can be decoded. */
-static int part_decode(mmr_textizer *tz, GMimePart *part)
+static int part_decode_to(mmr_textizer *tz, GMimePart *part, mmr_buf *dst)
 {
-	tz->decoded.n = 0;
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	if (!w)
-		return mmr_buf_add(&tz->decoded, "", 0);
+		return mmr_buf_add(dst, "", 0);
 	GMimeStream *s = g_mime_data_wrapper_get_stream(w);
 	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
 	const char *raw = NULL;
@@ -243,26 +244,34 @@ static int part_decode(mmr_textizer *tz, GMimePart *part)
 		rawlen = tz->scratch.n;
 	}
 	if (!raw)
-		return mmr_buf_add(&tz->decoded, "", 0);
+		return mmr_buf_add(dst, "", 0);
 	if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE)
-		return mmr_buf_add(&tz->decoded, raw, rawlen);
+		return mmr_buf_add(dst, raw, rawlen);
 	GMimeEncoding st;
 	g_mime_encoding_init_decode(&st, enc);
 	size_t need = g_mime_encoding_outlen(&st, rawlen) + 16;
-	if (mmr_buf_add(&tz->decoded, NULL, 0) || need > ((size_t)-1) / 2)
+	if (mmr_buf_add(dst, NULL, 0) || need > ((size_t)-1) / 2 - dst->n)
 		return -1;
-	if (tz->decoded.cap < need + 1) {
-		char *p = realloc(tz->decoded.p, need + 1);
+	if (dst->cap < dst->n + need + 1) {
+		size_t cap = dst->cap * 2 > dst->n + need + 1 ? dst->cap * 2 : dst->n + need + 1;
+		char *p = realloc(dst->p, cap);
 		if (!p)
 			return -1;
-		tz->decoded.p = p;
-		tz->decoded.cap = need + 1;
+		dst->p = p;
+		dst->cap = cap;
 	}
-	size_t n = g_mime_encoding_flush(&st, raw, rawlen, tz->decoded.p);
-	tz->decoded.n = n;
-	tz->decoded.p[n] = '\0';
+	size_t n = g_mime_encoding_flush(&st, raw, rawlen, dst->p + dst->n);
+	dst->n += n;
+	dst->p[dst->n] = '\0';
 	return 0;
+}
+
+/* The decoded content of part in tz->decoded (replacing what was there). */
+static int part_decode(mmr_textizer *tz, GMimePart *part)
+{
+	tz->decoded.n = 0;
+	return part_decode_to(tz, part, &tz->decoded);
 }
 
 static int is_attachment_disposition(GMimeObject *o)
@@ -342,9 +351,9 @@ static char *clean_strdup(mmr_textizer *tz, const char *s)
 	return strdup(tz->scratch.p);
 }
 
-/* Record a removed part; data[0..len) is copied. */
-static int add_attachment(mmr_textizer *tz, GMimeObject *o, const void *data, size_t len,
-			  const char *why)
+/* Record a removed part whose decoded content is attdata[off..off+len). */
+static int add_attachment_at(mmr_textizer *tz, GMimeObject *o, size_t off, size_t len,
+			     const char *why)
 {
 	if (tz->n_att == tz->cap_att) {
 		size_t cap = tz->cap_att ? tz->cap_att * 2 : 8;
@@ -366,21 +375,37 @@ static int add_attachment(mmr_textizer *tz, GMimeObject *o, const void *data, si
 	a->name = clean_strdup(tz, name);
 	a->type = clean_strdup(tz, type ? type : "application/octet-stream");
 	g_free(type);
-	a->data = malloc(len ? len : 1);
-	if (!a->name || !a->type || !a->data) {
-		free(a->name), free(a->type), free(a->data);
+	if (!a->name || !a->type) {
+		free(a->name), free(a->type);
 		return -1;
 	}
-	if (len)
-		memcpy(a->data, data, len);
+	a->off = off;
 	a->pub.name = a->name;
 	a->pub.type = a->type;
 	a->pub.size = len;
-	a->pub.data = a->data;
 	a->pub.why = why;
-	sha256_hex(data, len, a->pub.sha256);
+	sha256_hex(tz->attdata.p ? tz->attdata.p + off : "", len, a->pub.sha256);
 	tz->n_att++;
 	return 0;
+}
+
+/* Record a removed part; data[0..len) is copied. */
+static int add_attachment(mmr_textizer *tz, GMimeObject *o, const void *data, size_t len,
+			  const char *why)
+{
+	size_t off = tz->attdata.n;
+	if (mmr_buf_add(&tz->attdata, data, len))
+		return -1;
+	return add_attachment_at(tz, o, off, len, why);
+}
+
+/* Decode part straight into attdata and record it. */
+static int add_attachment_part(mmr_textizer *tz, GMimeObject *o)
+{
+	size_t off = tz->attdata.n;
+	if (part_decode_to(tz, GMIME_PART(o), &tz->attdata))
+		return -1;
+	return add_attachment_at(tz, o, off, tz->attdata.n - off, "添付ファイル");
 }
 
 /* Append the decoded text of a text part (kind 1 plain, 2 HTML). */
@@ -705,8 +730,7 @@ static int walk(mmr_textizer *tz, GMimeObject *o, int depth, mmr_error *err)
 	int kind = body_text_kind(o);
 	if (kind)
 		return add_text(tz, o, kind) ? nomem(err) : MMR_OK;
-	if (part_decode(tz, GMIME_PART(o)) ||
-	    add_attachment(tz, o, tz->decoded.p, tz->decoded.n, "添付ファイル"))
+	if (add_attachment_part(tz, o))
 		return nomem(err);
 	return MMR_OK;
 }
@@ -949,8 +973,10 @@ int mmr_textize(mmr_textizer *tz, const char *in, size_t len, const mmr_mail_res
 			goto done;
 		}
 		tz->att_pub = pub;
-		for (size_t i = 0; i < tz->n_att; i++)
+		for (size_t i = 0; i < tz->n_att; i++) {
 			pub[i] = tz->att[i].pub;
+			pub[i].data = (const unsigned char *)tz->attdata.p + tz->att[i].off;
+		}
 	}
 	tz->res.attachments = tz->att_pub;
 	tz->res.n_attachments = tz->n_att;

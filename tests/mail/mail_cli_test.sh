@@ -63,6 +63,31 @@ grep -q '大きすぎ' "$T/err" || fail "too large: reason $(cat "$T/err")"
 grep -q 'ELIMIT' "$T/err" || fail "limit: reason $(cat "$T/err")"
 "$M" mail textize --profile "$T/t.yaml" < "$D/eucjp.eml" > /dev/null || fail "small message refused"
 
+# --db / --tenant: one audit-log entry per message, the record without the body.
+"$M" init --db "$T/m.db" > /dev/null 2>&1 || fail "init"
+"$M" tenant add --db "$T/m.db" --id t1 --profile "$ROOT/policy/toyohashi.yaml" > /dev/null 2>&1 ||
+	fail "tenant add"
+"$M" mail textize --db "$T/m.db" --tenant t1 < "$D/iso2022jp_alternative_attachment.eml" \
+	> "$T/out3.eml" || fail "textize --db"
+cmp -s "$T/out.eml" "$T/out3.eml" || fail "--db changed the output"
+"$M" log search --db "$T/m.db" --tenant t1 --action mail.textize --json > "$T/log.json" ||
+	fail "log search"
+python3 - "$T/log.json" <<'PY' || fail "audit log entry"
+import json, sys
+items = json.load(open(sys.argv[1]))["items"]
+assert len(items) == 1, items
+e = items[0]
+assert e["object_kind"] == "mail" and e["object_id"] == "<test-1@example.com>", e
+d = e["decision"]
+assert d["to"] == "soumu@city.example.lg.jp" and d["attachments"][0]["name"] == "見積書.pdf", d
+assert len(e["before"]) == 64 and len(e["after"]) == 64
+assert "お世話" not in json.dumps(e, ensure_ascii=False)
+PY
+"$M" mail textize --db "$T/m.db" --tenant nobody < "$D/eucjp.eml" > /dev/null 2>&1
+[ $? = 2 ] || fail "unknown tenant: not exit 2"
+"$M" mail textize --db "$T/m.db" < "$D/eucjp.eml" > /dev/null 2>&1
+[ $? = 2 ] || fail "--db without --tenant: not exit 2"
+
 # Bad usage and bad input → exit 2.
 "$M" mail textize --bogus < /dev/null > /dev/null 2>&1
 [ $? = 2 ] || fail "unknown argument: not exit 2"

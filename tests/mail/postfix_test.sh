@@ -123,7 +123,7 @@ PY
 # postfix reports a fatal configuration error only on a terminal or to syslog.
 script -qc "/usr/sbin/postfix -c $T/etc start" "$T/start.log" >/dev/null 2>&1 || fail "postfix start: $(cat "$T/start.log")"
 
-python3 - "$SPORT" "$D" <<'PY' || fail "SMTP"
+python3 - "$SPORT" "$D" "$ROOT/../shared/testdata/mail/mikel-mail" <<'PY' || fail "SMTP"
 import smtplib, sys, time
 port, d = int(sys.argv[1]), sys.argv[2]
 for _ in range(100):
@@ -136,6 +136,9 @@ else:
     sys.exit("smtpd does not answer")
 for name in ("iso2022jp_alternative_attachment.eml", "html_only_sjis.eml"):
     s.sendmail("sender@example.com", ["user@city.example.lg.jp"], open(f"{d}/{name}", "rb").read())
+# A long encoded Subject (folded by the milter) and a Japanese attachment name.
+s.sendmail("sender@example.com", ["user@city.example.lg.jp"],
+           open(f"{sys.argv[3]}/multi_charset/japanese_attachment_long_name.eml", "rb").read())
 # A message beyond the part limit is refused by the milter (550).
 big = ["From: a@example.com", "Subject: many parts", "MIME-Version: 1.0",
        "Content-Type: multipart/mixed; boundary=b", ""]
@@ -156,37 +159,41 @@ import mailbox, os, sys, time
 from email import policy
 path, q = sys.argv[1], sys.argv[2]
 for _ in range(600):
-    if os.path.exists(path) and open(path, "rb").read().count(b"\nFrom ") + open(path, "rb").read().startswith(b"From ") >= 2:
+    if os.path.exists(path) and open(path, "rb").read().count(b"\nFrom ") + open(path, "rb").read().startswith(b"From ") >= 3:
         break
     time.sleep(0.1)
 else:
     sys.exit("no delivery within 60 s")
-msgs = [m for m in mailbox.mbox(path, factory=None)]
-assert len(msgs) == 2, len(msgs)
+box = mailbox.mbox(path, factory=None)
+# The raw bytes as delivered (as_bytes() would re-fold the headers).
+msgs = [box.get_bytes(k) for k in box.keys()]
+assert len(msgs) == 3, len(msgs)
 import email
 def parse(m):
-    return email.message_from_bytes(m.as_bytes(), policy=policy.default)
-a, b = parse(msgs[0]), parse(msgs[1])
-for m in (a, b):
+    return email.message_from_bytes(m, policy=policy.default)
+a, b, c = parse(msgs[0]), parse(msgs[1]), parse(msgs[2])
+for raw, m in zip(msgs, (a, b, c)):
     assert not m.is_multipart(), m.get_content_type()
     assert m.get_content_type() == "text/plain", m.get_content_type()
     assert m.get_content_charset() == "utf-8", m.get_content_charset()
     assert "X-Mamori-Textized" in m, list(m.keys())
     assert "Received" in m
-    assert m.as_bytes().count(b"Content-Type:") == 1
+    assert raw.count(b"Content-Type:") == 1, raw[:2000]
 body = a.get_content()
 assert a["Subject"] == "会議のご案内", a["Subject"]
 assert "X-Mailer" not in a
 assert "①会議は㈱マモリ本社で行います。" in body, body
 assert "見積書.pdf" in body, body
-assert "%PDF" not in body and b"JVBERi0" not in a.as_bytes()
+assert "%PDF" not in body and b"JVBERi0" not in msgs[0]
 assert "<p>" not in body and "color:red" not in body
 stored = os.listdir(q)
-assert len(stored) == 1 and stored[0] in body, (stored, body)
+assert len(stored) == 2 and any(h in body for h in stored), (stored, body)
 hb = b.get_content()
 assert "段落その一&記号" in hb, hb
 assert "ログイン [hxxps://evil[.]example[.]com/login?id=1]" in hb, hb
 assert "alert" not in hb and "<" not in hb, hb
+assert c["Subject"] == "まみむめも" * 10, c["Subject"]
+assert "かきくけこかきくけこかきくけこかきくけこかきくけこ.txt" in c.get_content()
 PY
 grep -q '"message_id":"<test-1@example.com>"' "$T/audit.jsonl" || fail "audit record"
 echo ok

@@ -497,6 +497,57 @@ static void defang(void **state)
 	}
 }
 
+/* Charset conversion directly: CP50220/50221 extensions, the Japanese
+ * encodings, a lying declaration, an undecodable part. */
+static void charsets(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *declared, *in, *want;
+		int how;
+	} cases[] = {
+		{"iso-2022-jp", "\x1b$B-!-j\x1b(B", "①㈱", MMR_CS_DECLARED},
+		{"ISO-2022-JP", "\x1b$B$\"$$\x1b(B abc", "あい abc", MMR_CS_DECLARED},
+		{"iso-2022-jp", "\x1b(I1\x1b(B", "ｱ", MMR_CS_DECLARED},
+		{"iso-2022-jp",
+		 "a\x0e"
+		 "1\x0f"
+		 "b",
+		 "aｱb", MMR_CS_DECLARED},
+		{"iso-2022-jp", "\x1b$(D0!\x1b(B", "〓", MMR_CS_DECLARED},
+		{"shift_jis", "\x87\x40\x82\xa0", "①あ", MMR_CS_DECLARED},
+		{"euc-jp", "\xa4\xa2\xa4\xa4", "あい", MMR_CS_DECLARED},
+		{"utf-8", "\xe6\x97\xa5\xe6\x9c\xac", "日本", MMR_CS_DECLARED},
+		{NULL, "\xe6\x97\xa5\xe6\x9c\xac", "日本", MMR_CS_DECLARED},
+		{"us-ascii", "\xe6\x97\xa5\xe6\x9c\xac", "日本", MMR_CS_GUESSED},
+		{"iso-8859-1", "\x1b$B$\"$$\x1b(B", "あい", MMR_CS_GUESSED},
+		{"utf-8", "ok \xff\xfe", "ok \xef\xbf\xbd\xef\xbf\xbd", MMR_CS_LOSSY},
+	};
+	mmr_charsets *cs = mmr_charsets_new();
+	assert_non_null(cs);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mmr_buf out = {0};
+		int how = mmr_charsets_to_utf8(cs, cases[i].declared, cases[i].in,
+					       strlen(cases[i].in), &out);
+		if (how != cases[i].how || !out.p || strcmp(out.p, cases[i].want))
+			fail_msg("case %zu: got \"%s\" (%d), expected \"%s\" (%d)", i,
+				 out.p ? out.p : "", how, cases[i].want, cases[i].how);
+		free(out.p);
+	}
+	/* A long Shift_JIS text declared Latin-1 is detected. */
+	const char *sj = "\x96\x7b\x93\xfa\x82\xcc\x89\xef\x8b\x63\x8e\x91\x97\xbf";
+	GString *long_sj = g_string_new("");
+	for (int i = 0; i < 20; i++)
+		g_string_append(long_sj, sj);
+	mmr_buf out = {0};
+	assert_int_equal(mmr_charsets_to_utf8(cs, "iso-8859-1", long_sj->str, long_sj->len, &out),
+			 MMR_CS_GUESSED);
+	assert_non_null(strstr(out.p, "本日の会議資料"));
+	free(out.p);
+	g_string_free(long_sj, TRUE);
+	mmr_charsets_free(cs);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -525,6 +576,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(reuse),
 		cmocka_unit_test(quarantine_and_audit),
 		cmocka_unit_test(defang),
+		cmocka_unit_test(charsets),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
