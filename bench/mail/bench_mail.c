@@ -91,7 +91,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char fixtures[4096];
-	snprintf(fixtures, sizeof fixtures, "%s/../shared/testdata/mail/mikel-mail", root);
+	const char *td = getenv("MAMORI_TESTDATA");
+	if (td)
+		snprintf(fixtures, sizeof fixtures, "%s/mail/mikel-mail", td);
+	else
+		snprintf(fixtures, sizeof fixtures, "%s/../shared/testdata/mail/mikel-mail", root);
 	load_dir(dir);
 	size_t generated = n_msgs;
 	load_dir(fixtures);

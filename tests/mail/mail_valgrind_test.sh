@@ -21,7 +21,7 @@ run "$TM" "$ROOT" > /tmp/mamori-valgrind-tm.$$ 2>&1 || {
 }
 for f in "$ROOT"/tests/data/mail/iso2022jp_alternative_attachment.eml \
 	"$ROOT"/tests/data/mail/html_only_sjis.eml \
-	"$ROOT"/../shared/testdata/mail/mikel-mail/attachment_emails/attachment_message_rfc822.eml; do
+	"${MAMORI_TESTDATA:-$ROOT/../shared/testdata}"/mail/mikel-mail/attachment_emails/attachment_message_rfc822.eml; do
 	run "$M" mail textize < "$f" > /dev/null 2> /tmp/mamori-valgrind.$$
 	if [ $? = 99 ]; then
 		echo "valgrind: $f" >&2

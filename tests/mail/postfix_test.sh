@@ -123,7 +123,7 @@ PY
 # postfix reports a fatal configuration error only on a terminal or to syslog.
 script -qc "/usr/sbin/postfix -c $T/etc start" "$T/start.log" >/dev/null 2>&1 || fail "postfix start: $(cat "$T/start.log")"
 
-python3 - "$SPORT" "$D" "$ROOT/../shared/testdata/mail/mikel-mail" <<'PY' || fail "SMTP"
+python3 - "$SPORT" "$D" "${MAMORI_TESTDATA:-$ROOT/../shared/testdata}/mail/mikel-mail" <<'PY' || fail "SMTP"
 import smtplib, sys, time
 port, d = int(sys.argv[1]), sys.argv[2]
 for _ in range(100):

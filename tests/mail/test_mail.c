@@ -229,7 +229,9 @@ static void project_messages(void **state)
 static void public_fixtures(void **state)
 {
 	(void)state;
-	const char *base = tu_path("%s/../shared/testdata/mail/mikel-mail", tu_root);
+	const char *td = getenv("MAMORI_TESTDATA");
+	const char *base = td ? tu_path("%s/mail/mikel-mail", td)
+			      : tu_path("%s/../shared/testdata/mail/mikel-mail", tu_root);
 	char *expects = tu_read(tu_path("%s/tests/data/mail/mikel.expect", tu_root), NULL);
 	assert_non_null(expects);
 	static const char *const dirs[] = {"attachment_emails", "error_emails", "mime_emails",

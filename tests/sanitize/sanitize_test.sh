@@ -275,7 +275,7 @@ contains "audit: refusal recorded" "$T/log" "file.sanitize.refused"
 expect "audit: --db without --tenant" 2 $?
 
 # ---- public sample documents, when the shared test data has them ----
-S="$ROOT/../shared/testdata/files"
+S="${MAMORI_TESTDATA:-$ROOT/../shared/testdata}/files"
 [ -d "$S" ] || S="/work/shared/testdata/files"
 if [ -d "$S" ]; then
 	"$M" sanitize --in "$S" --out "$O/samples" --report "$T/samples.jsonl" >/dev/null 2>&1
