@@ -44,6 +44,7 @@ libgif-dev
 libjpeg62-turbo-dev
 libpng-dev
 poppler-utils
+valgrind
 libreoffice-writer-nogui
 libreoffice-calc-nogui
 libreoffice-impress-nogui

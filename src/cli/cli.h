@@ -25,5 +25,6 @@ int cmd_mail(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
 
 #endif

@@ -22,6 +22,8 @@
 #include "cli/cli.h"
 #include "mamori.h"
 #include "sanitize/sanitize.h"
+#include "store/audit.h"
+#include "store/store.h"
 
 static const char help[] =
 	"使い方: mamori sanitize IN -o OUT [--report FILE.json] [--flatten] [--remove-links]\n"
@@ -36,6 +38,8 @@ static const char help[] =
 	"  --flatten        PDF の全ページを画像にして作り直します\n"
 	"  --remove-links   ハイパーリンク・URI アクションも除去します\n"
 	"  --profile FILE   sanitize.max_input_mb / max_seconds / remove_links を読みます\n"
+	"  --db DB --tenant T [--actor LOGIN]\n"
+	"                   一ファイルごとに監査ログへ記録します (action file.sanitize)\n"
 	"終了コード: 0 無害化した, 2 使い方の誤り・入力を読めない, 3 拒否した\n";
 
 /* The input mapped read-only: a file over the size limit is refused
@@ -124,7 +128,37 @@ struct run {
 	mmr_sanitize_opts opts;
 	FILE *report;
 	unsigned alarm_s;
+	mmr_store *store; /* the audit log, when --db is given */
+	const char *tenant, *actor;
 };
+
+/* One record in the audit log: the verdict as the action's outcome, the
+ * digests of the file before and after, and the whole report as the
+ * decision. */
+static int audit(struct run *run, const mmr_sanitize_result *r, const char *in, const char *out)
+{
+	char before[65], after[65];
+	mmr_sanitize_result_sha256(r, before, after);
+	json_t *report = mmr_sanitize_result_report(r, in, out);
+	struct mmr_audit_event ev = {
+		.tenant = run->tenant,
+		.actor = run->actor,
+		.action = mmr_sanitize_result_ok(r) ? "file.sanitize" : "file.sanitize.refused",
+		.object_kind = "file",
+		.object_id = in,
+		.before = before,
+		.after = after[0] ? after : NULL,
+		.decision = report,
+	};
+	mmr_error err = {0};
+	int rc = report ? mmr_audit_append(run->store, &ev, NULL, &err) : MMR_ENOMEM;
+	json_decref(report);
+	if (rc) {
+		cli_fail(mmr_code_name(rc), "%s: 監査ログに記録できません: %s", in, err.message);
+		return 2;
+	}
+	return 0;
+}
 
 /* Sanitize one file to out_path (its extension corrected); returns 0, 2
  * or 3 as the command does. */
@@ -177,6 +211,8 @@ static int one_file(struct run *run, const char *in, const char *out_path, bool 
 	if (!quiet && mmr_sanitize_result_name_mismatch(r))
 		fprintf(stderr, "mamori: 注意: %s の名前（拡張子）は内容 (%s) と一致しません\n", in,
 			mmr_sanitize_result_type(r));
+	if (run->store && audit(run, r, in, final))
+		status = 2;
 	if (run->report) {
 		char *json = mmr_sanitize_result_json(r, in, final);
 		if (json) {
@@ -184,12 +220,21 @@ static int one_file(struct run *run, const char *in, const char *out_path, bool 
 			free(json);
 		}
 	}
-	static char reason[600];
-	snprintf(reason, sizeof reason, "%s%s", mmr_sanitize_result_reason(r),
-		 mmr_sanitize_result_name_mismatch(r) ? "（名前が内容と不一致）" : "");
+	/* For the batch's line: the reason, or what was removed. */
+	static char reason[1200];
+	const char *mismatch = mmr_sanitize_result_name_mismatch(r) ? "（名前が内容と不一致）" : "";
+	if (status == 0) {
+		char kinds[600];
+		mmr_sanitize_result_removed_summary(r, kinds, sizeof kinds);
+		const char *slash = final ? strrchr(final, '/') : NULL;
+		snprintf(reason, sizeof reason, "→ %s  除去 %zu 件%s%s%s",
+			 slash ? slash + 1 : (final ? final : ""),
+			 mmr_sanitize_result_removed_count(r), kinds[0] ? ": " : "", kinds,
+			 mismatch);
+	} else {
+		snprintf(reason, sizeof reason, "%s%s", mmr_sanitize_result_reason(r), mismatch);
+	}
 	*why = reason;
-	if (status == 0 && quiet)
-		*why = mmr_sanitize_result_name_mismatch(r) ? "名前が内容と不一致" : "";
 	free(final);
 	mmr_sanitize_result_free(r);
 	return status;
@@ -283,7 +328,7 @@ static int batch(struct run *run, const char *in_dir, const char *out_dir)
 			fputs("\r\033[K", stderr);
 		if (rc == 0) {
 			ok++;
-			printf("無害化 %s%s%s\n", g_files[i], why[0] ? "  注意: " : "", why);
+			printf("無害化 %s  %s\n", g_files[i], why);
 		} else if (rc == 3) {
 			refused++;
 			printf("拒否   %s  理由: %s\n", g_files[i], why);
@@ -326,7 +371,7 @@ static int load_profile(const char *path, mmr_sanitize_opts *o, bool links_flag)
 int cmd_sanitize(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL, *in_dir = NULL, *out_dir = NULL, *report = NULL,
-		   *profile = NULL;
+		   *profile = NULL, *db = NULL;
 	struct run run = {0};
 	bool links_flag = false;
 	for (int i = 1; i < argc; i++) {
@@ -345,6 +390,12 @@ int cmd_sanitize(int argc, char **argv)
 			report = argv[++i];
 		} else if (!strcmp(a, "--profile") && has) {
 			profile = argv[++i];
+		} else if (!strcmp(a, "--db") && has) {
+			db = argv[++i];
+		} else if (!strcmp(a, "--tenant") && has) {
+			run.tenant = argv[++i];
+		} else if (!strcmp(a, "--actor") && has) {
+			run.actor = argv[++i];
 		} else if (!strcmp(a, "--flatten")) {
 			run.opts.flatten = true;
 		} else if (!strcmp(a, "--remove-links")) {
@@ -374,9 +425,25 @@ int cmd_sanitize(int argc, char **argv)
 	}
 	if (profile && load_profile(profile, &run.opts, links_flag))
 		return 2;
+	if (db && !run.tenant) {
+		cli_fail("EINVAL", "sanitize: --db には --tenant が必要です (missing --tenant)");
+		return 2;
+	}
+	if (!run.actor) {
+		const char *u = getenv("USER");
+		run.actor = u && u[0] ? u : "system";
+	}
+	if (db) {
+		mmr_error serr = {0};
+		if (mmr_store_open(db, NULL, &run.store, &serr)) {
+			cli_fail(mmr_code_name(serr.code), "%s: %s", db, serr.message);
+			return 2;
+		}
+	}
 	mmr_error err = {0};
 	if (mmr_sanitizer_new(&run.opts, &run.s, &err)) {
 		cli_fail(mmr_code_name(err.code), "%s", err.message);
+		mmr_store_close(run.store);
 		return 2;
 	}
 	double secs =
@@ -404,5 +471,6 @@ done:
 		status = 2;
 	}
 	mmr_sanitizer_free(run.s);
+	mmr_store_close(run.store);
 	return status;
 }

@@ -83,6 +83,9 @@ static void print_flow(const char *tag, const json_t *f, int cite)
 		printf("      条項 (clause) %s「%s」\n",
 		       json_string_value(json_object_get(r, "clause")),
 		       json_string_value(json_object_get(r, "text")));
+	if (json_array_size(json_object_get(f, "citations")) == 0)
+		printf("      条項 (clause): プロファイルに定めがありません (none in the "
+		       "profile)\n");
 }
 
 static void print_text(const json_t *res)

@@ -45,6 +45,8 @@ static const char usage[] =
 	"        ファイルを無害化します（危険因子の除去、対応しない形式は拒否・終了コード 3）。\n"
 	"  report inspection --db DB --tenant T --round R --format xlsx|csv|html -o FILE\n"
 	"        自己点検の結果報告を書き出します。\n"
+	"  incident due|list --db DB --tenant T | notify send --db DB --smtp HOST:PORT\n"
+	"        委員会への報告の期限（超過があれば 1）、事案の一覧、通知メールの送信。\n"
 	"  help [コマンド]      この説明を表示します。\n"
 	"  version            版を表示します。\n"
 	"\n"
@@ -107,12 +109,12 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"decide", cmd_decide}, {"policy", cmd_policy},	 {"init", cmd_init},
-	{"tenant", cmd_tenant}, {"user", cmd_user},	 {"serve", cmd_serve},
-	{"backup", cmd_backup}, {"restore", cmd_backup}, {"import", cmd_import},
-	{"export", cmd_import}, {"zones", cmd_zones},	 {"mail", cmd_mail},
-	{"milter", cmd_mail},	{"log", cmd_log},	 {"sanitize", cmd_sanitize},
-	{"report", cmd_report},
+	{"decide", cmd_decide},	    {"policy", cmd_policy},   {"init", cmd_init},
+	{"tenant", cmd_tenant},	    {"user", cmd_user},	      {"serve", cmd_serve},
+	{"backup", cmd_backup},	    {"restore", cmd_backup},  {"import", cmd_import},
+	{"export", cmd_import},	    {"zones", cmd_zones},     {"mail", cmd_mail},
+	{"milter", cmd_mail},	    {"log", cmd_log},	      {"sanitize", cmd_sanitize},
+	{"incident", cmd_incident}, {"notify", cmd_incident}, {"report", cmd_report},
 };
 
 static const struct command *command_find(const char *name)

@@ -309,6 +309,7 @@ const mmr_api_module mmr_api_modules[] = {
 	mmr_api_work, /* applications, exceptions, records (api_work.c) */
 	mmr_api_incident,
 	mmr_api_inspect,
+	mmr_api_zones, /* the three-layer check (zones_web.c) */
 	NULL,
 };
 /* ---- the audit log (issue 4): auditors and administrators only ---- */

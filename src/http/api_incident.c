@@ -10,7 +10,7 @@
  *   PATCH incidents/{id} (CSIRT: severity, assignee, deadline, …)
  *   GET|PUT incident-plan
  *   GET notifications[?unread=1&before=&limit=]  POST notifications/{id}/read | notifications/read
- *   PUT me/email {email}
+ *   PUT me/email {email}, PUT users/{id}/email {email} (administrators)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -305,7 +305,7 @@ static void notifications(struct mmr_http_req *r, struct mmr_http_resp *out, con
 	reply(out, rc, &err, 204, NULL);
 }
 
-static void my_email(struct mmr_http_req *r, struct mmr_http_resp *out)
+static void set_email(struct mmr_http_req *r, struct mmr_http_resp *out, int64_t uid)
 {
 	if (strcmp(r->method, "PUT")) {
 		method_not_allowed(out);
@@ -317,7 +317,7 @@ static void my_email(struct mmr_http_req *r, struct mmr_http_resp *out)
 	static const char *const keys[] = {"email", NULL};
 	if (string_keys(j, keys, out)) {
 		mmr_error err;
-		int rc = mmr_user_set_email(r->st, &r->who, r->who.user_id, str(j, "email"), &err);
+		int rc = mmr_user_set_email(r->st, &r->who, uid, str(j, "email"), &err);
 		reply(out, rc, &err, 200,
 		      rc ? NULL : json_pack("{s:s?}", "email", str(j, "email")));
 	}
@@ -339,8 +339,18 @@ bool mmr_api_incident(struct mmr_http_req *r, struct mmr_http_resp *out, const c
 		return true;
 	}
 	if (!strcmp(path, "me/email")) {
-		my_email(r, out);
+		set_email(r, out, r->who.user_id);
 		return true;
+	}
+	/* users/{id}/email: an administrator sets someone's address (the ledger
+	 * of users, in api.c, does not carry it) */
+	if (!strncmp(path, "users/", 6)) {
+		int64_t uid;
+		const char *rest;
+		if (parse_id(path + 6, &uid, &rest) && !strcmp(rest, "/email")) {
+			set_email(r, out, uid);
+			return true;
+		}
 	}
 	return false;
 }

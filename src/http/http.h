@@ -126,4 +126,8 @@ void mmr_page_dashboard(struct mmr_http_req *r, struct mmr_http_resp *out);
 int mmr_inspect_http_report(struct mmr_http_req *r, int64_t round, const char *format,
 			    struct mmr_http_resp *out, mmr_error *err);
 
+/* zones_web.c: the three-layer check (issue 9) */
+bool mmr_api_zones(struct mmr_http_req *r, struct mmr_http_resp *out, const char *path);
+bool mmr_pages_zones(struct mmr_http_req *r, struct mmr_http_resp *out, bool post);
+
 #endif

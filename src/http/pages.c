@@ -647,6 +647,7 @@ const mmr_page_module mmr_page_modules[] = {
 	mmr_pages_work, /* applications, exceptions, records (pages_work.c) */
 	mmr_pages_incident,
 	mmr_pages_inspect,
+	mmr_pages_zones, /* the three-layer check (zones_web.c) */
 	NULL,
 };
 

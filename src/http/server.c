@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "store/work.h"
 #include "store/audit.h"
 
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -336,6 +337,12 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 	}
 	for (unsigned tick = 1; !*cfg->stop; tick++) {
 		usleep(100 * 1000);
+		if (tick % 3000 ==
+		    10) { /* reminders (issue 5): soon after start, then every 5 min */
+			size_t sent = 0;
+			if (mmr_work_remind(probe, (int64_t)time(NULL), &sent, &kerr))
+				fprintf(stderr, "mamori: 期限の通知: %s\n", kerr.message);
+		}
 		if (timer && tick % 10 == 0) {
 			struct timeval tv;
 			gettimeofday(&tv, NULL);

@@ -17,7 +17,45 @@
 
 #define MAX_PIXELS (100u * 1000u * 1000u) /* per image, and per GIF in total */
 
+/* Bytes after the image's end marker: reported as appended data. */
+static void appended(san_ctx *c, size_t end, size_t len)
+{
+	if (end < len) {
+		char part[64];
+		snprintf(part, sizeof part, "%zu バイト", len - end);
+		san_removed(c, "appended_data", part);
+	}
+}
+
 /* ---- PNG (libpng's simplified API) ---- */
+
+/* Name the ancillary chunks (text, EXIF, time, profiles, private ones) the
+ * re-encoding leaves behind, and anything after IEND. Only reports: the
+ * decoding itself is libpng's. */
+static void png_report(san_ctx *c, const unsigned char *d, size_t len)
+{
+	size_t off = 8;
+	while (off + 12 <= len) {
+		size_t n = ((size_t)d[off] << 24) | ((size_t)d[off + 1] << 16) |
+			   ((size_t)d[off + 2] << 8) | d[off + 3];
+		if (n > len - off - 12)
+			return;
+		char type[5];
+		memcpy(type, d + off + 4, 4);
+		type[4] = '\0';
+		off += 12 + n;
+		if (!strcmp(type, "IEND")) {
+			appended(c, off, len);
+			return;
+		}
+		/* Lower-case first letter: ancillary. The colour and transparency
+		 * ones are applied to the pixels, not dropped. */
+		if ((type[0] & 0x20) && strcmp(type, "tRNS") && strcmp(type, "gAMA") &&
+		    strcmp(type, "sRGB") && strcmp(type, "cHRM") && strcmp(type, "bKGD") &&
+		    strcmp(type, "pHYs") && strcmp(type, "sBIT"))
+			san_removed(c, "image_metadata", type);
+	}
+}
 
 int san_png(san_ctx *c, const unsigned char *data, size_t len)
 {
@@ -62,8 +100,10 @@ int san_png(san_ctx *c, const unsigned char *data, size_t len)
 	}
 	free(px);
 	png_image_free(&img);
-	if (!rc)
+	if (!rc) {
+		png_report(c, data, len);
 		san_note(c, "画像を再符号化しました（メタデータと末尾の付加データは除かれます）");
+	}
 	return rc;
 }
 
@@ -90,8 +130,9 @@ static void jpeg_quiet(j_common_ptr cinfo, int level)
 
 /* Decode into *px (malloc'd); returns 0, or -1 with e->msg set. Kept apart
  * from the encoder so that setjmp sees no live locals change. */
-static int jpeg_decode(const unsigned char *data, size_t len, struct jerr *e, unsigned char **px,
-		       JDIMENSION *w, JDIMENSION *h, int *comps, J_COLOR_SPACE *cs, bool *too_big)
+static int jpeg_decode(san_ctx *c, const unsigned char *data, size_t len, struct jerr *e,
+		       unsigned char **px, JDIMENSION *w, JDIMENSION *h, int *comps,
+		       J_COLOR_SPACE *cs, bool *too_big)
 {
 	struct jpeg_decompress_struct d;
 	unsigned char *volatile buf = NULL;
@@ -105,7 +146,20 @@ static int jpeg_decode(const unsigned char *data, size_t len, struct jerr *e, un
 	}
 	jpeg_create_decompress(&d);
 	jpeg_mem_src(&d, data, (unsigned long)len);
+	/* Markers are noted (not kept: length limit 0) to report what goes. */
+	jpeg_save_markers(&d, JPEG_COM, 0);
+	for (int m = 1; m < 16; m++)
+		if (m != 14) /* APP14: Adobe colour transform, structural */
+			jpeg_save_markers(&d, JPEG_APP0 + m, 0);
 	jpeg_read_header(&d, TRUE);
+	for (jpeg_saved_marker_ptr m = d.marker_list; m; m = m->next) {
+		char part[16];
+		if (m->marker == JPEG_COM)
+			snprintf(part, sizeof part, "COM");
+		else
+			snprintf(part, sizeof part, "APP%d", m->marker - JPEG_APP0);
+		san_removed(c, "image_metadata", part);
+	}
 	if ((size_t)d.image_width * d.image_height > MAX_PIXELS) {
 		*too_big = true;
 		*w = d.image_width;
@@ -177,7 +231,7 @@ int san_jpeg(san_ctx *c, const unsigned char *data, size_t len)
 	int comps = 0;
 	J_COLOR_SPACE cs = JCS_UNKNOWN;
 	bool too_big = false;
-	if (jpeg_decode(data, len, &e, &px, &w, &h, &comps, &cs, &too_big)) {
+	if (jpeg_decode(c, data, len, &e, &px, &w, &h, &comps, &cs, &too_big)) {
 		if (too_big)
 			return san_refuse(c, "JPEG の画素数が多すぎます（%u×%u）(pixel limit)", w,
 					  h);
@@ -193,6 +247,12 @@ int san_jpeg(san_ctx *c, const unsigned char *data, size_t len)
 	}
 	c->res->out = out;
 	c->res->out_len = out_len;
+	/* Whatever follows the last end-of-image marker was appended. */
+	for (size_t i = len; i >= 2; i--)
+		if (data[i - 2] == 0xFF && data[i - 1] == 0xD9) {
+			appended(c, i, len);
+			break;
+		}
 	san_note(c,
 		 "画像を再符号化しました（EXIF などのメタデータと末尾の付加データは除かれます）");
 	return MMR_OK;
@@ -270,8 +330,10 @@ int san_gif(san_ctx *c, const unsigned char *data, size_t len)
 			rc = san_refuse(c, "GIF が壊れています (%s)", GifErrorString(in->Error));
 			goto done;
 		}
-		if (t == TERMINATE_RECORD_TYPE)
+		if (t == TERMINATE_RECORD_TYPE) {
+			appended(c, m.off, len);
 			break;
+		}
 		if (t == EXTENSION_RECORD_TYPE) {
 			int code = 0;
 			GifByteType *ext = NULL;

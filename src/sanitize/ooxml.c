@@ -12,6 +12,7 @@
  * relationships are taken out of the parts that made them.
  */
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +155,13 @@ static int parse(struct pkg *p, struct part *pt)
 		return san_refuse(p->c, "%s が大きすぎます (XML size limit)", pt->name);
 	pt->doc = xmlReadMemory((const char *)pt->data, (int)pt->len, pt->name, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!pt->doc)
+	if (!pt->doc) {
+		const xmlError *e = xmlGetLastError();
+		if (e && e->message && strstr(e->message, "depth"))
+			return san_refuse(p->c, "%s の XML の入れ子が深すぎます (XML depth limit)",
+					  pt->name);
 		return san_refuse(p->c, "%s は正しい XML ではありません (bad XML)", pt->name);
+	}
 	if (pt->doc->intSubset || pt->doc->extSubset)
 		return san_refuse(p->c, "%s に DTD があります (DTD in XML)", pt->name);
 	if (!xmlDocGetRootElement(pt->doc))

@@ -424,11 +424,20 @@ static void hex32(const unsigned char *h, char *out)
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
-char *mmr_sanitize_result_json(const mmr_sanitize_result *r, const char *input, const char *output)
+void mmr_sanitize_result_sha256(const mmr_sanitize_result *r, char before[65], char after[65])
+{
+	hex32(r->sha_before, before);
+	if (r->sanitized)
+		hex32(r->sha_after, after);
+	else
+		after[0] = '\0';
+}
+
+json_t *mmr_sanitize_result_report(const mmr_sanitize_result *r, const char *input,
+				   const char *output)
 {
 	char before[65], after[65];
-	hex32(r->sha_before, before);
-	hex32(r->sha_after, after);
+	mmr_sanitize_result_sha256(r, before, after);
 	json_t *o = json_object();
 	if (!o)
 		return NULL;
@@ -455,7 +464,15 @@ char *mmr_sanitize_result_json(const mmr_sanitize_result *r, const char *input, 
 	if (r->pages)
 		json_object_set_new(o, "pages", json_integer(r->pages));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
-	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII * 0 | JSON_PRESERVE_ORDER);
+	return o;
+}
+
+char *mmr_sanitize_result_json(const mmr_sanitize_result *r, const char *input, const char *output)
+{
+	json_t *o = mmr_sanitize_result_report(r, input, output);
+	if (!o)
+		return NULL;
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
 }

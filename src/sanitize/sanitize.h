@@ -18,6 +18,7 @@
 #ifndef MMR_SANITIZE_H
 #define MMR_SANITIZE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -76,6 +77,13 @@ const unsigned char *mmr_sanitize_result_data(const mmr_sanitize_result *r, size
  * names), SHA-256 before and after, sizes, verdict and reason. `input` and
  * `output` are the paths to name in it (output may be NULL). */
 char *mmr_sanitize_result_json(const mmr_sanitize_result *r, const char *input, const char *output);
+
+/* The same report as a jansson object (a new reference). */
+json_t *mmr_sanitize_result_report(const mmr_sanitize_result *r, const char *input,
+				   const char *output);
+/* SHA-256 (hex, 64 characters and NUL) of the input, and of the output
+ * ("" when refused). */
+void mmr_sanitize_result_sha256(const mmr_sanitize_result *r, char before[65], char after[65]);
 
 void mmr_sanitize_result_free(mmr_sanitize_result *r);
 

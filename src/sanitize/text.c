@@ -33,20 +33,78 @@ static bool converts(const unsigned char *data, size_t len, const char *cs)
 	return ok;
 }
 
+/* CSV cells that a spreadsheet would run as DDE (=cmd|' /c calc'!A0, also
+ * after + - @) get a leading apostrophe, so they open as text. Returns a
+ * new malloc'd buffer (its length into *len), NULL without memory. */
+static char *csv_defuse(san_ctx *c, const char *in, size_t *len)
+{
+	size_t n = *len, o = 0;
+	char *out = malloc(n * 2 + 1);
+	if (!out)
+		return NULL;
+	size_t i = 0;
+	while (i <= n) {
+		/* One field: [start, end), quoted or not. */
+		bool quoted = i < n && in[i] == '"';
+		size_t start = i + quoted, end = start;
+		if (quoted) {
+			while (end < n && !(in[end] == '"' && (end + 1 >= n || in[end + 1] != '"')))
+				end += in[end] == '"' ? 2 : 1;
+		} else {
+			while (end < n && in[end] != ',' && in[end] != '\n' && in[end] != '\r')
+				end++;
+		}
+		size_t stop = end < n ? end : n;
+		bool formula = start < stop && strchr("=+-@", in[start]);
+		bool dde = formula && memchr(in + start, '|', stop - start) &&
+			   memchr(in + start, '!', stop - start);
+		memcpy(out + o, in + i, start - i);
+		o += start - i;
+		if (dde) {
+			out[o++] = '\'';
+			san_removed(c, "dde_formula", NULL);
+		}
+		/* The rest of the field and the delimiter that ends it. */
+		size_t next = quoted ? (end < n ? end + 1 : n) : end;
+		while (next < n && in[next] != ',' && in[next] != '\n' && in[next] != '\r')
+			next++;
+		if (next < n)
+			next++;
+		else
+			next = n;
+		memcpy(out + o, in + start, next - start);
+		o += next - start;
+		if (next >= n)
+			break;
+		i = next;
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
+
 int san_text(san_ctx *c, const unsigned char *data, size_t len)
 {
 	/* Text keeps the extension it came with when that is a text one. */
 	static const char *const keep[] = {"txt", "csv", "tsv", "text", "log", "md"};
-	bool csv = !strcmp(c->res->type, "csv");
+	/* CSV by content or by name: defusing DDE cells harms no text. */
+	bool csv = !strcmp(c->res->type, "csv") || !strcmp(c->res->declared_ext, "csv");
 	snprintf(c->res->ext, sizeof c->res->ext, "%s", csv ? "csv" : "txt");
 	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
 		if (!strcmp(c->res->declared_ext, keep[i]))
 			snprintf(c->res->ext, sizeof c->res->ext, "%s", keep[i]);
-	if (memchr(data, '\0', len))
-		return san_refuse(c, "テキストに NUL 文字があります（バイナリの疑い）");
 	const char *cs = "UTF-8";
 	char found[64] = "";
-	if (mmr_utf8_valid_prefix((const char *)data, len) != len) {
+	bool utf16 = len >= 2 &&
+		     ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF));
+	if (utf16) {
+		cs = data[0] == 0xFF ? "UTF-16LE" : "UTF-16BE";
+		data += 2; /* the byte-order mark */
+		len -= 2;
+	} else if (memchr(data, '\0', len)) {
+		return san_refuse(c, "テキストに NUL 文字があります（バイナリの疑い）");
+	}
+	if (!utf16 && mmr_utf8_valid_prefix((const char *)data, len) != len) {
 		uchardet_t u = uchardet_new();
 		if (!u)
 			return MMR_ENOMEM;
@@ -99,9 +157,16 @@ int san_text(san_ctx *c, const unsigned char *data, size_t len)
 		outlen = (size_t)(o - out);
 		san_note(c, "文字コード %s を UTF-8 に変換しました", cs);
 	}
-	if (mmr_utf8_valid_prefix(out, outlen) != outlen) {
+	if (mmr_utf8_valid_prefix(out, outlen) != outlen || memchr(out, '\0', outlen)) {
 		free(out);
 		return san_refuse(c, "テキストが正しい UTF-8 になりません");
+	}
+	if (csv) {
+		char *n = csv_defuse(c, out, &outlen);
+		free(out);
+		if (!n)
+			return MMR_ENOMEM;
+		out = n;
 	}
 	c->res->out = (unsigned char *)out;
 	c->res->out_len = outlen;

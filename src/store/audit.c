@@ -8,6 +8,7 @@
  * (j+1)·2^L − 1). Pruned leaves keep (hash, nodes) in audit_pruned.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,11 +88,13 @@ static void sb_jstr(struct sbuf *b, const char *s)
 
 /* The canonical data: fixed key order, decision embedded as stored (compact,
  * sorted keys). Built from the columns, so verify can rebuild it. */
-static char *leaf_data(const char *tenant, int64_t index, const char *at, const char *actor,
-		       const char *action, const char *okind, const char *oid, const char *before,
-		       const char *after, const char *decision)
+static void leaf_data_into(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
+			   const char *actor, const char *action, const char *okind,
+			   const char *oid, const char *before, const char *after,
+			   const char *decision)
 {
-	struct sbuf b = {0};
+	struct sbuf b = *bp;
+	b.len = 0;
 	char num[32];
 	sb_str(&b, "{\"v\":1,\"tenant\":");
 	sb_jstr(&b, tenant);
@@ -113,6 +116,15 @@ static char *leaf_data(const char *tenant, int64_t index, const char *at, const 
 	sb_str(&b, ",\"decision\":");
 	sb_str(&b, decision ? decision : "null");
 	sb_str(&b, "}");
+	*bp = b;
+}
+
+static char *leaf_data(const char *tenant, int64_t index, const char *at, const char *actor,
+		       const char *action, const char *okind, const char *oid, const char *before,
+		       const char *after, const char *decision)
+{
+	struct sbuf b = {0};
+	leaf_data_into(&b, tenant, index, at, actor, action, okind, oid, before, after, decision);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -190,9 +202,9 @@ struct nodesrc {
 	const char *tenant;
 };
 
-static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2 "
-			    "UNION ALL "
-			    "SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
+static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2";
+static const char q_row_pruned[] =
+	"SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
 
 static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_error *err)
 {
@@ -205,6 +217,14 @@ static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_e
 	mmr_stmt_text(s, 1, ns->tenant);
 	mmr_stmt_int(s, 2, (int64_t)row);
 	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_DONE) { /* a pruned leaf keeps its hashes */
+		mmr_stmt_reset(s);
+		if ((rc = mmr_db_prepare(ns->st->db, q_row_pruned, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, ns->tenant);
+		mmr_stmt_int(s, 2, (int64_t)row);
+		rc = mmr_stmt_step(s, err);
+	}
 	if (rc == MMR_DB_ROW) {
 		const char *hex;
 		char buf[65];
@@ -239,22 +259,36 @@ static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_e
 	return rc;
 }
 
-static const char q_last[] =
-	"SELECT idx, hash, nodes FROM ("
-	"SELECT idx, hash, nodes FROM (SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
-	"ORDER BY idx DESC LIMIT 1) a "
-	"UNION ALL "
-	"SELECT idx, hash, nodes FROM (SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
-	"ORDER BY idx DESC LIMIT 1) b) c ORDER BY idx DESC LIMIT 1";
+/* The last leaf: the newest row, or (everything pruned) the newest kept hash. */
+static const char q_last[] = "SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+			     "ORDER BY idx DESC LIMIT 1";
+static const char q_last_pruned[] = "SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
+				    "ORDER BY idx DESC LIMIT 1";
 
-int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *err)
+/* Step to the last leaf's row (MMR_DB_ROW with *out positioned) or MMR_DB_DONE. */
+static int last_leaf(mmr_db *db, const char *tenant, mmr_stmt **out, mmr_error *err)
 {
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(st->db, q_last, &s, err);
+	int rc = mmr_db_prepare(db, q_last, &s, err);
 	if (rc)
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
 	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_DONE) {
+		mmr_stmt_reset(s);
+		if ((rc = mmr_db_prepare(db, q_last_pruned, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, tenant);
+		rc = mmr_stmt_step(s, err);
+	}
+	*out = s;
+	return rc;
+}
+
+int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *err)
+{
+	mmr_stmt *s = NULL;
+	int rc = last_leaf(st->db, tenant, &s, err);
 	*size = 0;
 	if (rc == MMR_DB_ROW) {
 		*size = mmr_col_int(s, 0) + 1;
@@ -262,7 +296,8 @@ int mmr_audit_size(mmr_store *st, const char *tenant, int64_t *size, mmr_error *
 	} else if (rc == MMR_DB_DONE) {
 		rc = MMR_OK;
 	}
-	mmr_stmt_reset(s);
+	if (s)
+		mmr_stmt_reset(s);
 	return rc;
 }
 
@@ -315,10 +350,8 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 			return rc;
 	}
 	/* the right edge: the last leaf, and the roots left of it that merge */
-	if ((rc = mmr_db_prepare(db, q_last, &s, err)))
-		return rc;
-	mmr_stmt_text(s, 1, ev->tenant);
-	rc = mmr_stmt_step(s, err);
+	s = NULL;
+	rc = last_leaf(db, ev->tenant, &s, err);
 	uint64_t n = 0;
 	mmr_hash prev = {0};
 	if (rc == MMR_DB_ROW) {
@@ -333,7 +366,8 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	} else if (rc == MMR_DB_DONE) {
 		rc = MMR_OK;
 	}
-	mmr_stmt_reset(s);
+	if (s)
+		mmr_stmt_reset(s);
 	if (rc)
 		return rc;
 	struct mmr_log_frontier f = {.size = n};
@@ -670,8 +704,203 @@ static const char q_entry[] =
 	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
 	"decision, hash FROM audit_leaves WHERE tenant = $1 AND idx = $2";
 
+/* Upper tree nodes, cached per process: a complete node never changes once
+ * its leaves are in a signed checkpoint (prune keeps the hashes), and the
+ * upper levels are shared by every proof. Direct-mapped; entries are keyed by
+ * store, tenant, level and index; mmr_store_close forgets a store's. Only
+ * proofs read it: verify always recomputes from the rows. */
+#define NODE_CACHE_BITS 15
+#define NODE_CACHE_MIN_LEVEL 8
+struct centry {
+	const mmr_store *st;
+	uint64_t tenant;
+	uint64_t index;
+	unsigned level; /* 0: empty */
+	mmr_hash h;
+};
+static struct centry *g_cache;
+static pthread_mutex_t g_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fnv64(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static size_t cache_slot(const mmr_store *st, uint64_t tenant, unsigned level, uint64_t index)
+{
+	uint64_t h = tenant ^ ((uint64_t)(uintptr_t)st * 0x9e3779b97f4a7c15ULL) ^
+		     ((uint64_t)level << 56) ^ (index * 0xff51afd7ed558ccdULL);
+	h ^= h >> 29;
+	return (size_t)(h & ((1u << NODE_CACHE_BITS) - 1));
+}
+
+static bool cache_get(const mmr_store *st, uint64_t tenant, unsigned level, uint64_t index,
+		      mmr_hash out)
+{
+	bool hit = false;
+	pthread_mutex_lock(&g_cache_lock);
+	if (g_cache) {
+		struct centry *e = &g_cache[cache_slot(st, tenant, level, index)];
+		if (e->level == level && e->st == st && e->tenant == tenant && e->index == index) {
+			memcpy(out, e->h, MMR_HASH_LEN);
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&g_cache_lock);
+	return hit;
+}
+
+static void cache_put(const mmr_store *st, uint64_t tenant, unsigned level, uint64_t index,
+		      const mmr_hash h)
+{
+	pthread_mutex_lock(&g_cache_lock);
+	if (!g_cache)
+		g_cache = calloc((size_t)1 << NODE_CACHE_BITS, sizeof *g_cache);
+	if (g_cache) {
+		struct centry *e = &g_cache[cache_slot(st, tenant, level, index)];
+		e->st = st;
+		e->tenant = tenant;
+		e->level = level;
+		e->index = index;
+		memcpy(e->h, h, MMR_HASH_LEN);
+	}
+	pthread_mutex_unlock(&g_cache_lock);
+}
+
+void mmr_audit_forget(mmr_store *st)
+{
+	pthread_mutex_lock(&g_cache_lock);
+	if (g_cache)
+		for (size_t i = 0; i < (size_t)1 << NODE_CACHE_BITS; i++)
+			if (g_cache[i].st == st)
+				g_cache[i].level = 0;
+	pthread_mutex_unlock(&g_cache_lock);
+}
+
+/* A proof's nodes, fetched together: the nodes a proof needs depend only on
+ * the index and the size, so a first pass records them (answering zeros),
+ * then they are read in a few queries of up to 23 rows, and the second pass
+ * answers from memory (pruned rows fall back to db_node). */
+#define CACHE_MAX 160
+struct nodecache {
+	struct nodesrc *ns;
+	uint64_t tenant;       /* fnv64 of the tenant */
+	uint64_t stable_below; /* rows below this are in a signed checkpoint */
+	bool recording;
+	size_t n;
+	unsigned level[CACHE_MAX];
+	uint64_t index[CACHE_MAX];
+	bool have[CACHE_MAX];
+	mmr_hash h[CACHE_MAX];
+};
+
+static uint64_t node_row(unsigned level, uint64_t index)
+{
+	return level ? ((index + 1) << level) - 1 : index;
+}
+
+static int cache_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_error *err)
+{
+	struct nodecache *c = ud;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->level[i] == level && c->index[i] == index) {
+			if (c->recording || !c->have[i])
+				break;
+			memcpy(out, c->h[i], MMR_HASH_LEN);
+			return MMR_OK;
+		}
+	if (c->recording) {
+		if (c->n < CACHE_MAX) {
+			c->level[c->n] = level;
+			c->index[c->n] = index;
+			c->have[c->n] = level >= NODE_CACHE_MIN_LEVEL &&
+					cache_get(c->ns->st, c->tenant, level, index, c->h[c->n]);
+			c->n++;
+		}
+		memset(out, 0, MMR_HASH_LEN);
+		return MMR_OK;
+	}
+	return db_node(c->ns, level, index, out, err);
+}
+
+static const char q_rows[] =
+	"SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx IN ($2, $3, $4, $5, "
+	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
+	"$24)";
+
+static int cache_fill(struct nodecache *c, mmr_error *err)
+{
+	c->recording = false;
+	/* the ones still to read, first */
+	size_t todo[CACHE_MAX], nt = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->have[i])
+			todo[nt++] = i;
+	for (size_t start = 0; start < nt; start += 23) {
+		size_t end = start + 23 < nt ? start + 23 : nt;
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(c->ns->st->db, q_rows, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, c->ns->tenant);
+		for (size_t i = 0; i < 23; i++)
+			mmr_stmt_int(s, (int)i + 2,
+				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
+									 c->index[todo[start + i]])
+						     : -1);
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			uint64_t row = (uint64_t)mmr_col_int(s, 0);
+			const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+			for (size_t t = start; t < end; t++) {
+				size_t i = todo[t];
+				if (node_row(c->level[i], c->index[i]) != row)
+					continue;
+				char buf[65];
+				const char *hex = hash;
+				if (c->level[i]) {
+					size_t off = (size_t)(c->level[i] - 1) * 64;
+					if (!nodes || strlen(nodes) < off + 64)
+						continue; /* db_node reports it */
+					memcpy(buf, nodes + off, 64);
+					buf[64] = 0;
+					hex = buf;
+				}
+				c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
+				if (c->have[i] && c->level[i] >= NODE_CACHE_MIN_LEVEL &&
+				    row < c->stable_below)
+					cache_put(c->ns->st, c->tenant, c->level[i], c->index[i],
+						  c->h[i]);
+			}
+		}
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			return rc;
+	}
+	return MMR_OK;
+}
+
+static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_t size,
+			json_t **out, mmr_error *err);
+
+/* Reads of one answer in one transaction: one snapshot, one lock. */
 int mmr_audit_proof(mmr_store *st, const char *tenant, int64_t index, int64_t size, json_t **out,
 		    mmr_error *err)
+{
+	bool own = st->db->depth == 0;
+	int rc;
+	if (own && (rc = mmr_db_begin(st->db, err)))
+		return rc;
+	rc = proof_locked(st, tenant, index, size, out, err);
+	if (own)
+		mmr_db_rollback(st->db);
+	return rc;
+}
+
+static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_t size,
+			json_t **out, mmr_error *err)
 {
 	*out = NULL;
 	int64_t cur = 0;
@@ -707,10 +936,31 @@ int mmr_audit_proof(mmr_store *st, const char *tenant, int64_t index, int64_t si
 	struct nodesrc ns = {st, tenant};
 	mmr_hash proof[MMR_LOG_MAX_PROOF], root, leaf;
 	size_t n = 0;
-	if ((rc = mmr_log_inclusion_proof(db_node, &ns, (uint64_t)index, (uint64_t)size, proof, &n,
-					  err)) ||
-	    (rc = mmr_log_root(db_node, &ns, (uint64_t)size, root, err)) ||
-	    (rc = db_node(&ns, 0, (uint64_t)index, leaf, err))) {
+	/* the root: the checkpoint's (signed) when the proof is in its tree */
+	bool have_root = cp && json_integer_value(json_object_get(cp, "size")) == size &&
+			 !mmr_hash_from_hex(json_string_value(json_object_get(cp, "root")), root);
+	struct nodecache *nc = calloc(1, sizeof *nc);
+	if (!nc) {
+		json_decref(cp);
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	nc->ns = &ns;
+	nc->tenant = fnv64(tenant);
+	nc->stable_below = cp ? (uint64_t)json_integer_value(json_object_get(cp, "size")) : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		nc->recording = pass == 0;
+		if (pass == 1 && (rc = cache_fill(nc, err)))
+			break;
+		if ((rc = mmr_log_inclusion_proof(cache_node, nc, (uint64_t)index, (uint64_t)size,
+						  proof, &n, err)) ||
+		    (!have_root &&
+		     (rc = mmr_log_root(cache_node, nc, (uint64_t)size, root, err))) ||
+		    (rc = cache_node(nc, 0, (uint64_t)index, leaf, err)))
+			break;
+	}
+	free(nc);
+	if (rc) {
 		json_decref(cp);
 		return rc;
 	}
@@ -837,6 +1087,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 {
 	mmr_db *db = st->db;
 	struct mmr_log_frontier f = {0};
+	struct sbuf want = {0}; /* the data rebuilt from a row's columns */
 	int rc;
 	mmr_stmt *s;
 	/* checkpoints, ascending */
@@ -908,13 +1159,12 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 				mmr_hash lh;
 				if (pass) {
 					const char *data = mmr_col_text(s, 9);
-					char *want = leaf_data(
-						tenant, idx, mmr_col_text(s, 1), mmr_col_text(s, 2),
-						mmr_col_text(s, 3), mmr_col_text(s, 4),
-						mmr_col_text(s, 5), mmr_col_text(s, 6),
-						mmr_col_text(s, 7), mmr_col_text(s, 8));
-					bool same = want && data && !strcmp(want, data);
-					free(want);
+					leaf_data_into(&want, tenant, idx, mmr_col_text(s, 1),
+						       mmr_col_text(s, 2), mmr_col_text(s, 3),
+						       mmr_col_text(s, 4), mmr_col_text(s, 5),
+						       mmr_col_text(s, 6), mmr_col_text(s, 7),
+						       mmr_col_text(s, 8));
+					bool same = !want.oom && data && !strcmp(want.p, data);
 					if (!same) {
 						problem(v, tenant, "row", idx,
 							"索引 %" PRId64 " の行の列と記録された内容 "
@@ -1013,6 +1263,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 						 (json_int_t)f.size, "root", rhx, "checkpoints",
 						 (json_int_t)json_array_size(cps)));
 out:
+	free(want.p);
 	json_decref(cps);
 	return rc;
 }

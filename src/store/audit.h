@@ -145,6 +145,9 @@ struct mmr_audit_query {
 int mmr_audit_search(mmr_store *st, const char *tenant, const struct mmr_audit_query *q,
 		     json_t **out, mmr_error *err);
 
+/* Drop what the log caches for `st` (mmr_store_close calls it). */
+void mmr_audit_forget(mmr_store *st);
+
 /* Whether the top level of the confidentiality axis of the tenant's profile
  * is among the asset's classification (a view of it must be recorded). */
 bool mmr_audit_asset_is_top(mmr_store *st, const char *tenant, const json_t *asset);

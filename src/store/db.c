@@ -64,7 +64,12 @@ int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err)
 
 int mmr_db_begin(mmr_db *db, mmr_error *err)
 {
-	int rc = db->ops->exec(db, db->depth ? "SAVEPOINT mmr_nested" : "BEGIN", err);
+	/* SQLite: take the write lock at BEGIN (IMMEDIATE), so that a
+	 * transaction that reads and then writes waits for another writer
+	 * (busy timeout) instead of failing with SQLITE_BUSY when its read
+	 * snapshot is overtaken by a commit in between. */
+	const char *begin = db->kind == MMR_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
+	int rc = db->ops->exec(db, db->depth ? "SAVEPOINT mmr_nested" : begin, err);
 	if (!rc)
 		db->depth++;
 	return rc;

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/incident.h"
+#include "store/work.h"
 #include "store/store_int.h"
 
 #define DEMO_PASSWORD "Mamori-Demo-2026!"
@@ -251,6 +253,7 @@ int mmr_store_demo(mmr_store *st, mmr_demo_report_fn report, void *ud, mmr_error
 	for (size_t b = 0; b < sizeof bodies / sizeof bodies[0] && !rc; b++)
 		rc = demo_body(st, b, report, ud, err);
 	rc = rc ? rc : mmr_incident_demo(st, err);
+	rc = rc ? rc : mmr_work_demo(st, (int64_t)time(NULL), err);
 	if (rc) {
 		mmr_db_rollback(st->db);
 		return rc;

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "store/audit.h"
 #include "store/incident.h"
 #include "store/notify.h"
 #include "store/store_int.h"
@@ -137,7 +138,49 @@ static const struct escalation {
 	 "報告するものとする。"},
 };
 
-static const char plan_clause[] = "茨城町議会 対策基準 第2章 7-3(2)";
+/* Where the emergency response plan comes from, per profile. */
+static const struct {
+	const char *profile, *clause;
+} plan_clauses[] = {
+	{"ibaraki-gikai", "茨城町議会 対策基準 第2章 7-3(1)(2)"},
+	{"toyohashi",
+	 "豊橋市 対策基準 第5 4(2)（緊急連絡体制の整備、被害の拡大防止、復旧、原因究明等）"},
+	{NULL,
+	 "総務省ガイドラインの緊急時対応計画（項目は 茨城町議会 対策基準 第2章 7-3(2) の四つ）"},
+};
+
+static const char *plan_clause(const char *profile)
+{
+	size_t i = 0;
+	while (plan_clauses[i].profile && strcmp(plan_clauses[i].profile, profile))
+		i++;
+	return plan_clauses[i].clause;
+}
+
+/* Timeline actions in Japanese. */
+static const char *action_name(const char *a)
+{
+	static const struct {
+		const char *id, *name;
+	} names[] = {
+		{"reported", "報告"},
+		{"triaged", "トリアージ"},
+		{"updated", "判定の変更"},
+		{"transition", "段階の移行"},
+		{"note", "記録"},
+		{"escalated.serious", "重大事故として上申"},
+		{"escalated.personal", "個人情報の漏えい等として上申"},
+		{"ppc.prompt", "個人情報保護委員会へ速報"},
+		{"ppc.final", "個人情報保護委員会へ確報"},
+		{"violation.warning", "違反への措置: 注意"},
+		{"violation.guidance", "違反への措置: 指導"},
+		{"violation.suspension", "違反への措置: 使用する権利の停止"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(names[i].id, a))
+			return names[i].name;
+	return a;
+}
 
 const char *mmr_incident_state_name(const char *s)
 {
@@ -247,7 +290,7 @@ int64_t mmr_iso_to_ms(const char *s)
 	if (*p)
 		return -1;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+	if (y < 1971 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
 	    mi > 59 || sec > 60)
 		return -1;
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -412,6 +455,18 @@ static int event(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now_ms
 	return mmr_stmt_run(s, err);
 }
 
+/* The audit log record of a change, in the caller's transaction. */
+static int audit(mmr_store *st, const mmr_actor *who, const char *action, const char *kind,
+		 int64_t id, const json_t *before, const json_t *after, mmr_error *err)
+{
+	return mmr_audit_record(st, who, action, kind, id, before, after, NULL, err);
+}
+
+static json_t *state_obj(int64_t id, const char *state)
+{
+	return json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", state);
+}
+
 static json_t *timeline(mmr_store *st, const char *tenant, int64_t id)
 {
 	static const char q[] = "SELECT at, actor_login, action, from_state, to_state, subject_id, "
@@ -428,10 +483,11 @@ static json_t *timeline(mmr_store *st, const char *tenant, int64_t id)
 		const char *from = mmr_col_text(s, 3), *to = mmr_col_text(s, 4);
 		json_array_append_new(
 			a,
-			json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:s?}", "at",
+			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:s?}", "at",
 				  mmr_col_text(s, 0), "actor", mmr_col_text(s, 1), "action",
-				  mmr_col_text(s, 2), "from", from, "to", to, "from_name",
-				  mmr_incident_state_name(from), "to_name",
+				  mmr_col_text(s, 2), "action_name",
+				  action_name(mmr_col_text(s, 2)), "from", from, "to", to,
+				  "from_name", mmr_incident_state_name(from), "to_name",
 				  mmr_incident_state_name(to), "subject_id",
 				  mmr_col_null(s, 5) ? json_null()
 						     : json_integer((json_int_t)mmr_col_int(s, 5)),
@@ -789,6 +845,8 @@ int mmr_incident_report(mmr_store *st, const mmr_actor *who, json_t *in, int64_t
 	}
 	if (!rc)
 		rc = event(st, who, id, now_ms, "reported", NULL, "reported", 0, title, err);
+	if (!rc)
+		rc = audit(st, who, "incident.report", "incidents", id, NULL, in, err);
 	if (!rc) {
 		char link[48], subj[600];
 		case_link(id, link);
@@ -947,6 +1005,13 @@ static int escalate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now_
 			 jstr(r, "bodies") ? "。mamori 外の報告先: " : "",
 			 jstr(r, "bodies") ? jstr(r, "bodies") : "");
 		if ((rc = event(st, who, id, now_ms, action, NULL, NULL, 0, note, err)))
+			break;
+		json_t *esc =
+			json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "clause",
+				  jstr(r, "clause"), "when", when, "notified", (json_int_t)total);
+		rc = audit(st, who, "incident.escalate", "incidents", id, NULL, esc, err);
+		json_decref(esc);
+		if (rc)
 			break;
 	}
 	json_decref(rules);
@@ -1244,8 +1309,7 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 		rc = set_state(st, who, id, state, now_ms, err);
 	if (!rc) {
 		char text[6100];
-		snprintf(text, sizeof text, "%s%s%s", changes, note && *changes ? "\n" : "",
-			 note ? note : "");
+		snprintf(text, sizeof text, "%s%s", changes, note ? note : "");
 		size_t tl = strlen(text);
 		while (tl && text[tl - 1] == '\n')
 			text[--tl] = '\0';
@@ -1255,6 +1319,9 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 	json_t *after = NULL;
 	if (!rc)
 		rc = reload(st, who, id, &after, err);
+	if (!rc)
+		rc = audit(st, who, triage ? "incident.triage" : "incident.update", "incidents", id,
+			   c, after, err);
 	if (!rc)
 		rc = escalate(st, who, after, now_ms, err);
 	if (!rc)
@@ -1351,6 +1418,12 @@ int mmr_incident_transition(mmr_store *st, const mmr_actor *who, int64_t id, con
 	rc = set_state(st, who, id, to, now_ms, err);
 	if (!rc)
 		rc = event(st, who, id, now_ms, "transition", from, to, 0, note, err);
+	if (!rc) {
+		json_t *b = state_obj(id, from), *a = state_obj(id, to);
+		rc = audit(st, who, "incident.transition", "incidents", id, b, a, err);
+		json_decref(b);
+		json_decref(a);
+	}
 	int64_t rep = jint(c, "reporter_id");
 	if (!rc && rep && rep != who->user_id) {
 		char subj[600], link[48];
@@ -1382,6 +1455,11 @@ int mmr_incident_note(mmr_store *st, const mmr_actor *who, int64_t id, const cha
 	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
 	rc = event(st, who, id, now_ms, "note", NULL, NULL, 0, note, err);
+	if (!rc) {
+		json_t *a = json_pack("{s:I, s:s}", "id", (json_int_t)id, "note", note);
+		rc = audit(st, who, "incident.note", "incidents", id, NULL, a, err);
+		json_decref(a);
+	}
 	return tx_end(st, rc, err);
 }
 
@@ -1436,6 +1514,13 @@ int mmr_incident_ppc_filed(mmr_store *st, const mmr_actor *who, int64_t id, cons
 	if (!rc)
 		rc = event(st, who, id, now_ms, prompt ? "ppc.prompt" : "ppc.final", NULL, NULL, 0,
 			   note, err);
+	if (!rc) {
+		json_t *a = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "report",
+				      prompt ? "prompt" : "final", "at", now);
+		rc = audit(st, who, prompt ? "incident.ppc_prompt" : "incident.ppc_final",
+			   "incidents", id, NULL, a, err);
+		json_decref(a);
+	}
 	return tx_end(st, rc, err);
 }
 
@@ -1508,6 +1593,14 @@ int mmr_incident_violation(mmr_store *st, const mmr_actor *who, int64_t id, int6
 	char action[40];
 	snprintf(action, sizeof action, "violation.%s", step);
 	rc = event(st, who, id, now_ms, action, NULL, NULL, user_id, note, err);
+	if (!rc) {
+		char aa[64];
+		snprintf(aa, sizeof aa, "incident.%s", action);
+		json_t *a = json_pack("{s:I, s:I, s:s}", "incident_id", (json_int_t)id, "user_id",
+				      (json_int_t)user_id, "step", step);
+		rc = audit(st, who, aa, "users", user_id, NULL, a, err);
+		json_decref(a);
+	}
 	if (!rc && !strcmp(step, "suspension")) {
 		static const char ql[] =
 			"UPDATE users SET locked_at = $3 WHERE tenant = $1 AND id = $2";
@@ -1617,11 +1710,11 @@ int mmr_incident_plan_get(mmr_store *st, const mmr_actor *who, json_t **out, mmr
 				 mmr_col_text(s, 0), "report_items", mmr_col_text(s, 1), "measures",
 				 mmr_col_text(s, 2), "prevention", mmr_col_text(s, 3), "updated_at",
 				 mmr_col_text(s, 4), "updated_by", mmr_col_text(s, 5), "clause",
-				 plan_clause, "written", true);
+				 plan_clause(profile_of(st, who->tenant)), "written", true);
 	else if (rc == MMR_DB_DONE)
 		*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "contacts", "", "report_items",
-				 "", "measures", "", "prevention", "", "clause", plan_clause,
-				 "written", false);
+				 "", "measures", "", "prevention", "", "clause",
+				 plan_clause(profile_of(st, who->tenant)), "written", false);
 	mmr_stmt_reset(s);
 	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
 }
@@ -1662,6 +1755,8 @@ int mmr_incident_plan_put(mmr_store *st, const mmr_actor *who, json_t *in, int64
 		mmr_stmt_text(s, 7, who->login);
 		rc = mmr_stmt_run(s, err);
 	}
+	if (!rc)
+		rc = audit(st, who, "incident.plan", "incident_plans", 0, NULL, in, err);
 	if ((rc = tx_end(st, rc, err)))
 		return rc;
 	return mmr_incident_plan_get(st, who, out, err);

@@ -86,7 +86,7 @@ bool mmr_incident_is_csirt(const mmr_actor *who);
 const char *mmr_incident_state_name(const char *state);
 const char *mmr_incident_severity_name(const char *severity);
 /* Unix ms of an ISO 8601 time ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.mmm]]"
- * with "Z" or "±HH:MM"; a bare date is 00:00 JST). -1 when malformed. */
+ * with "Z" or "±HH:MM"; a bare date is 00:00 JST; years 1971–9999). -1 when malformed. */
 int64_t mmr_iso_to_ms(const char *s);
 void mmr_ms_to_iso(int64_t ms, char out[32]);
 

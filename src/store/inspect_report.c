@@ -139,39 +139,54 @@ typedef int (*answer_fn)(void *ud, const struct answer_row *a, mmr_error *err);
 
 static int each_answer(struct report *r, answer_fn fn, void *ud, mmr_error *err)
 {
-	static const char q[] =
-		"SELECT i.chapter, i.item_key, i.clause, i.question, u.name, s.name, a.answer, "
-		"a.note, a.evidence, a.auto FROM inspection_items i JOIN inspection_answers a ON "
-		"a.tenant = i.tenant AND a.round_id = $2 AND a.item_id = i.id JOIN units u ON "
-		"u.tenant = a.tenant AND u.id = a.unit_id LEFT JOIN systems s ON s.tenant = "
-		"a.tenant AND s.id = a.system_id WHERE i.tenant = $1 AND i.checklist_id = $3 "
-		"ORDER BY i.position, u.name, a.id";
-	mmr_stmt *s;
-	int rc = mmr_iq_prepare(r->st->db, q,
-				IPARAMS(IP_S(r->who->tenant), IP_I(r->round), IP_I(r->checklist)),
-				&s, err);
+	/* item by item (the round's answers of one item come from the unique
+	 * index on round and item), so that no sort of every answer is needed */
+	static const char qi[] = "SELECT id, chapter, item_key, clause, question FROM "
+				 "inspection_items WHERE tenant = $1 AND checklist_id = $2 "
+				 "ORDER BY position";
+	static const char qa[] =
+		"SELECT u.name, s.name, a.answer, a.note, a.evidence, a.auto FROM "
+		"inspection_answers a JOIN units u ON u.tenant = a.tenant AND u.id = a.unit_id "
+		"LEFT JOIN systems s ON s.tenant = a.tenant AND s.id = a.system_id WHERE "
+		"a.round_id = $2 AND a.item_id = $3 AND a.tenant = $1 ORDER BY u.name, a.id";
+	json_t *items;
+	int rc = mmr_iq_rows(r->st->db, qi, IPARAMS(IP_S(r->who->tenant), IP_I(r->checklist)),
+			     "id:i,chapter:s,key:s,clause:s,question:s", &items, err);
 	if (rc)
 		return rc;
-	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
-		struct answer_row a = {
-			.chapter = mmr_col_text(s, 0),
-			.key = mmr_col_text(s, 1),
-			.clause = mmr_col_text(s, 2),
-			.question = mmr_col_text(s, 3),
-			.unit = mmr_col_text(s, 4),
-			.system = mmr_col_text(s, 5),
-			.answer = mmr_col_text(s, 6),
-			.note = mmr_col_text(s, 7),
-			.evidence = mmr_col_text(s, 8),
-			.automatic = mmr_col_int(s, 9) != 0,
-		};
-		if ((rc = fn(ud, &a, err))) {
-			mmr_stmt_reset(s);
-			return rc;
+	size_t i;
+	json_t *it;
+	json_array_foreach (items, i, it) {
+		mmr_stmt *s;
+		if ((rc = mmr_iq_prepare(
+			     r->st->db, qa,
+			     IPARAMS(IP_S(r->who->tenant), IP_I(r->round),
+				     IP_I(json_integer_value(json_object_get(it, "id")))),
+			     &s, err)))
+			break;
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			struct answer_row a = {
+				.chapter = js(it, "chapter"),
+				.key = js(it, "key"),
+				.clause = js(it, "clause"),
+				.question = js(it, "question"),
+				.unit = mmr_col_text(s, 0),
+				.system = mmr_col_text(s, 1),
+				.answer = mmr_col_text(s, 2),
+				.note = mmr_col_text(s, 3),
+				.evidence = mmr_col_text(s, 4),
+				.automatic = mmr_col_int(s, 5) != 0,
+			};
+			if ((rc = fn(ud, &a, err)))
+				break;
 		}
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			break;
+		rc = MMR_OK;
 	}
-	mmr_stmt_reset(s);
-	return rc == MMR_DB_DONE ? MMR_OK : rc;
+	json_decref(items);
+	return rc;
 }
 
 /* ---- files: created owner-only, written as PATH.partial, renamed at the end ---- */

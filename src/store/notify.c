@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/audit.h"
 #include "store/notify.h"
 #include "store/store_int.h"
 
@@ -237,23 +238,35 @@ int mmr_user_set_email(mmr_store *st, const mmr_actor *who, int64_t user_id, con
 	}
 	static const char q[] = "UPDATE users SET email = $3 WHERE tenant = $1 AND id = $2";
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(st->db, q, &s, err);
+	int rc = mmr_db_begin(st->db, err);
 	if (rc)
 		return rc;
+	if ((rc = mmr_db_prepare(st->db, q, &s, err))) {
+		mmr_db_rollback(st->db);
+		return rc;
+	}
 	mmr_stmt_text(s, 1, who->tenant);
 	mmr_stmt_int(s, 2, user_id);
 	mmr_stmt_text(s, 3, email);
 	rc = mmr_stmt_step(s, err);
 	int64_t changed = rc == MMR_DB_DONE ? mmr_stmt_changes(s) : 0;
 	mmr_stmt_reset(s);
-	if (rc != MMR_DB_DONE)
-		return rc;
-	if (!changed) {
+	if (rc == MMR_DB_DONE && !changed) {
 		mmr_field_error(err, MMR_ENOTFOUND, "user_id", "利用者 %" PRId64 " はいません",
 				user_id);
-		return MMR_ENOTFOUND;
+		rc = MMR_ENOTFOUND;
+	} else if (rc == MMR_DB_DONE) {
+		/* the address itself is personal data: the log keeps its digest */
+		json_t *after = json_pack("{s:I, s:s?}", "id", (json_int_t)user_id, "email", email);
+		rc = mmr_audit_record(st, who, "user.email_set", "users", user_id, NULL, after,
+				      NULL, err);
+		json_decref(after);
 	}
-	return MMR_OK;
+	if (rc) {
+		mmr_db_rollback(st->db);
+		return rc;
+	}
+	return mmr_db_commit(st->db, err);
 }
 
 /* ---- e-mail ---- */

@@ -168,6 +168,7 @@ void mmr_store_close(mmr_store *st)
 		return;
 	for (size_t i = 0; i < st->n_tenants; i++)
 		mmr_policy_free(st->tenants[i].pol);
+	mmr_audit_forget(st);
 	mmr_db_close(st->db);
 	free(st);
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "store/audit.h"
+#include "store/notify.h"
 #include "store/store_int.h"
 #include "store/work.h"
 
@@ -618,6 +619,88 @@ int mmr_app_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, js
 	return MMR_OK;
 }
 
+/* ---- notifications ---- */
+
+/* Everyone who may act for one of the route's roles on `a` now (holders in
+ * scope, and the deputies of absent ones), except the applicant: an inbox
+ * entry each, in the caller's transaction. */
+static int notify_route(mmr_store *st, const char *tenant, json_t *a, mmr_error *err)
+{
+	static const char q[] =
+		"SELECT DISTINCT r.user_id, u.absent FROM user_roles r JOIN users u "
+		"ON u.tenant = r.tenant AND u.id = r.user_id "
+		"WHERE r.tenant = $1 AND r.role = $2";
+	static const char qd[] = "SELECT deputy_id FROM deputies WHERE tenant = $1 AND "
+				 "principal_id = $2";
+	int64_t who[64];
+	size_t n = 0;
+	size_t i;
+	json_t *r;
+	int64_t applicant = jint(a, "applicant_id");
+	json_array_foreach (json_object_get(json_object_get(a, "decision"), "approvers"), i, r) {
+		const char *role = json_string_value(r);
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(st->db, q, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_text(s, 2, role);
+		int64_t cand[64];
+		bool absent[64];
+		size_t nc = 0;
+		while (nc < 64 && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			cand[nc] = mmr_col_int(s, 0);
+			absent[nc++] = mmr_col_int(s, 1) != 0;
+		}
+		mmr_stmt_reset(s);
+		for (size_t k = 0; k < nc; k++) {
+			if (!holds_for(st, tenant, cand[k], role, jint(a, "unit_id"),
+				       jint(a, "system_id")))
+				continue;
+			if (n < 64)
+				who[n++] = cand[k];
+			if (!absent[k] || mmr_db_prepare(st->db, qd, &s, NULL))
+				continue;
+			mmr_stmt_text(s, 1, tenant);
+			mmr_stmt_int(s, 2, cand[k]);
+			while (n < 64 && mmr_stmt_step(s, NULL) == MMR_DB_ROW)
+				who[n++] = mmr_col_int(s, 0);
+			mmr_stmt_reset(s);
+		}
+	}
+	char subject[600], body[1200], link[64];
+	snprintf(subject, sizeof subject, "承認依頼: %s「%s」", jstr(a, "type_name"),
+		 jstr(a, "title"));
+	snprintf(body, sizeof body, "%s さんから%sの申請があります。\n%s",
+		 jstr(a, "applicant_name"), jstr(a, "type_name"),
+		 jstr(json_object_get(a, "decision"), "reason"));
+	snprintf(link, sizeof link, "/applications/%lld", (long long)jint(a, "id"));
+	for (size_t k = 0; k < n; k++) {
+		bool dup = who[k] == applicant;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = who[j] == who[k];
+		if (dup)
+			continue;
+		int rc = mmr_notify_user(st, tenant, who[k], "application.pending", subject, body,
+					 link, err);
+		if (rc)
+			return rc;
+	}
+	return MMR_OK;
+}
+
+/* Tell the applicant what became of their application. */
+static int notify_applicant(mmr_store *st, const char *tenant, json_t *a, const char *what,
+			    mmr_error *err)
+{
+	char subject[600], link[64];
+	snprintf(subject, sizeof subject, "%s: %s「%s」", what, jstr(a, "type_name"),
+		 jstr(a, "title"));
+	snprintf(link, sizeof link, "/applications/%lld", (long long)jint(a, "id"));
+	return mmr_notify_user(st, tenant, jint(a, "applicant_id"), "application.decided", subject,
+			       jstr(json_object_get(a, "decision"), "reason"), link, err);
+}
+
 /* ---- filing ---- */
 
 static int check_detail(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
@@ -947,6 +1030,8 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 	if (!rc)
 		rc = mmr_audit_record(st, who, "application.create", "applications", id, NULL, a,
 				      json_object_get(a, "decision"), err);
+	if (!rc && !strcmp(state, "pending"))
+		rc = notify_route(st, who->tenant, a, err);
 	if (!rc && !strcmp(t->id, "exception") && !strcmp(state, "approved"))
 		rc = grant_exception(st, pol, who->tenant, a, now, err);
 	if (!rc)
@@ -1046,6 +1131,17 @@ static int transition(mmr_store *st, const mmr_actor *who, int64_t id, const cha
 	if (!rc)
 		rc = mmr_audit_record(st, who, action, "applications", id, a, after,
 				      json_object_get(after, "decision"), err);
+	if (!rc && strcmp(jstr(a, "state"), jstr(after, "state"))) {
+		const char *to = jstr(after, "state");
+		if (!strcmp(to, "approved"))
+			rc = notify_applicant(st, who->tenant, after, "承認されました", err);
+		else if (!strcmp(to, "rejected"))
+			rc = notify_applicant(st, who->tenant, after, "却下されました", err);
+	} else if (!rc && !strcmp(jstr(after, "state"), "pending") &&
+		   !json_equal(json_object_get(json_object_get(a, "decision"), "approvers"),
+			       json_object_get(json_object_get(after, "decision"), "approvers"))) {
+		rc = notify_route(st, who->tenant, after, err); /* the next in an all-of route */
+	}
 	json_decref(after);
 	json_decref(a);
 	if (!rc)
@@ -1916,5 +2012,165 @@ int mmr_user_set_deputy(mmr_store *st, const mmr_actor *who, int64_t principal, 
 		rc = mmr_db_commit(st->db, err);
 	else
 		mmr_db_rollback(st->db);
+	return rc;
+}
+
+/* ---- reminders ---- */
+
+static int remind_tenant(mmr_store *st, const char *tenant, int64_t now, size_t *sent,
+			 mmr_error *err)
+{
+	char today[16];
+	day_of(now, 0, today);
+	/* take-outs past their return date, once a day */
+	static const char q_over[] =
+		"UPDATE applications SET reminded_on = $2 WHERE tenant = $1 AND state = 'active' "
+		"AND due_on < $2 AND (reminded_on IS NULL OR reminded_on < $2) "
+		"RETURNING id, applicant_id, title, due_on";
+	/* emergency exceptions whose report is late; exceptions due for review */
+	static const char q_exc[] =
+		"UPDATE exceptions SET reminded_on = $2 WHERE tenant = $1 AND state = 'granted' "
+		"AND ((emergency <> 0 AND reported_at IS NULL AND report_due_on < $2) OR "
+		"next_review_on <= $2 OR (ends_on >= $2 AND ends_on <= $3)) "
+		"AND (reminded_on IS NULL OR reminded_on < $2) "
+		"RETURNING id, holder_id, reason, ends_on, report_due_on, reported_at, emergency";
+	char soon[16];
+	day_of(now, 14, soon);
+	int rc = mmr_db_begin(st->db, err);
+	if (rc)
+		return rc;
+	struct item {
+		int64_t id, user;
+		char text[600];
+	} items[256];
+	size_t n = 0;
+	mmr_stmt *s;
+	if (!(rc = mmr_db_prepare(st->db, q_over, &s, err))) {
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_text(s, 2, today);
+		while (n < 256 && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			items[n].id = mmr_col_int(s, 0);
+			items[n].user = mmr_col_int(s, 1);
+			snprintf(items[n].text, sizeof items[n].text,
+				 "返却期限（%s）を過ぎています: 持ち出し「%s」", mmr_col_text(s, 3),
+				 mmr_col_text(s, 2));
+			n++;
+		}
+		mmr_stmt_reset(s);
+		rc = rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
+	}
+	for (size_t i = 0; !rc && i < n; i++) {
+		char link[64];
+		snprintf(link, sizeof link, "/applications/%lld", (long long)items[i].id);
+		rc = mmr_notify_user(st, tenant, items[i].user, "application.overdue",
+				     items[i].text, items[i].text, link, err);
+		if (!rc)
+			(*sent)++;
+	}
+	n = 0;
+	if (!rc && !(rc = mmr_db_prepare(st->db, q_exc, &s, err))) {
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_text(s, 2, today);
+		mmr_stmt_text(s, 3, soon);
+		while (n < 256 && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			items[n].id = mmr_col_int(s, 0);
+			items[n].user = mmr_col_int(s, 1);
+			const char *due = mmr_col_text(s, 4);
+			bool late = mmr_col_int(s, 6) && mmr_col_null(s, 5) && due &&
+				    strcmp(due, today) < 0;
+			snprintf(items[n].text, sizeof items[n].text,
+				 late ? "緊急時の例外措置の事後報告が期限（%s）を過ぎています: %s"
+				      : "例外措置の期限（%s）または見直しの時期です: %s",
+				 late ? due : mmr_col_text(s, 3), mmr_col_text(s, 2));
+			n++;
+		}
+		mmr_stmt_reset(s);
+		rc = rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
+	}
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = mmr_notify_user(st, tenant, items[i].user, "exception.reminder", items[i].text,
+				     items[i].text, "/exceptions", err);
+		if (!rc)
+			(*sent)++;
+	}
+	if (!rc)
+		rc = mmr_db_commit(st->db, err);
+	else
+		mmr_db_rollback(st->db);
+	return rc;
+}
+
+int mmr_work_remind(mmr_store *st, int64_t now, size_t *sent, mmr_error *err)
+{
+	*sent = 0;
+	json_t *tenants = mmr_tenant_list(st, err);
+	if (!tenants)
+		return MMR_EIO;
+	size_t i;
+	json_t *t;
+	int rc = MMR_OK;
+	json_array_foreach (tenants, i, t) {
+		if ((rc = remind_tenant(st, json_string_value(json_object_get(t, "id")), now, sent,
+					err)))
+			break;
+	}
+	json_decref(tenants);
+	return rc;
+}
+
+/* ---- demo ---- */
+
+/* In every tenant: a take-out and a software installation filed by a member
+ * of staff, so that the demo shows the route and the approver's list. */
+int mmr_work_demo(mmr_store *st, int64_t now, mmr_error *err)
+{
+	json_t *tenants = mmr_tenant_list(st, err);
+	if (!tenants)
+		return MMR_EIO;
+	static const char q[] =
+		"SELECT u.id FROM users u JOIN user_roles r ON r.tenant = u.tenant "
+		"AND r.user_id = u.id WHERE u.tenant = $1 AND u.unit_id IS NOT NULL "
+		"AND r.role IN ('staff', 'council_staff', 'assembly_member') "
+		"ORDER BY u.id LIMIT 1";
+	char due[16];
+	day_of(now, 3, due);
+	int rc = MMR_OK;
+	size_t i;
+	json_t *t;
+	json_array_foreach (tenants, i, t) {
+		const char *tenant = jstr(t, "id");
+		mmr_stmt *s;
+		if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+			break;
+		mmr_stmt_text(s, 1, tenant);
+		int64_t uid = mmr_stmt_step(s, err) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+		mmr_stmt_reset(s);
+		if (!uid)
+			continue;
+		mmr_actor who;
+		if ((rc = mmr_actor_load(st, tenant, uid, &who, err)))
+			break;
+		json_t *apps[2] = {
+			json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s, s:s}}", "type",
+				  "takeout", "title", "住民説明会で使うノートPCの持ち出し",
+				  "resource", "kind", "device", "context", "destination",
+				  "external", "detail", "destination", "市民会館", "purpose",
+				  "住民説明会", "due_on", due),
+			json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:s}}", "type", "software",
+				  "title", "PDF 編集ソフトの導入", "resource", "kind", "software",
+				  "detail", "software", "PDF 編集ソフト", "version", "2026",
+				  "purpose", "申請書様式の作成"),
+		};
+		for (int k = 0; k < 2 && !rc; k++) {
+			json_t *o = NULL;
+			rc = mmr_app_create(st, &who, apps[k], now, &o, err);
+			json_decref(o);
+		}
+		json_decref(apps[0]);
+		json_decref(apps[1]);
+		if (rc)
+			break;
+	}
+	json_decref(tenants);
 	return rc;
 }

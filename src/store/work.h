@@ -100,4 +100,15 @@ int mmr_record_confirm(mmr_store *st, const mmr_actor *who, int64_t id, int64_t 
 int mmr_record_list(mmr_store *st, const mmr_actor *who, const char *kind, json_t **out,
 		    mmr_error *err);
 
+/* ---- reminders ---- */
+
+/* Once a day per item, in every tenant: the applicant of a take-out past its
+ * return date; the holder of an exception whose emergency report is late,
+ * which ends within 14 days or is due for review. *sent: notifications made.
+ * `mamori serve` runs this every few minutes. */
+int mmr_work_remind(mmr_store *st, int64_t now, size_t *sent, mmr_error *err);
+
+/* Demo applications in every tenant (mmr_store_demo). */
+int mmr_work_demo(mmr_store *st, int64_t now, mmr_error *err);
+
 #endif

@@ -17,10 +17,14 @@
  *    approximate_rules}, "clean": bool, "violations": [flow…],
  *    "relayed": [flow…], "peers": [flow…], "allowed": [flow…],
  *    "probes": [{probe, verdict, rule}…]}
- * where a flow is {from, to, src: [ranges], dst: [ranges], protocol,
- * ports: [ranges], rule: {table, chain, handle|line|policy}, rule_text,
- * relay?, method?, peer?, reason, effect, clause, citations: [{clause, text}],
- * policy_rules: [ids], sample: {src, dst, protocol, port}}.
+ * where a flow is {from, to, src: [ranges], dst: [ranges], protocol (summary),
+ * services: ["tcp/80", "udp", "proto 0-5", …], ports: [ranges of tcp/udp/sctp],
+ * rule: {family, table, chain, handle|line|policy|unfiltered, comment?,
+ * approximate?}, rule_text, relay?, method?, peer?, reason, effect (the
+ * profile's for this class of flow), clause (null when the profile has none),
+ * citations: [{clause, text, …}], policy_rules: [ids], obligations?,
+ * sample: {src, dst, protocol, port}}; plus "segments", "relay_hosts",
+ * "peer_hosts" for drawing.
  *
  * Pure: no I/O, no printing. Thread-safe for distinct calls.
  */

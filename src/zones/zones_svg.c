@@ -98,9 +98,9 @@ char *mmr_zones_svg(const json_t *result)
 	const json_t *relays = json_object_get(result, "relay_hosts");
 	int nseg = (int)json_array_size(segs);
 	int nlow = (int)json_array_size(peers) + 1;
-	int width = 60 + 300 * (nseg > nlow ? nseg : nlow);
-	if (width < 960)
-		width = 960;
+	int width = 60 + 380 * (nseg > nlow ? nseg : nlow);
+	if (width < 1180)
+		width = 1180;
 	int height = 620;
 	const json_t *x;
 	size_t i;
@@ -109,9 +109,9 @@ char *mmr_zones_svg(const json_t *result)
 			break;
 		nodes[nn] = (struct node){json_string_value(json_object_get(x, "id")),
 					  json_string_value(json_object_get(x, "name")),
-					  40 + 300 * (int)i,
+					  40 + 380 * (int)i,
 					  90,
-					  240,
+					  290,
 					  200};
 		nn++;
 	}
@@ -120,18 +120,18 @@ char *mmr_zones_svg(const json_t *result)
 			break;
 		nodes[nn] = (struct node){json_string_value(json_object_get(x, "name")),
 					  json_string_value(json_object_get(x, "address")),
-					  40 + 300 * (int)i,
+					  40 + 380 * (int)i,
 					  430,
-					  240,
+					  290,
 					  70};
 		nn++;
 	}
 	if (nn < MAX_NODES) {
 		nodes[nn] = (struct node){"outside",
 					  "定めのない外部 (other addresses)",
-					  40 + 300 * (nlow - 1),
+					  40 + 380 * (nlow - 1),
 					  430,
-					  240,
+					  290,
 					  70};
 		nn++;
 	}
@@ -145,12 +145,12 @@ char *mmr_zones_svg(const json_t *result)
 	sb_printf(&b, "</title>\n<defs>");
 	static const char *colors[] = {"#c00000", "#1a7f37", "#1f4fbf", "#6e7781"};
 	for (int c = 0; c < 4; c++)
-		sb_printf(
-			&b,
-			"<marker id=\"a%d\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
-			"markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 "
-			"L0,10 z\" fill=\"%s\"/></marker>",
-			c, colors[c]);
+		sb_printf(&b,
+			  "<marker id=\"a%d\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
+			  "markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" "
+			  "orient=\"auto\"><path d=\"M0,0 L10,5 "
+			  "L0,10 z\" fill=\"%s\"/></marker>",
+			  c, colors[c]);
 	sb_printf(&b, "</defs>\n");
 	int clean = json_is_true(json_object_get(result, "clean"));
 	sb_printf(&b,
@@ -200,8 +200,9 @@ char *mmr_zones_svg(const json_t *result)
 		if (yy > nodes[n].y + nodes[n].h - 30)
 			continue;
 		sb_printf(&b,
-			  "<g class=\"relay\"><rect x=\"%d\" y=\"%d\" width=\"220\" height=\"28\" "
-			  "rx=\"4\" fill=\"#dafbe1\" stroke=\"%s\"/><text x=\"%d\" y=\"%d\">",
+			  "<g class=\"relay\"><rect x=\"%d\" y=\"%d\" width=\"270\" height=\"28\" "
+			  "rx=\"4\" fill=\"#dafbe1\" stroke=\"%s\"/><text x=\"%d\" y=\"%d\" "
+			  "font-size=\"11\">",
 			  nodes[n].x + 10, yy, colors[1], nodes[n].x + 16, yy + 19);
 		sb_esc(&b, json_string_value(json_object_get(x, "name")));
 		sb_printf(&b, " (");
@@ -231,7 +232,7 @@ char *mmr_zones_svg(const json_t *result)
 			if (dup || a < 0 || z < 0)
 				continue;
 			/* offset the two directions and the kinds so arrows do not overlap */
-			int off = (a < z ? -1 : 1) * (8 + 10 * c);
+			int off = (a < z ? -1 : 1) * (10 + 16 * c);
 			int x1 = nodes[a].x + nodes[a].w / 2,
 			    y1 = nodes[a].y + nodes[a].h / 2 + off;
 			int x2 = nodes[z].x + nodes[z].w / 2,
@@ -252,8 +253,11 @@ char *mmr_zones_svg(const json_t *result)
 				  lists[c], x1, y1, x2, y2, colors[c], c == 0 ? 3 : 2, c);
 			char label[96];
 			flow_label(f, label, sizeof label);
-			sb_printf(&b, "<text x=\"%d\" y=\"%d\" fill=\"%s\" font-size=\"11\">",
-				  (x1 + x2) / 2 - 30, (y1 + y2) / 2 - 4, colors[c]);
+			/* the label just above a horizontal arrow, beside a vertical one */
+			int lx = nodes[a].y == nodes[z].y ? (x1 < x2 ? x1 : x2) + 6 : x1 + 4;
+			int ly = nodes[a].y == nodes[z].y ? y1 - 3 : (y1 + y2) / 2 + 14 * c;
+			sb_printf(&b, "<text x=\"%d\" y=\"%d\" fill=\"%s\" font-size=\"11\">", lx,
+				  ly, colors[c]);
 			sb_esc(&b, label);
 			const char *clause = json_string_value(json_object_get(f, "clause"));
 			if (c == 0 && clause) {

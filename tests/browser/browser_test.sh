@@ -41,3 +41,16 @@ curl -sf -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application
 echo "Correct-Horse-9!" | "$M" user add --db "$DB" --tenant toyohashi --login staff1 --role staff --unit 情報企画課 --password-stdin >/dev/null
 echo "Correct-Horse-9!" | "$M" user add --db "$DB" --tenant toyohashi --login mgr1 --role security_manager --scope unit --unit 情報企画課 --password-stdin >/dev/null
 node "$W/takeout.mjs" "http://127.0.0.1:$PORT" "$W/takeout.png"
+
+# issue 6: the dashboard of a demo tenant after a self-inspection round
+cp "$ROOT/tests/browser/dashboard.mjs" "$W/"
+"$M" init --db "$T/demo.db" --demo >/dev/null
+PORT6=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$M" serve --db "$T/demo.db" --listen "127.0.0.1:$PORT6" 2>"$T/serve6.log" &
+PID6=$!
+trap 'kill $PID $PID6 2>/dev/null; wait $PID $PID6 2>/dev/null; rm -rf "$T"' EXIT
+for i in $(seq 100); do
+	curl -sf "http://127.0.0.1:$PORT6/healthz" >/dev/null && break
+	sleep 0.05
+done
+node "$W/dashboard.mjs" "http://127.0.0.1:$PORT6" "$W/dashboard.png"

@@ -559,6 +559,46 @@ static void services_record(void **state)
 	json_decref(rep);
 }
 
+/* proofs in a log big enough for the upper-node cache (levels ≥ 8): the same
+ * answer cold and warm, each verifying against the signed root */
+static void proofs_cached(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	must(mmr_db_begin(db, &err), &err);
+	append_n(f, "toyohashi", 1100, NULL);
+	must(mmr_db_commit(db, &err), &err);
+	json_t *cp = NULL;
+	must(mmr_audit_checkpoint(f->st, "toyohashi", &key, &cp, &err), &err);
+	int64_t size = json_integer_value(json_object_get(cp, "size"));
+	mmr_hash signed_root;
+	assert_int_equal(
+		mmr_hash_from_hex(json_string_value(json_object_get(cp, "root")), signed_root), 0);
+	json_decref(cp);
+	for (int round = 0; round < 2; round++)
+		for (int64_t i = 0; i < size; i += 37) {
+			json_t *p = NULL;
+			must(mmr_audit_proof(f->st, "toyohashi", i, 0, &p, &err), &err);
+			json_t *ph = json_object_get(p, "proof");
+			mmr_hash proof[MMR_LOG_MAX_PROOF], leaf;
+			for (size_t k = 0; k < json_array_size(ph); k++)
+				mmr_hash_from_hex(json_string_value(json_array_get(ph, k)),
+						  proof[k]);
+			mmr_hash_from_hex(json_string_value(json_object_get(p, "leaf_hash")), leaf);
+			assert_true(mmr_log_verify_inclusion((uint64_t)i, (uint64_t)size, leaf,
+							     proof, json_array_size(ph),
+							     signed_root));
+			json_decref(p);
+		}
+	/* a reopened store does not answer from the old one's cache */
+	mmr_store_close(f->st);
+	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	json_t *p = NULL;
+	must(mmr_audit_proof(f->st, "toyohashi", 700, 0, &p, &err), &err);
+	json_decref(p);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -589,6 +629,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(tamper),
 		cmocka_unit_test_setup_teardown(export_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(services_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(proofs_cached, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	unlink(keypath);

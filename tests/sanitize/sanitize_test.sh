@@ -154,8 +154,10 @@ done
 contains "flatten has an image" "$T/qdf4.pdf" "/Subtype /Image"
 
 # ---- images, text ----
-"$M" sanitize "$F/meta.png" -o "$O/meta.png" >/dev/null 2>&1
+"$M" sanitize "$F/meta.png" -o "$O/meta.png" --report "$T/png.json" >/dev/null 2>&1
 expect "png exit" 0 $?
+expect "png: text chunk reported" "['tEXt']" "$(json "$T/png.json" "d['removed']['image_metadata']['parts']")"
+expect "png: appended bytes reported" 1 "$(json "$T/png.json" "d['removed']['appended_data']['count']")"
 lacks "png: text chunk gone" "$O/meta.png" "<script>"
 lacks "png: appended data gone" "$O/meta.png" "appended zip"
 python3 -c "import sys,zlib,struct; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and d.endswith(b'IEND\xaeB\`\x82')" "$O/meta.png" &&
@@ -165,15 +167,18 @@ expect "lying name exit" 0 $?
 expect "lying name reported" True "$(json "$T/ph.json" "d['name_mismatch']")"
 [ -f "$O/photo.png" ] && ok "lying name: output named by content" || bad "lying name: output named by content"
 contains "lying name told" "$T/stderr" "一致しません"
-"$M" sanitize "$F/comment.gif" -o "$O/comment.gif" >/dev/null 2>&1
+"$M" sanitize "$F/comment.gif" -o "$O/comment.gif" --report "$T/gif.json" >/dev/null 2>&1
 expect "gif exit" 0 $?
+expect "gif: comment reported" 1 "$(json "$T/gif.json" "d['removed']['gif_comment']['count']")"
+expect "gif: appended bytes reported" 1 "$(json "$T/gif.json" "d['removed']['appended_data']['count']")"
 lacks "gif: comment gone" "$O/comment.gif" "hidden note"
 lacks "gif: appended php gone" "$O/comment.gif" "<?php"
 pdftoppm -r 72 -jpeg -singlefile "$O/hostile.pdf" "$T/page" 2>/dev/null
 if [ -f "$T/page.jpg" ]; then
 	printf 'TRAILING<script>' >>"$T/page.jpg"
-	"$M" sanitize "$T/page.jpg" -o "$O/page.jpg" >/dev/null 2>&1
+	"$M" sanitize "$T/page.jpg" -o "$O/page.jpg" --report "$T/jpg.json" >/dev/null 2>&1
 	expect "jpeg exit" 0 $?
+	expect "jpeg: appended bytes reported" 1 "$(json "$T/jpg.json" "d['removed']['appended_data']['count']")"
 	lacks "jpeg: appended data gone" "$O/page.jpg" "<script>"
 	python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:2]==b'\xff\xd8' and d[-2:]==b'\xff\xd9'" "$O/page.jpg" &&
 		ok "jpeg: valid markers" || bad "jpeg: valid markers"
@@ -184,6 +189,15 @@ contains "sjis text now UTF-8" "$O/memo.txt" "庁内連絡：来週の会議は�
 "$M" sanitize "$F/list.csv" -o "$O/list.csv" >/dev/null 2>&1
 expect "csv exit" 0 $?
 cmp -s "$F/list.csv" "$O/list.csv" && ok "utf-8 csv passes unchanged" || bad "utf-8 csv passes unchanged"
+
+"$M" sanitize "$F/dde.csv" -o "$O/dde.csv" --report "$T/csv.json" >/dev/null 2>&1
+expect "csv dde exit" 0 $?
+expect "csv dde cell defused" 1 "$(json "$T/csv.json" "d['removed']['dde_formula']['count']")"
+contains "csv dde cell now text" "$O/dde.csv" "'=cmd|"
+contains "csv ordinary formula untouched" "$O/dde.csv" '"=1+2",@SUM(A1)'
+"$M" sanitize "$F/utf16.txt" -o "$O/utf16.txt" >/dev/null 2>&1
+expect "utf-16 text exit" 0 $?
+contains "utf-16 text now UTF-8" "$O/utf16.txt" "全角テキスト UTF-16"
 
 # ---- refusals: exit 3, reason in Japanese, nothing written ----
 refuse() { # refuse FILE REASON_FRAGMENT
@@ -201,7 +215,7 @@ refuse script.txt "スクリプト"
 refuse archive.zip "ZIP アーカイブ"
 refuse bomb.docx "ZIP 爆弾"
 refuse xmlbomb.docx "DTD"
-refuse deep.docx "XML"
+refuse deep.docx "入れ子が深すぎます"
 refuse traversal.docx "不正な項目名"
 refuse truncated.pdf "PDF が壊れて"
 refuse password.pdf "パスワード"
@@ -239,12 +253,26 @@ expect "profile remove_links" 1 "$(json "$T/pr.json" "d['removed'].get('hyperlin
 expect "batch exit (some refused)" 3 $?
 expect "batch: one report line per file" "$(find "$F" -type f | wc -l)" "$(wc -l <"$T/batch.jsonl")"
 contains "batch: refusal line" "$T/batch.out" "拒否   invoice.docx"
+contains "batch: removal line" "$T/batch.out" "無害化 macro.docm  → macro.docx  除去 7 件"
 contains "batch: total line" "$T/batch.out" "合計"
 [ -f "$O/batch/macro.docx" ] && ok "batch: docm written as docx" || bad "batch: docm written as docx"
 [ ! -e "$O/batch/invoice.docx" ] && ok "batch: refused file not written" || bad "batch: refused file not written"
 mkdir -p "$T/okdir" && cp "$F/clean.pdf" "$F/clean.docx" "$T/okdir/"
 "$M" sanitize --in "$T/okdir" --out "$O/okbatch" >/dev/null 2>&1
 expect "batch exit (all sanitized)" 0 $?
+
+# ---- the audit log (--db): one record per file, verdict as the action ----
+"$M" init --db "$T/a.db" >/dev/null 2>&1 &&
+	"$M" tenant add --db "$T/a.db" --id city --profile "$ROOT/policy/guideline.yaml" >/dev/null 2>&1
+"$M" sanitize "$F/macro.docm" -o "$O/audited.docx" --db "$T/a.db" --tenant city --actor yamada >/dev/null 2>&1
+expect "audit: sanitized exit" 0 $?
+"$M" sanitize "$F/tool.exe" -o "$O/audited.exe" --db "$T/a.db" --tenant city --actor yamada >/dev/null 2>&1
+expect "audit: refused exit" 3 $?
+"$M" log search --db "$T/a.db" --tenant city --actor yamada >"$T/log" 2>&1
+contains "audit: sanitize recorded" "$T/log" "file.sanitize "
+contains "audit: refusal recorded" "$T/log" "file.sanitize.refused"
+"$M" sanitize "$F/clean.pdf" -o "$O/x.pdf" --db "$T/a.db" >/dev/null 2>&1
+expect "audit: --db without --tenant" 2 $?
 
 # ---- public sample documents, when the shared test data has them ----
 S="$ROOT/../shared/testdata/files"

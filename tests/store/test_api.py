@@ -239,9 +239,10 @@ def body(port, db):
     check(r.status == 303, "TOTP enrolled (%d)" % r.status)
     st, j = Client(port).login("toyohashi", "mgr2")
     check(st == 401 and "TOTP" in j["error"], "TOTP now required")
-    st, j = Client(port).login("toyohashi", "mgr2", totp=totp(secret, time.time(), 1))
+    code = totp(secret, time.time(), 1)  # one code, used twice: the replay must fail
+    st, j = Client(port).login("toyohashi", "mgr2", totp=code)
     check(st == 200, "TOTP sign-in (%d %s)" % (st, j))
-    st, j = Client(port).login("toyohashi", "mgr2", totp=totp(secret, time.time(), 1))
+    st, j = Client(port).login("toyohashi", "mgr2", totp=code)
     check(st == 401, "TOTP code cannot be replayed")
 
     # ---- an idle session ends (the idle clock is moved back in the database) ----

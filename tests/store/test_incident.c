@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "store/audit.h"
 #include "store/incident.h"
 #include "store/notify.h"
 #include "store/store.h"
@@ -707,6 +708,8 @@ static void iso_times(void **state)
 		"2026-04-01T00:00:00",
 		"2026-04-01T00:00:00.Z",
 		"2026-04-01x",
+		"1969-12-31T23:59:59.999Z",
+		"1970-01-01",
 		"2026-04-01T00:00:00+9:00",
 		"2026-04-01T00:00:00Zjunk",
 		"１２３４-04-01",
@@ -719,6 +722,67 @@ static void iso_times(void **state)
 	assert_string_equal(b, "2026-04-01T00:00:00.007Z");
 	assert_string_equal(mmr_incident_severity_name("critical"), "重大");
 	assert_null(mmr_incident_severity_name("huge"));
+}
+
+static int64_t audit_count(struct fx *f, const char *tenant, const char *action)
+{
+	struct mmr_audit_query q = {.action = action, .limit = 500};
+	json_t *o;
+	mmr_error err;
+	must(mmr_audit_search(f->st, tenant, &q, &o, &err), &err);
+	int64_t n = (int64_t)json_array_size(json_object_get(o, "items"));
+	json_decref(o);
+	return n;
+}
+
+/* Every change is in the audit log, committed with it; a refused one is not. */
+static void audited(void **state)
+{
+	struct fx *f = *state;
+	mmr_actor cs, st1, adm;
+	actor(f, "toyohashi", f->csirt, &cs);
+	actor(f, "toyohashi", f->staff1, &st1);
+	actor(f, "toyohashi", f->admin, &adm);
+	mmr_error err;
+	int64_t size0, size1;
+	must(mmr_audit_size(f->st, "toyohashi", &size0, &err), &err);
+	int64_t id = report(f, &st1, "監査ログの確認", T0);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.report"), 1);
+	must(triage(f, &cs, id, "{\"incident\":true,\"severity\":\"critical\"}", T0, &err), &err);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.triage"), 1);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.escalate"), 1);
+	json_t *o = NULL;
+	must(mmr_audit_size(f->st, "toyohashi", &size1, &err), &err);
+	assert_int_equal(mmr_incident_transition(f->st, &cs, id, "closed", NULL, T0, &o, &err),
+			 MMR_ECONFLICT);
+	int64_t size2;
+	must(mmr_audit_size(f->st, "toyohashi", &size2, &err), &err);
+	assert_int_equal(size2, size1);
+	must(mmr_incident_transition(f->st, &cs, id, "recovery", NULL, T0, &o, &err), &err);
+	json_decref(o);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.transition"), 1);
+	struct mmr_audit_query q = {.action = "incident.transition", .limit = 5};
+	must(mmr_audit_search(f->st, "toyohashi", &q, &o, &err), &err);
+	json_t *e = json_array_get(json_object_get(o, "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "actor")), "csirt1");
+	assert_non_null(json_string_value(json_object_get(e, "before")));
+	assert_non_null(json_string_value(json_object_get(e, "after")));
+	json_decref(o);
+	must(mmr_incident_note(f->st, &st1, id, "追記", T0, &err), &err);
+	must(mmr_incident_violation(f->st, &cs, id, f->staff2, "warning", NULL, T0, &err), &err);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.violation.warning"), 1);
+	json_t *plan = json_pack("{s:s, s:s, s:s, s:s}", "contacts", "a", "report_items", "b",
+				 "measures", "c", "prevention", "d");
+	must(mmr_incident_plan_put(f->st, &adm, plan, T0, &o, &err), &err);
+	json_decref(plan);
+	json_decref(o);
+	must(mmr_user_set_email(f->st, &st1, f->staff1, "s1@example.jp", &err), &err);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.note"), 1);
+	assert_int_equal(audit_count(f, "toyohashi", "incident.plan"), 1);
+	assert_int_equal(audit_count(f, "toyohashi", "user.email_set"), 1);
+	int64_t size3;
+	must(mmr_audit_size(f->st, "toyohashi", &size3, &err), &err);
+	assert_int_equal(size3 - size0, 8);
 }
 
 int main(int argc, char **argv)
@@ -747,6 +811,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(escalation, setup, teardown),
 		cmocka_unit_test_setup_teardown(violations, setup, teardown),
 		cmocka_unit_test_setup_teardown(inbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(audited, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	if (!backend_pg) {

@@ -167,6 +167,7 @@ def main():
             except OSError:
                 time.sleep(0.05)
         body(port, sink)
+        cli(db)
     finally:
         srv.terminate()
         try:
@@ -197,8 +198,10 @@ def body(port, sink):
     check(st == 422 and j.get("field") == "email", "bad e-mail refused: %s %s" % (st, j))
     st, j, _ = committee.req("PUT", "/api/v1/me/email", {"email": "committee1@city.example.jp"})
     check(st == 200, "committee e-mail set: %s %s" % (st, j))
-    check(csirt.req("PUT", "/api/v1/me/email", {"email": "csirt@city.example.jp"})[0] == 200,
-          "csirt e-mail set")
+    check(staff1.req("PUT", "/api/v1/users/%d/email" % user_id(head, "csirt1"),
+                     {"email": "csirt@city.example.jp"})[0] == 403, "staff cannot set another's e-mail")
+    check(head.req("PUT", "/api/v1/users/%d/email" % user_id(head, "csirt1"),
+                   {"email": "csirt@city.example.jp"})[0] == 200, "admin sets the csirt's e-mail")
 
     # ---- report ----
     st, j, _ = staff1.req("POST", "/api/v1/incidents", {
@@ -343,6 +346,33 @@ def body(port, sink):
     check(st == 200 and "plan-form" in text, "plan page editable by the admin")
     st, text, _ = staff1.page("GET", "/plan")
     check(st == 200 and "plan-form" not in text and "CSIRT 内線 2100" in text, "plan page read-only for staff")
+
+
+def cli(db):
+    """`mamori incident due|list` and `mamori notify send` on the same database."""
+    r = subprocess.run([MAMORI, "incident", "due", "--db", db, "--tenant", "toyohashi",
+                        "--now", "2026-04-02T00:00:00Z", "--format", "json"],
+                       capture_output=True, text=True)
+    j = json.loads(r.stdout) if r.stdout else {}
+    # the prompt report was made; the 60-day final one is not yet due
+    check(r.returncode == 0 and [i["report"] for i in j.get("items", [])] == ["final"],
+          "incident due (in time): %d %s %s" % (r.returncode, r.stdout, r.stderr))
+    r = subprocess.run([MAMORI, "incident", "due", "--db", db, "--tenant", "toyohashi",
+                        "--now", "2026-06-01T00:00:00+09:00"], capture_output=True, text=True)
+    check(r.returncode == 1 and "期限超過" in r.stdout, "incident due (overdue) exits 1: %s" % r.stdout)
+    r = subprocess.run([MAMORI, "incident", "due", "--db", db, "--tenant", "toyohashi",
+                        "--now", "yesterday"], capture_output=True, text=True)
+    check(r.returncode == 2 and "--now" in r.stderr, "bad --now: %s" % r.stderr)
+    r = subprocess.run([MAMORI, "incident", "list", "--db", db, "--tenant", "nowhere"],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and "nowhere" in r.stderr, "unknown tenant: %s" % r.stderr)
+    r = subprocess.run([MAMORI, "incident", "list", "--db", db, "--tenant", "toyohashi",
+                        "--state", "cause"], capture_output=True, text=True)
+    check(r.returncode == 0 and "誤送信" in r.stdout, "incident list: %s %s" % (r.stdout, r.stderr))
+    env = dict(os.environ)
+    env.pop("MAMORI_SMTP", None)
+    r = subprocess.run([MAMORI, "notify", "send", "--db", db], capture_output=True, text=True, env=env)
+    check(r.returncode == 2 and "--smtp" in r.stderr, "notify send needs a relay: %s" % r.stderr)
 
 
 def user_id(admin, login):

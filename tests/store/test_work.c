@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "store/audit.h"
+#include "store/notify.h"
 #include "store/store.h"
 #include "store/work.h"
 
@@ -170,6 +171,20 @@ static int try_app(struct fx *f, const mmr_actor *who, const char *json, mmr_err
 	return rc;
 }
 
+/* How many of `who`'s notifications are of `kind`. */
+static size_t inbox_count(struct fx *f, const mmr_actor *who, const char *kind)
+{
+	json_t *l = NULL;
+	mmr_error err;
+	must(mmr_notify_list(f->st, who, false, 0, 100, &l, &err), &err);
+	size_t n = 0, i;
+	json_t *x;
+	json_array_foreach (json_object_get(l, "items"), i, x)
+		n += !strcmp(json_string_value(json_object_get(x, "kind")), kind);
+	json_decref(l);
+	return n;
+}
+
 static const char *state_of(json_t *a)
 {
 	return json_string_value(json_object_get(a, "state"));
@@ -193,7 +208,7 @@ static void takeout_full(void **state)
 	json_t *a = app(f, &f->a_staff, TAKEOUT, "2026-12-05");
 	assert_string_equal(state_of(a), "pending");
 	/* the route is the decision's approvers, with its citation */
-	json_t *dec = json_object_get(a, "decision");
+	json_t *dec = json_incref(json_object_get(a, "decision"));
 	assert_string_equal(json_string_value(json_object_get(dec, "effect")), "needs_approval");
 	assert_true(json_array_size(json_object_get(dec, "approvers")) >= 1);
 	assert_string_equal(
@@ -219,6 +234,10 @@ static void takeout_full(void **state)
 	/* another tenant does not see it at all */
 	assert_int_equal(mmr_app_get(f->st, &f->a_other, id, NOW, &o, &err), MMR_ENOTFOUND);
 
+	/* the section head was notified; the head of another section was not */
+	assert_int_equal(inbox_count(f, &f->a_mgr_a, "application.pending"), 1);
+	assert_int_equal(inbox_count(f, &f->a_mgr_b, "application.pending"), 0);
+	assert_int_equal(inbox_count(f, &f->a_staff, "application.pending"), 0);
 	json_t *to = NULL;
 	must(mmr_app_list(f->st, &f->a_mgr_a, "to_approve", NOW, &to, &err), &err);
 	assert_int_equal(json_array_size(json_object_get(to, "items")), 1);
@@ -229,6 +248,7 @@ static void takeout_full(void **state)
 		json_string_value(json_object_get(json_object_get(o, "decision"), "effect")),
 		"permit");
 	json_decref(o);
+	assert_int_equal(inbox_count(f, &f->a_staff, "application.decided"), 1);
 	/* approving again: the state has moved on */
 	assert_int_equal(mmr_app_approve(f->st, &f->a_mgr_a, id, true, NULL, NOW, &o, &err),
 			 MMR_ECONFLICT);
@@ -249,6 +269,13 @@ static void takeout_full(void **state)
 	assert_true(json_is_true(
 		json_object_get(json_array_get(json_object_get(ov, "items"), 0), "overdue")));
 	json_decref(ov);
+	/* the reminder reaches the applicant once a day, not on every run */
+	size_t sent = 0;
+	must(mmr_work_remind(f->st, NOW + 4 * DAY, &sent, &err), &err);
+	assert_int_equal(sent, 1);
+	must(mmr_work_remind(f->st, NOW + 4 * DAY + 600, &sent, &err), &err);
+	assert_int_equal(sent, 0);
+	assert_int_equal(inbox_count(f, &f->a_staff, "application.overdue"), 1);
 	must(mmr_app_return(f->st, &f->a_staff, id, NOW + 4 * DAY, &o, &err), &err);
 	assert_string_equal(state_of(o), "returned");
 	json_decref(o);
@@ -279,6 +306,7 @@ static void takeout_full(void **state)
 	must(mmr_audit_verify(f->st, "toyohashi", NULL, NULL, NULL, &report, &err), &err);
 	assert_true(json_is_true(json_object_get(report, "ok")));
 	json_decref(report);
+	json_decref(dec);
 }
 
 static void deputy_when_absent(void **state)
@@ -453,6 +481,10 @@ static void exceptions_emergency_and_expiry(void **state)
 	must(mmr_exc_get(f->st, &a_chief, emerg, NOW + 10 * DAY, &o, &err), &err);
 	assert_true(json_is_true(json_object_get(o, "report_overdue")));
 	json_decref(o);
+	size_t sent = 0;
+	must(mmr_work_remind(f->st, NOW + 10 * DAY, &sent, &err), &err);
+	assert_true(sent >= 1);
+	assert_true(inbox_count(f, &a_mgr, "exception.reminder") >= 1);
 	must(mmr_exc_get(f->st, &a_chief, ordinary, NOW + 30 * DAY, &o, &err), &err);
 	assert_string_equal(json_string_value(json_object_get(o, "status")), "expired");
 	json_decref(o);

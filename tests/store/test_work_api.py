@@ -45,7 +45,8 @@ def body(port, db):
     check(st == 200, "admin login")
     st, dept, _ = admin.req("POST", "/api/v1/units", {"name": "総務部", "kind": "department"})
     st, sec_a, _ = admin.req("POST", "/api/v1/units", {"name": "情報企画課", "parent_id": dept["id"]})
-    st, sec_b, _ = admin.req("POST", "/api/v1/units", {"name": "市民課"})
+    st2, sec_b, _ = admin.req("POST", "/api/v1/units", {"name": "市民課"})
+    check(st == 201 and st2 == 201, "units created: %s %s %s" % (st, st2, sec_b))
     ids = {}
     for login, role, scope, unit in [("staff1", "staff", "body", "情報企画課"),
                                      ("mgr_a", "security_manager", "unit", "情報企画課"),

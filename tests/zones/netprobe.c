@@ -4,12 +4,17 @@
  *   netprobe serve PORT...            listen on each TCP and UDP PORT of every
  *                                     address; answer "ok" to each connection
  *                                     and datagram; run until killed
- *   netprobe probe SRC DST tcp|udp PORT TIMEOUT_MS
- *                                     from address SRC, connect (TCP) or send
- *                                     and await the answer (UDP); print "open"
- *                                     when "ok" came back, else "blocked"
+ *   netprobe probe TIMEOUT_MS SRC,DST,tcp|udp/PORT...
+ *                                     all at once: from address SRC, connect
+ *                                     (TCP) or send (UDP) and await the answer;
+ *                                     print "SRC,DST,PROTO/PORT open" when "ok"
+ *                                     came back within TIMEOUT_MS, else
+ *                                     "... blocked"
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -77,28 +82,83 @@ static int serve(int argc, char **argv)
 	}
 }
 
-static int probe(const char *src, const char *dst, const char *proto, int port, int timeout_ms)
+struct pr {
+	char text[96];
+	int fd, udp, done, open;
+};
+
+static long now_ms(void)
 {
-	int udp = !strcmp(proto, "udp");
-	int s = bound(udp ? SOCK_DGRAM : SOCK_STREAM, src, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (s < 0 || inet_pton(AF_INET, dst, &a.sin_addr) != 1) {
-		perror("netprobe probe");
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int start(struct pr *p)
+{
+	char buf[96], *src = buf, *dst, *proto, *port;
+	snprintf(buf, sizeof buf, "%s", p->text);
+	if (!(dst = strchr(src, ',')) || !(proto = strchr(dst + 1, ',')) ||
+	    !(port = strchr(proto + 1, '/')))
+		return -1;
+	*dst++ = 0;
+	*proto++ = 0;
+	*port++ = 0;
+	p->udp = !strcmp(proto, "udp");
+	p->fd = bound(p->udp ? SOCK_DGRAM : SOCK_STREAM, src, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+	if (p->fd < 0 || inet_pton(AF_INET, dst, &a.sin_addr) != 1)
+		return -1;
+	fcntl(p->fd, F_SETFL, O_NONBLOCK);
+	if (p->udp)
+		return sendto(p->fd, "hi", 2, 0, (struct sockaddr *)&a, sizeof a) == 2 ? 0 : -1;
+	if (connect(p->fd, (struct sockaddr *)&a, sizeof a) && errno != EINPROGRESS)
+		p->done = 1;
+	return 0;
+}
+
+static int probe(int timeout_ms, int n, char **specs)
+{
+	struct pr *p = calloc((size_t)n, sizeof *p);
+	struct pollfd *fds = calloc((size_t)n, sizeof *fds);
+	if (!p || !fds)
 		return 2;
+	for (int i = 0; i < n; i++) {
+		snprintf(p[i].text, sizeof p[i].text, "%s", specs[i]);
+		if (start(&p[i])) {
+			fprintf(stderr, "netprobe: bad probe %s\n", specs[i]);
+			return 2;
+		}
 	}
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	char buf[8] = {0};
-	int open = 0;
-	if (udp) {
-		if (sendto(s, "hi", 2, 0, (struct sockaddr *)&a, sizeof a) == 2)
-			open = recv(s, buf, sizeof buf, 0) == 2 && !memcmp(buf, "ok", 2);
-	} else if (connect(s, (struct sockaddr *)&a, sizeof a) == 0) {
-		open = recv(s, buf, sizeof buf, 0) == 2 && !memcmp(buf, "ok", 2);
+	long end = now_ms() + timeout_ms;
+	for (;;) {
+		int waiting = 0;
+		for (int i = 0; i < n; i++) {
+			fds[i] = (struct pollfd){.fd = p[i].done ? -1 : p[i].fd, .events = POLLIN};
+			waiting += !p[i].done;
+		}
+		long left = end - now_ms();
+		if (!waiting || left <= 0)
+			break;
+		if (poll(fds, (nfds_t)n, (int)left) < 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (p[i].done || !fds[i].revents)
+				continue;
+			char buf[8] = {0};
+			ssize_t got = recv(p[i].fd, buf, sizeof buf, 0);
+			if (got < 0 && (errno == EAGAIN || errno == EINPROGRESS))
+				continue;
+			p[i].open = got == 2 && !memcmp(buf, "ok", 2);
+			p[i].done = 1;
+		}
 	}
-	close(s);
-	puts(open ? "open" : "blocked");
+	for (int i = 0; i < n; i++) {
+		printf("%s %s\n", p[i].text, p[i].open ? "open" : "blocked");
+		close(p[i].fd);
+	}
+	free(p);
+	free(fds);
 	return 0;
 }
 
@@ -106,8 +166,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "serve"))
 		return serve(argc - 2, argv + 2);
-	if (argc == 7 && !strcmp(argv[1], "probe"))
-		return probe(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
-	fputs("usage: netprobe serve PORT... | probe SRC DST tcp|udp PORT TIMEOUT_MS\n", stderr);
+	if (argc >= 4 && !strcmp(argv[1], "probe"))
+		return probe(atoi(argv[2]), argc - 3, argv + 3);
+	fputs("usage: netprobe serve PORT... | probe TIMEOUT_MS SRC,DST,tcp|udp/PORT...\n", stderr);
 	return 2;
 }

@@ -319,6 +319,39 @@ static void test_nft_semantics(void **state)
 	probe_all(rules, probes, want, sizeof probes / sizeof probes[0]);
 }
 
+/* Conditions the model cannot see (a mark, TCP flags) lean towards
+ * "allowed": an accepting rule is taken to match and is counted and marked
+ * approximate; a dropping one is taken not to match. */
+static void test_approximate_rules(void **state)
+{
+	(void)state;
+	const char *rules =
+		"*filter\n"
+		":FORWARD DROP [0:0]\n"
+		"-A FORWARD -s 10.20.0.0/16 -m mark --mark 0x1 -j DROP\n"
+		"-A FORWARD -s 10.20.0.0/16 -d 10.30.0.0/16 -m mark --mark 0x2 -j ACCEPT\n"
+		"-A FORWARD -s 10.10.0.0/16 -p tcp -m tcp --tcp-flags SYN,RST SYN -j ACCEPT\n"
+		"COMMIT\n";
+	mmr_policy *pol = load_profile("toyohashi");
+	size_t zlen;
+	char *zones = data("zones.yaml", &zlen);
+	mmr_error err;
+	json_t *res = run(pol, zones, zlen, rules, strlen(rules), NULL, 0, NULL, &err);
+	if (!res)
+		fail_msg("%s", err.message);
+	/* the dropping rule is left out, the two accepting ones kept */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "ruleset"),
+							    "approximate_rules")),
+			 2);
+	assert_true(find_flow(res, "violations", "lgwan", "internet", "tcp", NULL, NULL));
+	assert_true(find_flow(res, "violations", "mynumber", "lgwan", "tcp", NULL, NULL));
+	const json_t *v = json_array_get(json_object_get(res, "violations"), 0);
+	assert_true(json_is_true(json_object_get(json_object_get(v, "rule"), "approximate")));
+	json_decref(res);
+	free(zones);
+	mmr_policy_free(pol);
+}
+
 /* The same ruleset judged under other profiles: the clauses are each
  * profile's own, and a profile that forbids all My Number traffic turns the
  * peer flow into a violation. */
@@ -394,6 +427,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_iptables_semantics),
 		cmocka_unit_test(test_nft_semantics),
+		cmocka_unit_test(test_approximate_rules),
 		cmocka_unit_test(test_profiles_cite_their_clauses),
 		cmocka_unit_test(test_svg),
 	};

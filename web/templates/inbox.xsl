@@ -15,7 +15,7 @@
       <xsl:for-each select="inbox/items/item">
         <li>
           <xsl:if test="read = 'false'"><xsl:attribute name="class">unread</xsl:attribute></xsl:if>
-          <p><strong><xsl:choose><xsl:when test="link"><a href="{link}"><xsl:value-of select="subject"/></a></xsl:when><xsl:otherwise><xsl:value-of select="subject"/></xsl:otherwise></xsl:choose></strong>
+          <p><strong><xsl:choose><xsl:when test="link != ''"><a href="{link}"><xsl:value-of select="subject"/></a></xsl:when><xsl:otherwise><xsl:value-of select="subject"/></xsl:otherwise></xsl:choose></strong>
             <xsl:text> </xsl:text><small><xsl:value-of select="created_at_wareki"/></small></p>
           <p class="pre"><xsl:value-of select="body"/></p>
           <xsl:if test="read = 'false'">

@@ -63,9 +63,9 @@
           <thead><tr><th>報告</th><th>期限</th><th>状況</th></tr></thead>
           <tbody>
             <tr><td>速報（認知から 3 日以内）</td><td><xsl:value-of select="$c/ppc/prompt_due_wareki"/></td>
-              <td><xsl:choose><xsl:when test="$c/ppc/prompt_filed_at">報告済み（<xsl:value-of select="$c/ppc/prompt_filed_at"/>）</xsl:when><xsl:when test="$c/ppc/prompt_overdue = 'true'"><strong>期限超過</strong></xsl:when><xsl:otherwise>未報告</xsl:otherwise></xsl:choose></td></tr>
+              <td><xsl:choose><xsl:when test="$c/ppc/prompt_filed_at != ''">報告済み（<xsl:value-of select="$c/ppc/prompt_filed_at"/>）</xsl:when><xsl:when test="$c/ppc/prompt_overdue = 'true'"><strong>期限超過</strong></xsl:when><xsl:otherwise>未報告</xsl:otherwise></xsl:choose></td></tr>
             <tr><td>確報（認知から <xsl:value-of select="$c/ppc/final_days"/> 日以内）</td><td><xsl:value-of select="$c/ppc/final_due_wareki"/></td>
-              <td><xsl:choose><xsl:when test="$c/ppc/final_filed_at">報告済み（<xsl:value-of select="$c/ppc/final_filed_at"/>）</xsl:when><xsl:when test="$c/ppc/final_overdue = 'true'"><strong>期限超過</strong></xsl:when><xsl:otherwise>未報告</xsl:otherwise></xsl:choose></td></tr>
+              <td><xsl:choose><xsl:when test="$c/ppc/final_filed_at != ''">報告済み（<xsl:value-of select="$c/ppc/final_filed_at"/>）</xsl:when><xsl:when test="$c/ppc/final_overdue = 'true'"><strong>期限超過</strong></xsl:when><xsl:otherwise>未報告</xsl:otherwise></xsl:choose></td></tr>
           </tbody>
         </table>
         <xsl:if test="$c/may/triage = 'true'">
@@ -136,10 +136,10 @@
         <xsl:for-each select="$c/timeline/item">
           <li><span class="when"><xsl:value-of select="at_wareki"/></span>
             <xsl:text> </xsl:text><strong><xsl:value-of select="actor"/></strong>
-            <xsl:text> </xsl:text><span class="action"><xsl:value-of select="action"/></span>
-            <xsl:if test="from_name or to_name">（<xsl:value-of select="from_name"/> → <xsl:value-of select="to_name"/>）</xsl:if>
+            <xsl:text> </xsl:text><span class="action"><xsl:value-of select="action_name"/></span>
+            <xsl:if test="from_name != '' or to_name != ''">（<xsl:value-of select="from_name"/> → <xsl:value-of select="to_name"/>）</xsl:if>
             <xsl:if test="subject_id != ''"> 対象: 利用者 <xsl:value-of select="subject_id"/></xsl:if>
-            <xsl:if test="note"><div class="pre"><xsl:value-of select="note"/></div></xsl:if>
+            <xsl:if test="note != ''"><div class="pre"><xsl:value-of select="note"/></div></xsl:if>
           </li>
         </xsl:for-each>
       </ol>
@@ -154,7 +154,7 @@
       <ul>
         <xsl:for-each select="$c/escalation/item">
           <li><strong><xsl:value-of select="when_name"/></strong>: <xsl:for-each select="roles/item"><span class="chip"><xsl:value-of select="."/></span></xsl:for-each>
-            <xsl:if test="bodies"> ／ mamori 外: <xsl:value-of select="bodies"/></xsl:if>
+            <xsl:if test="bodies != ''"> ／ mamori 外: <xsl:value-of select="bodies"/></xsl:if>
             <br/><span class="cite"><xsl:value-of select="clause"/>「<xsl:value-of select="text"/>」</span></li>
         </xsl:for-each>
       </ul>

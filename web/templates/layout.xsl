@@ -30,6 +30,7 @@
               <a href="/inbox">通知</a>
               <a href="/inspection">自己点検・監査</a>
               <xsl:if test="page/admin = 'true'"><a href="/users">利用者</a></xsl:if>
+              <xsl:if test="page/admin = 'true'"><a href="/zones">三層の分離</a></xsl:if>
               <xsl:if test="page/admin = 'true'"><a href="/audit">監査ログ</a></xsl:if>
             </nav>
             <div class="who">

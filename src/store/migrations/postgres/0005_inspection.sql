@@ -66,6 +66,7 @@ CREATE TABLE inspection_answers (
   FOREIGN KEY (tenant, system_id) REFERENCES systems(tenant, id)
 );
 CREATE INDEX inspection_answers_round ON inspection_answers(tenant, round_id, unit_id, item_id);
+CREATE INDEX inspection_answers_item ON inspection_answers(tenant, round_id, item_id, unit_id);
 
 -- 改善策: an item not met, with an owner and a due date, followed to closure.
 CREATE TABLE inspection_actions (
