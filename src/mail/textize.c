@@ -205,6 +205,75 @@ static void sha256_hex(const void *p, size_t n, char hex[65])
 
 /* ---- reading parts ----------------------------------------------------------- */
 
+/* Base64 appended to dst, leniently as mail needs it: characters outside
+ * the alphabet (line ends, garbage) are skipped, "=" ends a quantum. Four
+ * clean characters at a time where it can (the common case). */
+static int base64_decode_to(const char *in, size_t n, mmr_buf *dst)
+{
+	static signed char t[256];
+	if (!t['B']) {
+		static const char b64[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		memset(t, -1, sizeof t);
+		for (int i = 0; i < 64; i++)
+			t[(unsigned char)b64[i]] = (signed char)i;
+	}
+	if (mmr_buf_add(dst, NULL, 0))
+		return -1;
+	size_t need = n / 4 * 3 + 4;
+	if (dst->cap < dst->n + need + 1) {
+		size_t cap = dst->cap * 2 > dst->n + need + 1 ? dst->cap * 2 : dst->n + need + 1;
+		char *p = realloc(dst->p, cap);
+		if (!p)
+			return -1;
+		dst->p = p;
+		dst->cap = cap;
+	}
+	const unsigned char *s = (const unsigned char *)in, *end = s + n;
+	unsigned char *o = (unsigned char *)dst->p + dst->n;
+	unsigned v = 0;
+	int k = 0;
+	while (s < end) {
+		if (k == 0 && end - s >= 4) {
+			int a = t[s[0]], b = t[s[1]], c = t[s[2]], d = t[s[3]];
+			if ((a | b | c | d) >= 0) {
+				unsigned w = (unsigned)a << 18 | (unsigned)b << 12 |
+					     (unsigned)c << 6 | (unsigned)d;
+				o[0] = (unsigned char)(w >> 16), o[1] = (unsigned char)(w >> 8);
+				o[2] = (unsigned char)w;
+				o += 3, s += 4;
+				continue;
+			}
+		}
+		unsigned char ch = *s++;
+		if (ch == '=') {
+			if (k == 2)
+				*o++ = (unsigned char)(v >> 4);
+			else if (k == 3)
+				*o++ = (unsigned char)(v >> 10), *o++ = (unsigned char)(v >> 2);
+			v = 0, k = 0;
+			continue;
+		}
+		int x = t[ch];
+		if (x < 0)
+			continue;
+		v = v << 6 | (unsigned)x;
+		if (++k == 4) {
+			*o++ = (unsigned char)(v >> 16), *o++ = (unsigned char)(v >> 8);
+			*o++ = (unsigned char)v;
+			v = 0, k = 0;
+		}
+	}
+	/* A last quantum without padding. */
+	if (k == 2)
+		*o++ = (unsigned char)(v >> 4);
+	else if (k == 3)
+		*o++ = (unsigned char)(v >> 10), *o++ = (unsigned char)(v >> 2);
+	dst->n = (size_t)((char *)o - dst->p);
+	dst->p[dst->n] = '\0';
+	return 0;
+}
+
 /* The content of part with its transfer encoding undone, appended to dst.
  * -1 on ENOMEM. Broken base64 / QP yields what can be decoded. */
 static int part_decode_to(mmr_textizer *tz, GMimePart *part, mmr_buf *dst)
@@ -248,6 +317,8 @@ static int part_decode_to(mmr_textizer *tz, GMimePart *part, mmr_buf *dst)
 	if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE)
 		return mmr_buf_add(dst, raw, rawlen);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64)
+		return base64_decode_to(raw, rawlen, dst);
 	GMimeEncoding st;
 	g_mime_encoding_init_decode(&st, enc);
 	size_t need = g_mime_encoding_outlen(&st, rawlen) + 16;
