@@ -31,8 +31,10 @@ build-release/build.ninja:
 build-fuzz/build.ninja:
 	CC=clang $(MESON) setup build-fuzz -Dfuzz=true -Dtests=false -Dbuildtype=debugoptimized
 
-test: deps build-asan/build.ninja
+test: deps build-asan/build.ninja build/build.ninja
 	$(NINJA) -C build-asan
+	@# the optimised build of `make run` too: -O2 finds warnings (-Werror) that -O0 does not
+	$(NINJA) -C build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON) test -C build-asan --print-errorlogs --num-processes 2
 

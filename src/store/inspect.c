@@ -286,8 +286,9 @@ static int date_field(json_t *o, const char *name, const char *label, bool requi
 /* `date` + `months` (the day clamped to the month's end). */
 static void add_months(const char *date, int months, char out[11])
 {
-	int y, m, d;
-	sscanf(date, "%4d-%2d-%2d", &y, &m, &d);
+	int y = 1970, m = 1, d = 1;
+	if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1)
+		y = 1970, m = 1, d = 1;
 	m += months;
 	y += (m - 1) / 12;
 	m = (m - 1) % 12 + 1;
@@ -295,7 +296,10 @@ static void add_months(const char *date, int months, char out[11])
 	int max = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
 	if (d > max)
 		d = max;
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	char buf[48];
+	snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m, d);
+	memcpy(out, buf, 10);
+	out[10] = '\0';
 }
 
 /* ---- checklists -------------------------------------------------------------------- */
@@ -576,7 +580,7 @@ static int checklist_id(mmr_store *st, const char *tenant, int64_t version, int6
 int mmr_inspect_checklist_get(mmr_store *st, const mmr_actor *who, int64_t version, json_t **out,
 			      mmr_error *err)
 {
-	int64_t id, ver;
+	int64_t id = 0, ver = 0;
 	int rc = checklist_id(st, who->tenant, version, &id, &ver, err);
 	if (rc)
 		return rc;
