@@ -1,8 +1,8 @@
 /*
  * inspect_dash.c — the dashboard's figures: compliance per department of the
  * latest round, the classification mix of the ledger, the three-layer
- * picture (systems and assets per segment), the ledgers' sizes, and — once
- * their records are kept — incidents per month and applications waiting.
+ * picture (systems and assets per segment), the ledgers' sizes, incidents
+ * per month by severity, applications waiting and exceptions ending.
  * Each figure is one aggregate query (GROUP BY on an index), so the page
  * costs the same for 100 assets and 100,000. The geometry of the SVG charts
  * (bar widths, offsets) is computed here; the template only draws it.
@@ -180,6 +180,80 @@ static int segments(mmr_store *st, const char *tenant, const mmr_policy *pol, js
 	return MMR_OK;
 }
 
+/* Incidents per month (the last 12, by when they occurred or were noticed)
+ * by severity, as stacked columns. */
+static int incidents(mmr_store *st, const char *tenant, json_t **out, mmr_error *err)
+{
+	static const char *const sev[] = {"critical", "high", "medium", "low", NULL};
+	static const char *const sev_name[] = {"重大", "高", "中", "低", "未評価"};
+	char months[12][16];
+	/* months as the stored times (UTC) name them */
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	int y = tm.tm_year + 1900, m = tm.tm_mon + 1;
+	for (int i = 11; i >= 0; i--) {
+		snprintf(months[i], sizeof months[i], "%04d-%02d", y % 10000, m % 100);
+		if (--m == 0)
+			m = 12, y--;
+	}
+	static const char q[] =
+		"SELECT substr(COALESCE(occurred_at, aware_at), 1, 7), severity, count(*) FROM "
+		"incidents WHERE tenant = $1 AND COALESCE(occurred_at, aware_at) >= $2 AND state "
+		"<> 'not_incident' GROUP BY 1, 2";
+	json_t *rows;
+	int rc = mmr_iq_rows(st->db, q, IPARAMS(IP_S(tenant), IP_S(months[0])),
+			     "month:s,severity:s,count:i", &rows, err);
+	if (rc)
+		return rc;
+	int64_t counts[12][5] = {{0}}, max = 1;
+	size_t i;
+	json_t *r;
+	json_array_foreach (rows, i, r) {
+		const char *mo = json_string_value(json_object_get(r, "month"));
+		const char *sv = json_string_value(json_object_get(r, "severity"));
+		for (int k = 0; k < 12; k++)
+			if (mo && !strcmp(mo, months[k])) {
+				int s = 4;
+				for (int j = 0; j < 4; j++)
+					if (sv && !strcmp(sv, sev[j]))
+						s = j;
+				counts[k][s] += json_integer_value(json_object_get(r, "count"));
+			}
+	}
+	json_decref(rows);
+	for (int k = 0; k < 12; k++) {
+		int64_t sum = 0;
+		for (int j = 0; j < 5; j++)
+			sum += counts[k][j];
+		if (sum > max)
+			max = sum;
+	}
+	const int H = 160; /* pixels of the tallest column */
+	json_t *ms = json_array(), *sevs = json_array();
+	for (int j = 0; j < 5; j++)
+		json_array_append_new(sevs,
+				      json_pack("{s:s, s:i}", "name", sev_name[j], "color", j));
+	for (int k = 0; k < 12; k++) {
+		json_t *bars = json_array();
+		int64_t top = H;
+		for (int j = 0; j < 5; j++) {
+			int64_t h = counts[k][j] * H / max;
+			top -= h;
+			json_array_append_new(bars, json_pack("{s:I, s:I, s:I, s:i}", "count",
+							      (json_int_t)counts[k][j], "y",
+							      (json_int_t)top, "h", (json_int_t)h,
+							      "color", j));
+		}
+		json_array_append_new(ms,
+				      json_pack("{s:s, s:s, s:i, s:o}", "month", months[k], "label",
+						months[k] + 5, "x", k * 48 + 4, "bars", bars));
+	}
+	*out = json_pack("{s:b, s:o, s:o, s:i, s:i}", "available", 1, "months", ms, "severities",
+			 sevs, "height", H + 24, "label_y", H + 18);
+	return MMR_OK;
+}
+
 /* Applications waiting for approval; exceptions ending within 30 days, and
  * those past their end still granted. */
 static int waiting(mmr_store *st, const char *tenant, json_t **out, mmr_error *err)
@@ -223,8 +297,10 @@ int mmr_dashboard(mmr_store *st, const mmr_actor *who, json_t **out, mmr_error *
 	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
 	if (rc)
 		return rc;
-	json_t *counts = json_object(), *comp = NULL, *cls = NULL, *seg = NULL, *wait = NULL;
+	json_t *counts = json_object(), *comp = NULL, *cls = NULL, *seg = NULL, *wait = NULL,
+	       *inc = NULL;
 	if ((rc = ledger_counts(st, who->tenant, counts, err)) ||
+	    (rc = incidents(st, who->tenant, &inc, err)) ||
 	    (rc = waiting(st, who->tenant, &wait, err)) || (rc = compliance(st, who, &comp, err)) ||
 	    (rc = classes(st, who->tenant, pol,
 			  json_integer_value(json_object_get(counts, "assets")), &cls, err)) ||
@@ -233,10 +309,10 @@ int mmr_dashboard(mmr_store *st, const mmr_actor *who, json_t **out, mmr_error *
 		json_decref(comp);
 		json_decref(cls);
 		json_decref(wait);
+		json_decref(inc);
 		return rc;
 	}
-	*out = json_pack("{s:o, s:o, s:o, s:o, s:{s:b}, s:o}", "counts", counts, "compliance", comp,
-			 "classes", cls, "segments", seg, "incidents", "available", 0,
-			 "applications", wait);
+	*out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "counts", counts, "compliance", comp,
+			 "classes", cls, "segments", seg, "incidents", inc, "applications", wait);
 	return MMR_OK;
 }

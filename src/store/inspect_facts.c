@@ -221,14 +221,19 @@ static int exceptions_expired(mmr_store *st, const char *tenant, int64_t unit,
 	return count_rows(st, q, tenant, unit, IP_S(today), "application", r, err);
 }
 
-/* Facts on records another module keeps (incidents): not available until
- * its tables exist on this branch. */
-static int not_kept_yet(mmr_store *st, const char *tenant, int64_t unit, struct mmr_fact_result *r,
-			mmr_error *err)
+/* Incidents closed without ever reaching the prevention step (再発防止), by
+ * the section of the person who reported them. */
+static int incidents_no_prevention(mmr_store *st, const char *tenant, int64_t unit,
+				   struct mmr_fact_result *r, mmr_error *err)
 {
-	(void)st, (void)tenant, (void)unit, (void)err;
-	r->available = false;
-	return MMR_OK;
+	static const char q[] =
+		"SELECT i.id, i.title FROM incidents i LEFT JOIN users u ON u.tenant = i.tenant "
+		"AND "
+		"u.id = i.reporter_id WHERE i.tenant = $1 AND (CAST($2 AS BIGINT) = 0 OR u.unit_id "
+		"= CAST($2 AS BIGINT)) AND i.state = 'closed' AND CAST($3 AS BIGINT) = 0 AND NOT "
+		"EXISTS (SELECT 1 FROM incident_events e WHERE e.tenant = i.tenant AND "
+		"e.incident_id = i.id AND e.to_state = 'prevention') ORDER BY i.id";
+	return count_rows(st, q, tenant, unit, IP_I(0), "incident", r, err);
 }
 
 const struct mmr_fact mmr_facts[] = {
@@ -244,8 +249,8 @@ const struct mmr_fact mmr_facts[] = {
 	 takeouts_overdue},
 	{"exceptions.expired", "期限を過ぎても許可されたままの例外措置",
 	 "例外措置を期限で終え、見直しているか。", exception_clause, exceptions_expired},
-	{"incidents.no_prevention", "再発防止策のないインシデント", NULL, csirt_clause,
-	 not_kept_yet},
+	{"incidents.no_prevention", "再発防止策を経ずに閉じたインシデント",
+	 "インシデントごとに再発防止策を講じているか。", csirt_clause, incidents_no_prevention},
 };
 const size_t mmr_n_facts = sizeof mmr_facts / sizeof mmr_facts[0];
 

@@ -677,8 +677,41 @@ static void takeouts_and_exceptions(void **state)
 	row = fact_row(f, round, f->sec_b, "exceptions.expired");
 	assert_string_equal(json_string_value(json_object_get(row, "answer")), "yes");
 	json_decref(row);
+	/* incidents: one closed without the prevention step, one with it, both this month */
+	char now[32], month[8];
+	mmr_now_iso(now);
+	snprintf(month, sizeof month, "%.7s", now);
+	static const char qi[] = "INSERT INTO incidents (tenant, title, description, occurred_at, "
+				 "aware_at, reporter_id, "
+				 "state, severity, created_at, updated_at) VALUES ('toyohashi', "
+				 "$1, 'x', $2, $2, $3, "
+				 "'closed', $4, $2, $2) RETURNING id";
+	static const char qev[] = "INSERT INTO incident_events (tenant, incident_id, at, "
+				  "actor_login, action, to_state) "
+				  "VALUES ('toyohashi', $1, $2, 'csirt', 'state', 'prevention')";
+	int64_t inc1, inc2;
+	bool found;
+	mmr_db *db = mmr_store_db(f->st);
+	must(mmr_iq_int(db, qi, IPARAMS(IP_S("USB紛失"), IP_S(now), IP_I(f->u_staff), IP_S("high")),
+			&inc1, &found, &err),
+	     &err);
+	must(mmr_iq_int(db, qi,
+			IPARAMS(IP_S("誤送信"), IP_S(now), IP_I(f->u_staff), IP_S("medium")), &inc2,
+			&found, &err),
+	     &err);
+	must(mmr_iq_run(db, qev, IPARAMS(IP_I(inc2), IP_S(now)), &err), &err);
+	assert_int_equal(fact_count(f, f->sec_a, "incidents.no_prevention"), 1);
+	assert_int_equal(fact_count(f, f->sec_b, "incidents.no_prevention"), 0);
 	json_t *d;
 	must(mmr_dashboard(f->st, &f->sys, &d, &err), &err);
+	json_t *inc = json_object_get(d, "incidents");
+	assert_true(json_is_true(json_object_get(inc, "available")));
+	json_t *last = json_array_get(json_object_get(inc, "months"), 11);
+	assert_string_equal(json_string_value(json_object_get(last, "month")), month);
+	json_t *bars = json_object_get(last, "bars");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(bars, 1), "count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(bars, 2), "count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(bars, 0), "count")), 0);
 	json_t *w = json_object_get(d, "applications");
 	assert_int_equal(json_integer_value(json_object_get(w, "expired")), 1);
 	assert_int_equal(json_integer_value(json_object_get(w, "waiting")), 0);

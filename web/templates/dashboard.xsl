@@ -65,7 +65,7 @@
       <xsl:choose>
         <xsl:when test="incidents/available = 'true'">
           <div class="chart-row">
-            <svg xmlns="http://www.w3.org/2000/svg" width="640" height="{incidents/height}" role="img" aria-labelledby="incidents-table">
+            <svg xmlns="http://www.w3.org/2000/svg" width="584" height="{incidents/height}" role="img" aria-labelledby="incidents-table">
               <xsl:for-each select="incidents/months/item">
                 <xsl:variable name="mx" select="x"/>
                 <xsl:for-each select="bars/item">
@@ -73,7 +73,7 @@
                     <xsl:attribute name="fill"><xsl:call-template name="fill"><xsl:with-param name="i" select="color"/></xsl:call-template></xsl:attribute>
                   </rect>
                 </xsl:for-each>
-                <text x="{x}" y="{/page/incidents/label_y}" font-size="11" fill="#1f2933"><xsl:value-of select="label"/></text>
+                <text x="{x}" y="{/page/incidents/label_y}" font-size="11" fill="#1f2933"><xsl:value-of select="label"/>月</text>
               </xsl:for-each>
             </svg>
             <table class="ledger figures" id="incidents-table">
