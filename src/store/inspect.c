@@ -1023,8 +1023,8 @@ int mmr_inspect_answers(mmr_store *st, const mmr_actor *who, int64_t round, int6
 }
 
 static const char *const answer_values[] = {"yes", "partial", "no", "na"};
-static const char *const evidence_kinds[] = {"file", "url",   "application", "incident",
-					     "log",  "asset", "system",	     "fact"};
+static const char *const evidence_kinds[] = {"file",  "url",	"application", "incident", "log",
+					     "asset", "system", "fact",	       "zones"};
 
 static int check_evidence(json_t *ev, mmr_error *err)
 {
@@ -1047,7 +1047,7 @@ static int check_evidence(json_t *ev, mmr_error *err)
 		if (!ok) {
 			mmr_field_error(err, MMR_EINVAL, f,
 					"証跡の種類は file, url, application, incident, log, "
-					"asset, system のどれかです");
+					"asset, system, zones のどれかです");
 			return MMR_EINVAL;
 		}
 		snprintf(f, sizeof f, "evidence.%zu.ref", i);
@@ -1057,7 +1057,8 @@ static int check_evidence(json_t *ev, mmr_error *err)
 			return MMR_EINVAL;
 		}
 		bool numeric = !strcmp(kind, "application") || !strcmp(kind, "incident") ||
-			       !strcmp(kind, "asset") || !strcmp(kind, "system");
+			       !strcmp(kind, "asset") || !strcmp(kind, "system") ||
+			       !strcmp(kind, "zones");
 		if (numeric && strspn(ref, "0123456789") != strlen(ref)) {
 			mmr_field_error(err, MMR_EINVAL, f, "%s の参照は記録の番号です: \"%s\"",
 					kind, ref);

@@ -215,10 +215,48 @@ static int exceptions_expired(mmr_store *st, const char *tenant, int64_t unit,
 	static const char q[] =
 		"SELECT e.application_id, e.scope FROM exceptions e WHERE e.tenant = $1 AND "
 		"(CAST($2 AS BIGINT) = 0 OR e.unit_id = CAST($2 AS BIGINT)) AND e.state = "
-		"'granted' AND e.ends_on < $3 ORDER BY e.id";
+		"'granted' AND e.ends_on < $3 AND (e.reviewed_at IS NULL OR "
+		"substr(e.reviewed_at, 1, 10) <= e.ends_on) ORDER BY e.id";
 	char today[16];
 	today_jst(today);
 	return count_rows(st, q, tenant, unit, IP_S(today), "application", r, err);
+}
+
+/* The latest three-layer check (mamori zones, kept from the web or the API)
+ * found violations; no check at all is "not available" (nothing to count). */
+static int zones_violations(mmr_store *st, const char *tenant, int64_t unit,
+			    struct mmr_fact_result *r, mmr_error *err)
+{
+	(void)unit; /* the firewall is the body's, not a section's */
+	static const char q[] = "SELECT id, violations FROM zone_checks WHERE tenant = $1 "
+				"ORDER BY id DESC LIMIT 1";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW) {
+		char ref[32], title[96];
+		snprintf(ref, sizeof ref, "%" PRId64, mmr_col_int(s, 0));
+		snprintf(title, sizeof title, "三層の分離の確認 %s（違反 %" PRId64 " 件）", ref,
+			 mmr_col_int(s, 1));
+		r->available = true;
+		r->count = mmr_col_int(s, 1);
+		r->evidence =
+			json_pack("[{s:s, s:s, s:s}]", "kind", "zones", "ref", ref, "title", title);
+	} else {
+		r->available = false;
+	}
+	mmr_stmt_reset(s);
+	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
+}
+
+/* The clause the profile gives for the separation of the segments. */
+static const char *zones_clause(json_t *d)
+{
+	const char *c = rule_with_context(d, "to_segment");
+	return c ? c : rule_with_context(d, "from_segment");
 }
 
 /* Incidents closed without ever reaching the prevention step (再発防止), by
@@ -251,6 +289,11 @@ const struct mmr_fact mmr_facts[] = {
 	 "例外措置を期限で終え、見直しているか。", exception_clause, exceptions_expired},
 	{"incidents.no_prevention", "再発防止策を経ずに閉じたインシデント",
 	 "インシデントごとに再発防止策を講じているか。", csirt_clause, incidents_no_prevention},
+	{"zones.violations", "ファイアウォールの規則が許す三層分離の違反",
+	 "マイナンバー利用事務系・LGWAN接続系・インターネット接続系の分離が、ファイアウォールの規則"
+	 "で"
+	 "守られているか（最新の確認結果）。",
+	 zones_clause, zones_violations},
 };
 const size_t mmr_n_facts = sizeof mmr_facts / sizeof mmr_facts[0];
 

@@ -52,6 +52,11 @@ def body(port):
     v = bad["result"]["violations"][0]
     check(v["from"] == "lgwan" and v["to"] == "internet" and v["clause"] == "第3 2(1)",
           "the violation and its clause: %s" % v)
+    # the self-inspection knows the latest result as a fact, with the check as evidence
+    st, facts, _ = admin.req("GET", "/api/v1/inspection/facts")
+    z = [f for f in (facts or {}).get("items", []) if f.get("fact") == "zones.violations"]
+    check(st == 200 and z and z[0].get("count") == 1 and z[0]["evidence"][0]["kind"] == "zones"
+          and z[0]["evidence"][0]["ref"] == str(bad["id"]), "zones fact: %s %s" % (st, z or facts))
     st, l, _ = admin.req("GET", "/api/v1/zones/checks")
     check(st == 200 and [x["id"] for x in l["items"]] == [bad["id"], clean["id"]], "kept: %s" % l)
     # bad input names the file and line
