@@ -1010,12 +1010,36 @@ int mmr_inspect_answers(mmr_store *st, const mmr_actor *who, int64_t round, int6
 		"a.system_id "
 		"WHERE a.tenant = $1 AND a.round_id = $2 AND (CAST($3 AS BIGINT) = 0 OR a.unit_id "
 		"= CAST($3 AS BIGINT)) ORDER BY u.name, a.unit_id, i.position, a.id";
+	/* least privilege: the whole body's answers for administrators, auditors and
+	 * body-wide roles; anyone else sees the section they may answer for (their
+	 * own when none is named) */
+	int rc;
+	if (!(who->admin || who->auditor || who->body_scope)) {
+		if (!unit) {
+			static const char qu[] =
+				"SELECT unit_id FROM users WHERE tenant = $1 AND id = $2";
+			bool found = false;
+			if ((rc = mmr_iq_int(st->db, qu,
+					     IPARAMS(IP_S(who->tenant), IP_I(who->user_id)), &unit,
+					     &found, err)))
+				return rc;
+		}
+		bool ok = false;
+		if (unit && (rc = may_answer(st, who, unit, &ok, err)))
+			return rc;
+		if (!ok) {
+			mmr_error_set(
+				err, MMR_EDENIED,
+				"この課の回答は、その課の職員・管理者と監査人だけが見られます");
+			return MMR_EDENIED;
+		}
+	}
 	json_t *a;
-	int rc = mmr_iq_rows(st->db, q, IPARAMS(IP_S(who->tenant), IP_I(round), IP_I(unit)),
-			     "id:i,key:s,chapter:s,clause:s,question:s,clause_text:s,how:s,fact:s,"
-			     "unit_id:i,unit:s,system_id:i,system:s,answer:s,note:s,evidence:j,"
-			     "auto:b,answered_at:s",
-			     &a, err);
+	rc = mmr_iq_rows(st->db, q, IPARAMS(IP_S(who->tenant), IP_I(round), IP_I(unit)),
+			 "id:i,key:s,chapter:s,clause:s,question:s,clause_text:s,how:s,fact:s,"
+			 "unit_id:i,unit:s,system_id:i,system:s,answer:s,note:s,evidence:j,"
+			 "auto:b,answered_at:s",
+			 &a, err);
 	if (rc)
 		return rc;
 	*out = json_pack("{s:o}", "items", a);

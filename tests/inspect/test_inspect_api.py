@@ -72,7 +72,9 @@ def body(port, db, tmp):
 
     st, a, _ = mgr.req("GET", "/api/v1/inspection/rounds/%d/answers?unit=%d" % (rid, sec_a["id"]))
     check(st == 200 and len(a["items"]) > 20, "answers of 情報企画課: %s" % st)
-    st, b, _ = mgr.req("GET", "/api/v1/inspection/rounds/%d/answers?unit=%d" % (rid, sec_b["id"]))
+    st, _, _ = mgr.req("GET", "/api/v1/inspection/rounds/%d/answers?unit=%d" % (rid, sec_b["id"]))
+    check(st == 403, "another section's answers are not the manager's to read: %s" % st)
+    st, b, _ = admin.req("GET", "/api/v1/inspection/rounds/%d/answers?unit=%d" % (rid, sec_b["id"]))
     first_a, first_b = a["items"][0]["id"], b["items"][0]["id"]
     st, j, _ = mgr.req("POST", "/api/v1/inspection/answers/%d" % first_a,
                        {"answer": "partial", "note": "一部の端末",
