@@ -387,6 +387,15 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 		json_decref(im.errors);
 		return rc;
 	}
+	/* PostgreSQL: the tables grow by every row inside this one transaction,
+	 * unanalysed; a generic plan cached while they were empty would scan
+	 * them for every row (quadratic). Plan each execution with its values. */
+	if (mmr_db_kind(st->db) == MMR_DB_POSTGRES &&
+	    (rc = mmr_db_exec(st->db, "SET LOCAL plan_cache_mode = force_custom_plan", err))) {
+		mmr_db_rollback(st->db);
+		json_decref(im.errors);
+		return rc;
+	}
 	rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
 	if (!rc && !im.nhead)
 		add_error(&im, 1, NULL, NULL, "見出し行がありません（空のファイル）");

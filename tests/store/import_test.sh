@@ -1,5 +1,5 @@
 #!/bin/sh
-# import_test.sh MAMORI SRC_ROOT — CSV import (UTF-8 and CP932, all or
+# import_test.sh MAMORI SRC_ROOT [DB] — CSV import (UTF-8 and CP932, all or
 # nothing, every bad row named) and export (CSV with BOM, XLSX).
 set -eu
 M="$1"
@@ -8,7 +8,7 @@ D="$ROOT/tests/data/store/import"
 T=$(mktemp -d /tmp/mamori-import.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-DB="$T/m.db"
+DB="${3:-$T/m.db}" # a SQLite file, or the postgres:// URI of tests/pgtmp.sh
 "$M" init --db "$DB" >/dev/null
 "$M" tenant add --db "$DB" --id toyohashi --profile "$ROOT/policy/toyohashi.yaml" >/dev/null
 "$M" import units --db "$DB" --tenant toyohashi "$D/units.csv" | grep -q "5 件を取り込みました" || fail "units"
