@@ -359,23 +359,12 @@ static json_t *row_json(mmr_stmt *s)
 	return o;
 }
 
-static int64_t jint(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static bool may_see(const mmr_actor *who, json_t *c)
 {
 	if (mmr_incident_is_csirt(who) || who->auditor)
 		return true;
-	return who->user_id &&
-	       (jint(c, "reporter_id") == who->user_id || jint(c, "assignee_id") == who->user_id);
+	return who->user_id && (mmr_jint(c, "reporter_id") == who->user_id ||
+				mmr_jint(c, "assignee_id") == who->user_id);
 }
 
 /* The case `id` as `who` may see it; another tenant's or an unseen one does
@@ -561,7 +550,7 @@ static json_t *ppc(json_t *c, int64_t now_ms)
 {
 	bool required = json_is_true(json_object_get(c, "personal")) &&
 			json_array_size(json_object_get(c, "ppc_triggers")) > 0;
-	int64_t aware = mmr_iso_to_ms(jstr(c, "aware_at"));
+	int64_t aware = mmr_iso_to_ms(mmr_jstr(c, "aware_at"));
 	if (!required || aware < 0)
 		return json_pack("{s:b}", "required", false);
 	bool wrongful = json_is_true(json_object_get(c, "wrongful"));
@@ -569,7 +558,7 @@ static json_t *ppc(json_t *c, int64_t now_ms)
 	char p[32], f[32];
 	mmr_ms_to_iso(pd, p);
 	mmr_ms_to_iso(fd, f);
-	const char *pf = jstr(c, "ppc_prompt_at"), *ff = jstr(c, "ppc_final_at");
+	const char *pf = mmr_jstr(c, "ppc_prompt_at"), *ff = mmr_jstr(c, "ppc_final_at");
 	json_t *names = json_array();
 	size_t i;
 	json_t *t;
@@ -599,22 +588,22 @@ static json_t *next_states(const char *state)
 
 static void decorate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now_ms, bool full)
 {
-	const char *state = jstr(c, "state");
+	const char *state = mmr_jstr(c, "state");
 	json_object_set_new(c, "state_name", json_string(mmr_incident_state_name(state)));
-	const char *sev = jstr(c, "severity");
+	const char *sev = mmr_jstr(c, "severity");
 	if (sev)
 		json_object_set_new(c, "severity_name",
 				    json_string(mmr_incident_severity_name(sev)));
 	json_object_set_new(c, "serious", json_boolean(serious(sev)));
 	json_object_set_new(c, "ppc", ppc(c, now_ms));
-	json_object_set_new(c, "reporter", user_ref(st, who->tenant, jint(c, "reporter_id")));
-	json_object_set_new(c, "assignee", user_ref(st, who->tenant, jint(c, "assignee_id")));
-	int64_t dl = mmr_iso_to_ms(jstr(c, "deadline"));
+	json_object_set_new(c, "reporter", user_ref(st, who->tenant, mmr_jint(c, "reporter_id")));
+	json_object_set_new(c, "assignee", user_ref(st, who->tenant, mmr_jint(c, "assignee_id")));
+	int64_t dl = mmr_iso_to_ms(mmr_jstr(c, "deadline"));
 	bool open = strcmp(state, "closed") && strcmp(state, "not_incident");
 	json_object_set_new(c, "overdue", json_boolean(open && dl >= 0 && now_ms > dl));
 	if (!full)
 		return;
-	int64_t id = jint(c, "id");
+	int64_t id = mmr_jint(c, "id");
 	json_object_set_new(c, "targets", targets(st, who->tenant, id));
 	json_object_set_new(c, "timeline", timeline(st, who->tenant, id));
 	json_object_set_new(c, "next_states", next_states(state));
@@ -623,7 +612,7 @@ static void decorate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now
 	json_object_set_new(
 		c, "may",
 		json_pack("{s:b, s:b}", "triage", csirt, "advance",
-			  csirt || (who->user_id && jint(c, "assignee_id") == who->user_id)));
+			  csirt || (who->user_id && mmr_jint(c, "assignee_id") == who->user_id)));
 }
 
 /* ---- input ---- */
@@ -925,7 +914,7 @@ int mmr_incident_list(mmr_store *st, const mmr_actor *who, const char *state, bo
 	int64_t last = 0;
 	json_array_foreach (items, i, c) {
 		decorate(st, who, c, now_ms, false);
-		last = jint(c, "id");
+		last = mmr_jint(c, "id");
 	}
 	*out = json_pack("{s:o, s:o}", "items", items, "next",
 			 more ? json_integer((json_int_t)last) : json_null());
@@ -944,15 +933,15 @@ static int denied_not_csirt(mmr_error *err, const char *what)
  * been applied to this case before (a timeline entry "escalated.WHEN"). */
 static int escalate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now_ms, mmr_error *err)
 {
-	bool is_serious = serious(jstr(c, "severity"));
+	bool is_serious = serious(mmr_jstr(c, "severity"));
 	bool is_personal = json_is_true(json_object_get(c, "personal"));
-	int64_t id = jint(c, "id");
+	int64_t id = mmr_jint(c, "id");
 	json_t *rules = escalation_rules(profile_of(st, who->tenant));
 	size_t i;
 	json_t *r;
 	int rc = MMR_OK;
 	json_array_foreach (rules, i, r) {
-		const char *when = jstr(r, "when");
+		const char *when = mmr_jstr(r, "when");
 		if (!(!strcmp(when, "serious") ? is_serious : is_personal))
 			continue;
 		char action[48];
@@ -978,15 +967,16 @@ static int escalate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now_
 		case_link(id, link);
 		snprintf(subj, sizeof subj, "【%s】インシデント #%" PRId64 " %s",
 			 !strcmp(when, "serious") ? "重大事故の報告" : "個人情報の漏えい等", id,
-			 jstr(c, "title"));
+			 mmr_jstr(c, "title"));
 		snprintf(body, sizeof body, "%s\n\n深刻度: %s\n状態: %s\n\n根拠: %s\n「%s」%s%s\n",
-			 jstr(c, "title"),
-			 mmr_incident_severity_name(jstr(c, "severity"))
-				 ? mmr_incident_severity_name(jstr(c, "severity"))
+			 mmr_jstr(c, "title"),
+			 mmr_incident_severity_name(mmr_jstr(c, "severity"))
+				 ? mmr_incident_severity_name(mmr_jstr(c, "severity"))
 				 : "未判定",
-			 mmr_incident_state_name(jstr(c, "state")), jstr(r, "clause"),
-			 jstr(r, "text"), jstr(r, "bodies") ? "\n報告先（mamori 外）: " : "",
-			 jstr(r, "bodies") ? jstr(r, "bodies") : "");
+			 mmr_incident_state_name(mmr_jstr(c, "state")), mmr_jstr(r, "clause"),
+			 mmr_jstr(r, "text"),
+			 mmr_jstr(r, "bodies") ? "\n報告先（mamori 外）: " : "",
+			 mmr_jstr(r, "bodies") ? mmr_jstr(r, "bodies") : "");
 		size_t total = 0;
 		json_t *roles = json_object_get(r, "roles");
 		size_t j;
@@ -1001,14 +991,14 @@ static int escalate(mmr_store *st, const mmr_actor *who, json_t *c, int64_t now_
 		}
 		if (rc)
 			break;
-		snprintf(note, sizeof note, "%s により %zu 名に通知%s%s", jstr(r, "clause"), total,
-			 jstr(r, "bodies") ? "。mamori 外の報告先: " : "",
-			 jstr(r, "bodies") ? jstr(r, "bodies") : "");
+		snprintf(note, sizeof note, "%s により %zu 名に通知%s%s", mmr_jstr(r, "clause"),
+			 total, mmr_jstr(r, "bodies") ? "。mamori 外の報告先: " : "",
+			 mmr_jstr(r, "bodies") ? mmr_jstr(r, "bodies") : "");
 		if ((rc = event(st, who, id, now_ms, action, NULL, NULL, 0, note, err)))
 			break;
-		json_t *esc =
-			json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "clause",
-				  jstr(r, "clause"), "when", when, "notified", (json_int_t)total);
+		json_t *esc = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "clause",
+					mmr_jstr(r, "clause"), "when", when, "notified",
+					(json_int_t)total);
 		rc = audit(st, who, "incident.escalate", "incidents", id, NULL, esc, err);
 		json_decref(esc);
 		if (rc)
@@ -1108,7 +1098,7 @@ static int apply_fields(mmr_store *st, const mmr_actor *who, json_t *c, json_t *
 				"true にしてください）");
 		return MMR_EINVAL;
 	}
-	int64_t assignee = jint(c, "assignee_id");
+	int64_t assignee = mmr_jint(c, "assignee_id");
 	if ((v = json_object_get(in, "assignee_id"))) {
 		if (json_is_null(v))
 			assignee = 0;
@@ -1149,7 +1139,7 @@ static int apply_fields(mmr_store *st, const mmr_actor *who, json_t *c, json_t *
 		if (used < cn)                                                                     \
 			used += (size_t)snprintf(changes + used, cn - used, __VA_ARGS__);          \
 	} while (0)
-	const char *old_sev = jstr(c, "severity");
+	const char *old_sev = mmr_jstr(c, "severity");
 	if (sev && (!old_sev || strcmp(old_sev, sev)))
 		CHG("深刻度: %s → %s\n", old_sev ? mmr_incident_severity_name(old_sev) : "未判定",
 		    mmr_incident_severity_name(sev));
@@ -1167,7 +1157,7 @@ static int apply_fields(mmr_store *st, const mmr_actor *who, json_t *c, json_t *
 	}
 	if (wrongful != json_is_true(json_object_get(c, "wrongful")))
 		CHG("不正の目的のおそれ: %s\n", wrongful ? "あり" : "なし");
-	if (assignee != jint(c, "assignee_id"))
+	if (assignee != mmr_jint(c, "assignee_id"))
 		CHG("担当者: 利用者 %" PRId64 "\n", assignee);
 	if (has_dl)
 		CHG("期限: %s\n", deadline);
@@ -1185,7 +1175,7 @@ static int apply_fields(mmr_store *st, const mmr_actor *who, json_t *c, json_t *
 	char *tj = json_dumps(trig, JSON_COMPACT);
 	if (!(rc = mmr_db_prepare(st->db, q, &s, err))) {
 		mmr_stmt_text(s, 1, who->tenant);
-		mmr_stmt_int(s, 2, jint(c, "id"));
+		mmr_stmt_int(s, 2, mmr_jint(c, "id"));
 		mmr_stmt_text(s, 3, sev);
 		mmr_stmt_int(s, 4, personal ? 1 : 0);
 		mmr_stmt_text(s, 5, tj ? tj : "[]");
@@ -1235,15 +1225,15 @@ static int reload(mmr_store *st, const mmr_actor *who, int64_t id, json_t **c, m
 static int notify_assignee(mmr_store *st, const mmr_actor *who, json_t *before, json_t *after,
 			   mmr_error *err)
 {
-	int64_t a = jint(after, "assignee_id");
-	if (!a || a == jint(before, "assignee_id") || a == who->user_id)
+	int64_t a = mmr_jint(after, "assignee_id");
+	if (!a || a == mmr_jint(before, "assignee_id") || a == who->user_id)
 		return MMR_OK;
 	char subj[600], link[48];
-	case_link(jint(after, "id"), link);
+	case_link(mmr_jint(after, "id"), link);
 	snprintf(subj, sizeof subj, "【担当】インシデント #%" PRId64 " %s の担当になりました",
-		 jint(after, "id"), jstr(after, "title"));
+		 mmr_jint(after, "id"), mmr_jstr(after, "title"));
 	return mmr_notify_user(st, who->tenant, a, "incident.assigned", subj,
-			       jstr(after, "description"), link, err);
+			       mmr_jstr(after, "description"), link, err);
 }
 
 static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, json_t *in,
@@ -1263,7 +1253,7 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 		json_decref(c);
 		return denied_not_csirt(err, triage ? "トリアージ" : "深刻度や担当者の変更");
 	}
-	const char *state = jstr(c, "state");
+	const char *state = mmr_jstr(c, "state");
 	json_t *inc = json_object_get(in, "incident");
 	const char *to = NULL;
 	if (triage) {
@@ -1326,13 +1316,14 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 		rc = escalate(st, who, after, now_ms, err);
 	if (!rc)
 		rc = notify_assignee(st, who, c, after, err);
-	if (!rc && triage && jint(c, "reporter_id") && jint(c, "reporter_id") != who->user_id) {
+	if (!rc && triage && mmr_jint(c, "reporter_id") &&
+	    mmr_jint(c, "reporter_id") != who->user_id) {
 		char subj[600], link[48];
 		case_link(id, link);
 		snprintf(subj, sizeof subj, "インシデント #%" PRId64 " は「%s」と判定されました",
 			 id, mmr_incident_state_name(to));
-		rc = mmr_notify_user(st, who->tenant, jint(c, "reporter_id"), "incident.triaged",
-				     subj, jstr(c, "title"), link, err);
+		rc = mmr_notify_user(st, who->tenant, mmr_jint(c, "reporter_id"),
+				     "incident.triaged", subj, mmr_jstr(c, "title"), link, err);
 	}
 	json_decref(c);
 	if ((rc = tx_end(st, rc, err))) {
@@ -1363,7 +1354,7 @@ int mmr_incident_transition(mmr_store *st, const mmr_actor *who, int64_t id, con
 	int rc = load(st, who, id, &c, err);
 	if (rc)
 		return rc;
-	const char *from = jstr(c, "state");
+	const char *from = mmr_jstr(c, "state");
 	if (!to || !mmr_incident_state_name(to)) {
 		mmr_field_error(err, MMR_EINVAL, "to",
 				"状態 \"%.32s\" はありません（containment / recovery / cause / "
@@ -1373,7 +1364,7 @@ int mmr_incident_transition(mmr_store *st, const mmr_actor *who, int64_t id, con
 		return MMR_EINVAL;
 	}
 	bool csirt = mmr_incident_is_csirt(who);
-	if (!csirt && !(who->user_id && jint(c, "assignee_id") == who->user_id)) {
+	if (!csirt && !(who->user_id && mmr_jint(c, "assignee_id") == who->user_id)) {
 		json_decref(c);
 		mmr_field_error(err, MMR_EDENIED, "role",
 				"事案を進められるのは担当者と CSIRT（または管理者）だけです");
@@ -1424,14 +1415,14 @@ int mmr_incident_transition(mmr_store *st, const mmr_actor *who, int64_t id, con
 		json_decref(b);
 		json_decref(a);
 	}
-	int64_t rep = jint(c, "reporter_id");
+	int64_t rep = mmr_jint(c, "reporter_id");
 	if (!rc && rep && rep != who->user_id) {
 		char subj[600], link[48];
 		case_link(id, link);
 		snprintf(subj, sizeof subj, "インシデント #%" PRId64 " は「%s」に進みました", id,
 			 mmr_incident_state_name(to));
 		rc = mmr_notify_user(st, who->tenant, rep, "incident.transition", subj,
-				     jstr(c, "title"), link, err);
+				     mmr_jstr(c, "title"), link, err);
 	}
 	json_decref(c);
 	if ((rc = tx_end(st, rc, err)))
@@ -1478,7 +1469,7 @@ int mmr_incident_ppc_filed(mmr_store *st, const mmr_actor *who, int64_t id, cons
 	json_t *p = ppc(c, now_ms);
 	bool required = json_is_true(json_object_get(p, "required"));
 	json_decref(p);
-	const char *done = jstr(c, prompt ? "ppc_prompt_at" : "ppc_final_at");
+	const char *done = mmr_jstr(c, prompt ? "ppc_prompt_at" : "ppc_final_at");
 	json_decref(c);
 	if (!prompt && !fin) {
 		mmr_field_error(err, MMR_EINVAL, "report",
@@ -1535,7 +1526,7 @@ int mmr_incident_violation(mmr_store *st, const mmr_actor *who, int64_t id, int6
 		json_decref(c);
 		return denied_not_csirt(err, "違反時の対応");
 	}
-	bool closed = !strcmp(jstr(c, "state"), "closed");
+	bool closed = !strcmp(mmr_jstr(c, "state"), "closed");
 	json_decref(c);
 	if (closed) {
 		mmr_field_error(err, MMR_ECONFLICT, "state", "終結した事案には記録できません");
@@ -1657,17 +1648,18 @@ int mmr_incident_ppc_due(mmr_store *st, const mmr_actor *who, int64_t now_ms, js
 		for (int w = 0; w < 2; w++) {
 			char k[32];
 			snprintf(k, sizeof k, "%s_filed_at", which[w]);
-			if (!json_is_true(json_object_get(p, "required")) || jstr(p, k))
+			if (!json_is_true(json_object_get(p, "required")) || mmr_jstr(p, k))
 				continue;
 			snprintf(k, sizeof k, "%s_due", which[w]);
-			const char *due = jstr(p, k);
+			const char *due = mmr_jstr(p, k);
 			json_array_append_new(
 				items,
 				json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s}", "incident_id",
-					  (json_int_t)jint(c, "id"), "title", jstr(c, "title"),
-					  "report", which[w], "report_name", w ? "確報" : "速報",
-					  "due_at", due, "overdue", now_ms > mmr_iso_to_ms(due),
-					  "state_name", mmr_incident_state_name(jstr(c, "state"))));
+					  (json_int_t)mmr_jint(c, "id"), "title",
+					  mmr_jstr(c, "title"), "report", which[w], "report_name",
+					  w ? "確報" : "速報", "due_at", due, "overdue",
+					  now_ms > mmr_iso_to_ms(due), "state_name",
+					  mmr_incident_state_name(mmr_jstr(c, "state"))));
 		}
 		json_decref(p);
 		json_decref(c);
@@ -1682,7 +1674,7 @@ int mmr_incident_ppc_due(mmr_store *st, const mmr_actor *who, int64_t now_ms, js
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0; j--) {
 			json_t *a = json_array_get(items, j - 1), *b = json_array_get(items, j);
-			if (strcmp(jstr(a, "due_at"), jstr(b, "due_at")) <= 0)
+			if (strcmp(mmr_jstr(a, "due_at"), mmr_jstr(b, "due_at")) <= 0)
 				break;
 			json_incref(a);
 			json_array_set(items, j - 1, b);
@@ -1811,7 +1803,7 @@ static int demo_tenant(mmr_store *st, const char *tenant, mmr_error *err)
 				  "high", "personal", true, "ppc_triggers", "over100", "note",
 				  "住民 100 名超の個人情報の漏えいのおそれ。委員会への報告対象。");
 		json_t *x = NULL;
-		rc = mmr_incident_triage(st, &sys, jint(c1, "id"), t, now - DAY_MS, &x, err);
+		rc = mmr_incident_triage(st, &sys, mmr_jint(c1, "id"), t, now - DAY_MS, &x, err);
 		json_decref(t);
 		json_decref(x);
 	}
@@ -1829,7 +1821,7 @@ int mmr_incident_demo(mmr_store *st, mmr_error *err)
 	size_t i;
 	json_t *t;
 	json_array_foreach (l, i, t) {
-		if ((rc = demo_tenant(st, jstr(t, "id"), err)))
+		if ((rc = demo_tenant(st, mmr_jstr(t, "id"), err)))
 			break;
 	}
 	json_decref(l);

@@ -186,15 +186,6 @@ static int users_mfa_missing(mmr_store *st, const char *tenant, int64_t unit,
 	return rc;
 }
 
-/* Today in Japan ("YYYY-MM-DD"): the calendar day a city hall counts by. */
-static void today_jst(char out[16])
-{
-	time_t t = time(NULL) + 9 * 3600;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 /* Take-outs (持ち出し) carried out and not returned by their due date. */
 static int takeouts_overdue(mmr_store *st, const char *tenant, int64_t unit,
 			    struct mmr_fact_result *r, mmr_error *err)
@@ -204,7 +195,7 @@ static int takeouts_overdue(mmr_store *st, const char *tenant, int64_t unit,
 		"OR unit_id = CAST($2 AS BIGINT)) AND state = 'active' AND due_on IS NOT NULL AND "
 		"due_on < $3 ORDER BY id";
 	char today[16];
-	today_jst(today);
+	mmr_jst_day((int64_t)time(NULL), 0, today);
 	return count_rows(st, q, tenant, unit, IP_S(today), "application", r, err);
 }
 
@@ -218,7 +209,7 @@ static int exceptions_expired(mmr_store *st, const char *tenant, int64_t unit,
 		"'granted' AND e.ends_on < $3 AND (e.reviewed_at IS NULL OR "
 		"substr(e.reviewed_at, 1, 10) <= e.ends_on) ORDER BY e.id";
 	char today[16];
-	today_jst(today);
+	mmr_jst_day((int64_t)time(NULL), 0, today);
 	return count_rows(st, q, tenant, unit, IP_S(today), "application", r, err);
 }
 

@@ -759,19 +759,6 @@ static bool scope_has(const mmr_actor *who, const char *access, const char *kind
 	return false;
 }
 
-static int64_t unit_parent(mmr_store *st, const char *tenant, int64_t unit)
-{
-	static const char q[] = "SELECT parent_id FROM units WHERE tenant = $1 AND id = $2";
-	mmr_stmt *s;
-	if (mmr_db_prepare(st->db, q, &s, NULL))
-		return 0;
-	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_int(s, 2, unit);
-	int64_t p = mmr_stmt_step(s, NULL) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
-	mmr_stmt_reset(s);
-	return p;
-}
-
 static int64_t system_manager(mmr_store *st, const char *tenant, int64_t sys)
 {
 	static const char q[] = "SELECT manager_id FROM systems WHERE tenant = $1 AND id = $2";
@@ -791,7 +778,7 @@ static bool manages_unit(mmr_store *st, const mmr_actor *who, int64_t unit)
 		return false;
 	if (scope_has(who, MMR_ACCESS_MANAGER, "unit", unit))
 		return true;
-	int64_t parent = unit_parent(st, who->tenant, unit);
+	int64_t parent = mmr_unit_parent(st, who->tenant, unit);
 	return parent && scope_has(who, MMR_ACCESS_MANAGER, "unit", parent);
 }
 
@@ -801,12 +788,6 @@ static bool manages_system(mmr_store *st, const mmr_actor *who, int64_t sys)
 		return false;
 	return scope_has(who, MMR_ACCESS_SYSTEM, "system", sys) ||
 	       system_manager(st, who->tenant, sys) == who->user_id;
-}
-
-static int64_t obj_int(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
 /* May `who` create / change / delete this object (its state `obj`)? */
@@ -820,11 +801,11 @@ static bool may_write(mmr_store *st, const mmr_actor *who, const struct ledger *
 	if (!strcmp(k, "systems"))
 		return who->system &&
 		       (scope_has(who, MMR_ACCESS_SYSTEM, "body", 0) ||
-			(obj_int(obj, "id") && manages_system(st, who, obj_int(obj, "id"))) ||
-			obj_int(obj, "manager_id") == who->user_id);
-	if (who->manager && manages_unit(st, who, obj_int(obj, "unit_id")))
+			(mmr_jint(obj, "id") && manages_system(st, who, mmr_jint(obj, "id"))) ||
+			mmr_jint(obj, "manager_id") == who->user_id);
+	if (who->manager && manages_unit(st, who, mmr_jint(obj, "unit_id")))
 		return true;
-	if (!strcmp(k, "assets") && manages_system(st, who, obj_int(obj, "system_id")))
+	if (!strcmp(k, "assets") && manages_system(st, who, mmr_jint(obj, "system_id")))
 		return true;
 	return false;
 }
@@ -872,10 +853,10 @@ static int get_row(mmr_store *st, const mmr_policy *pol, const struct ledger *l,
 static int copy_classification(mmr_store *st, const mmr_policy *pol, const char *tenant,
 			       json_t *obj, mmr_error *err)
 {
-	int64_t orig = obj_int(obj, "copy_of");
+	int64_t orig = mmr_jint(obj, "copy_of");
 	if (!orig)
 		return MMR_OK;
-	if (orig == obj_int(obj, "id")) {
+	if (orig == mmr_jint(obj, "id")) {
 		mmr_field_error(err, MMR_EINVAL, "copy_of", "自分自身を原本にはできません");
 		return MMR_EINVAL;
 	}
@@ -1065,7 +1046,7 @@ static int user_roles_replace(mmr_store *st, const char *tenant, int64_t id, jso
 					   ? json_string_value(r)
 					   : json_string_value(json_object_get(r, "role"));
 		const char *scope = json_string_value(json_object_get(r, "scope"));
-		int64_t sid = obj_int(r, "scope_id");
+		int64_t sid = mmr_jint(r, "scope_id");
 		if ((rc = user_add_role(st, tenant, id, role, scope, sid, err)))
 			return rc;
 	}
@@ -1105,7 +1086,7 @@ static bool may_read(mmr_store *st, const mmr_actor *who, const struct ledger *l
 		return true;
 	if (may_write(st, who, l, o))
 		return true;
-	int64_t unit = obj_int(o, "unit_id");
+	int64_t unit = mmr_jint(o, "unit_id");
 	static const char q[] = "SELECT unit_id FROM users WHERE tenant = $1 AND id = $2";
 	mmr_stmt *s;
 	int64_t own = 0;
@@ -1118,16 +1099,16 @@ static bool may_read(mmr_store *st, const mmr_actor *who, const struct ledger *l
 	}
 	if (unit && unit == own)
 		return true;
-	if (!strcmp(l->kind, "users") && obj_int(o, "id") == who->user_id)
+	if (!strcmp(l->kind, "users") && mmr_jint(o, "id") == who->user_id)
 		return true;
-	if (!strcmp(l->kind, "devices") && obj_int(o, "holder_id") == who->user_id)
+	if (!strcmp(l->kind, "devices") && mmr_jint(o, "holder_id") == who->user_id)
 		return true;
-	if (!strcmp(l->kind, "assets") && obj_int(o, "manager_id") == who->user_id)
+	if (!strcmp(l->kind, "assets") && mmr_jint(o, "manager_id") == who->user_id)
 		return true;
 	for (size_t i = 0; i < who->n_scopes; i++)
 		if (!strcmp(who->scopes[i].kind, "unit") &&
 		    (who->scopes[i].id == unit ||
-		     who->scopes[i].id == unit_parent(st, who->tenant, unit)))
+		     who->scopes[i].id == mmr_unit_parent(st, who->tenant, unit)))
 			return true;
 	return false;
 }
@@ -1486,7 +1467,7 @@ int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
 		json_t *o;
 		json_array_foreach (items, i, o)
 			json_object_set_new(o, "roles",
-					    user_roles_json(st, who->tenant, obj_int(o, "id")));
+					    user_roles_json(st, who->tenant, mmr_jint(o, "id")));
 	}
 	json_t *next = json_array_size(items) == (size_t)limit ? json_integer(last) : json_null();
 	*out = json_pack("{s:o, s:o, s:I}", "items", items, "next", next, "total",

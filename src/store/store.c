@@ -26,6 +26,27 @@
 #define MAMORI_POLICY_DIR "policy"
 #endif
 
+int64_t mmr_unit_parent(mmr_store *st, const char *tenant, int64_t unit)
+{
+	static const char q[] = "SELECT parent_id FROM units WHERE tenant = $1 AND id = $2";
+	mmr_stmt *s;
+	if (!unit || mmr_db_prepare(st->db, q, &s, NULL))
+		return 0;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, unit);
+	int64_t p = mmr_stmt_step(s, NULL) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+	mmr_stmt_reset(s);
+	return p;
+}
+
+void mmr_jst_day(int64_t t, long days, char out[16])
+{
+	time_t tt = (time_t)(t + 9 * 3600 + days * 86400);
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
 void mmr_now_iso(char buf[32])
 {
 	struct timeval tv;

@@ -2,7 +2,9 @@
 #ifndef MMR_STORE_INT_H
 #define MMR_STORE_INT_H
 
+#include <jansson.h>
 #include <limits.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -23,5 +25,23 @@ struct mmr_store {
 /* err = "[field] message" */
 void mmr_field_error(mmr_error *err, int code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* The parent unit of `unit` (its department), 0 when none or unknown. */
+int64_t mmr_unit_parent(mmr_store *st, const char *tenant, int64_t unit);
+
+/* The calendar day in Japan ("YYYY-MM-DD") of Unix time t plus `days`: the
+ * day a city hall counts due dates by. */
+void mmr_jst_day(int64_t t, long days, char out[16]);
+
+/* o[k] as an integer (0 when absent or not one) / as a string (NULL). */
+static inline int64_t mmr_jint(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+static inline const char *mmr_jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
 
 #endif

@@ -196,15 +196,6 @@ static void iso_at(int64_t t, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The JST calendar day of t, plus `days`. */
-static void day_of(int64_t t, long days, char buf[16])
-{
-	time_t tt = (time_t)(t + 9 * 3600 + days * 86400);
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, 16, "%Y-%m-%d", &tm);
-}
-
 static bool date_ok(const char *s)
 {
 	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -272,19 +263,6 @@ static int64_t user_unit(mmr_store *st, const char *tenant, int64_t user)
 	return u;
 }
 
-static int64_t unit_parent(mmr_store *st, const char *tenant, int64_t unit)
-{
-	static const char q[] = "SELECT parent_id FROM units WHERE tenant = $1 AND id = $2";
-	mmr_stmt *s;
-	if (!unit || mmr_db_prepare(st->db, q, &s, NULL))
-		return 0;
-	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_int(s, 2, unit);
-	int64_t p = mmr_stmt_step(s, NULL) == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
-	mmr_stmt_reset(s);
-	return p;
-}
-
 static bool user_exists(mmr_store *st, const char *tenant, int64_t user)
 {
 	static const char q[] = "SELECT 1 FROM users WHERE tenant = $1 AND id = $2";
@@ -327,7 +305,7 @@ static bool holds_for(mmr_store *st, const char *tenant, int64_t user, const cha
 	mmr_stmt_reset(s);
 	if (ok || !unit)
 		return ok;
-	int64_t parent = unit_parent(st, tenant, unit);
+	int64_t parent = mmr_unit_parent(st, tenant, unit);
 	for (size_t i = 0; i < n && !ok; i++)
 		ok = units[i] == unit || (parent && units[i] == parent);
 	return ok;
@@ -379,7 +357,7 @@ static int64_t exception_in_force(mmr_store *st, const char *tenant, int64_t app
 				"AND state = 'granted' AND starts_on <= $4 AND ends_on >= $4 "
 				"ORDER BY id DESC";
 	char today[16];
-	day_of(now, 0, today);
+	mmr_jst_day(now, 0, today);
 	mmr_stmt *s;
 	*info = NULL;
 	if (mmr_db_prepare(st->db, q, &s, NULL))
@@ -446,7 +424,7 @@ static json_t *app_row(mmr_stmt *s, int64_t now)
 	json_object_set_new(o, "created_at", json_string(mmr_col_text(s, 18)));
 	json_object_set_new(o, "updated_at", json_string(mmr_col_text(s, 19)));
 	char today[16];
-	day_of(now, 0, today);
+	mmr_jst_day(now, 0, today);
 	const char *due = mmr_col_text(s, 14);
 	json_object_set_new(
 		o, "overdue",
@@ -524,23 +502,12 @@ static int app_load(mmr_store *st, const char *tenant, int64_t id, int64_t now, 
 	return MMR_OK;
 }
 
-static int64_t jint(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 /* Whether `who` may act for `role` on application `a`: as a holder, or as the
  * deputy of an absent holder (*deputy_for set). */
 static bool may_act_for(mmr_store *st, const mmr_actor *who, json_t *a, const char *role,
 			int64_t *deputy_for)
 {
-	int64_t unit = jint(a, "unit_id"), sys = jint(a, "system_id");
+	int64_t unit = mmr_jint(a, "unit_id"), sys = mmr_jint(a, "system_id");
 	*deputy_for = 0;
 	if (holds_for(st, who->tenant, who->user_id, role, unit, sys))
 		return true;
@@ -558,7 +525,7 @@ static bool may_act_for(mmr_store *st, const mmr_actor *who, json_t *a, const ch
 		principals[n++] = mmr_col_int(s, 0);
 	mmr_stmt_reset(s);
 	for (size_t i = 0; i < n; i++)
-		if (principals[i] != jint(a, "applicant_id") &&
+		if (principals[i] != mmr_jint(a, "applicant_id") &&
 		    holds_for(st, who->tenant, principals[i], role, unit, sys)) {
 			*deputy_for = principals[i];
 			return true;
@@ -582,7 +549,7 @@ static const char *route_role_for(mmr_store *st, const mmr_actor *who, json_t *a
 
 static bool may_see(mmr_store *st, const mmr_actor *who, json_t *a)
 {
-	if (who->admin || who->auditor || jint(a, "applicant_id") == who->user_id)
+	if (who->admin || who->auditor || mmr_jint(a, "applicant_id") == who->user_id)
 		return true;
 	json_t *roles = json_object_get(a, "route");
 	size_t i;
@@ -592,7 +559,7 @@ static bool may_see(mmr_store *st, const mmr_actor *who, json_t *a)
 		if (may_act_for(st, who, a, json_string_value(r), &dep))
 			return true;
 	json_array_foreach (json_object_get(a, "approvals"), i, r)
-		if (jint(r, "approver_id") == who->user_id)
+		if (mmr_jint(r, "approver_id") == who->user_id)
 			return true;
 	return false;
 }
@@ -612,8 +579,8 @@ int mmr_app_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, js
 	}
 	int64_t dep;
 	json_object_set_new(a, "can_approve",
-			    json_boolean(!strcmp(jstr(a, "state"), "pending") &&
-					 jint(a, "applicant_id") != who->user_id &&
+			    json_boolean(!strcmp(mmr_jstr(a, "state"), "pending") &&
+					 mmr_jint(a, "applicant_id") != who->user_id &&
 					 route_role_for(st, who, a, &dep) != NULL));
 	*out = a;
 	return MMR_OK;
@@ -636,7 +603,7 @@ static int notify_route(mmr_store *st, const char *tenant, json_t *a, mmr_error 
 	size_t n = 0;
 	size_t i;
 	json_t *r;
-	int64_t applicant = jint(a, "applicant_id");
+	int64_t applicant = mmr_jint(a, "applicant_id");
 	json_array_foreach (json_object_get(json_object_get(a, "decision"), "approvers"), i, r) {
 		const char *role = json_string_value(r);
 		mmr_stmt *s;
@@ -654,8 +621,8 @@ static int notify_route(mmr_store *st, const char *tenant, json_t *a, mmr_error 
 		}
 		mmr_stmt_reset(s);
 		for (size_t k = 0; k < nc; k++) {
-			if (!holds_for(st, tenant, cand[k], role, jint(a, "unit_id"),
-				       jint(a, "system_id")))
+			if (!holds_for(st, tenant, cand[k], role, mmr_jint(a, "unit_id"),
+				       mmr_jint(a, "system_id")))
 				continue;
 			if (n < 64)
 				who[n++] = cand[k];
@@ -669,12 +636,12 @@ static int notify_route(mmr_store *st, const char *tenant, json_t *a, mmr_error 
 		}
 	}
 	char subject[600], body[1200], link[64];
-	snprintf(subject, sizeof subject, "承認依頼: %s「%s」", jstr(a, "type_name"),
-		 jstr(a, "title"));
+	snprintf(subject, sizeof subject, "承認依頼: %s「%s」", mmr_jstr(a, "type_name"),
+		 mmr_jstr(a, "title"));
 	snprintf(body, sizeof body, "%s さんから%sの申請があります。\n%s",
-		 jstr(a, "applicant_name"), jstr(a, "type_name"),
-		 jstr(json_object_get(a, "decision"), "reason"));
-	snprintf(link, sizeof link, "/applications/%lld", (long long)jint(a, "id"));
+		 mmr_jstr(a, "applicant_name"), mmr_jstr(a, "type_name"),
+		 mmr_jstr(json_object_get(a, "decision"), "reason"));
+	snprintf(link, sizeof link, "/applications/%lld", (long long)mmr_jint(a, "id"));
 	for (size_t k = 0; k < n; k++) {
 		bool dup = who[k] == applicant;
 		for (size_t j = 0; j < k && !dup; j++)
@@ -694,11 +661,12 @@ static int notify_applicant(mmr_store *st, const char *tenant, json_t *a, const 
 			    mmr_error *err)
 {
 	char subject[600], link[64];
-	snprintf(subject, sizeof subject, "%s: %s「%s」", what, jstr(a, "type_name"),
-		 jstr(a, "title"));
-	snprintf(link, sizeof link, "/applications/%lld", (long long)jint(a, "id"));
-	return mmr_notify_user(st, tenant, jint(a, "applicant_id"), "application.decided", subject,
-			       jstr(json_object_get(a, "decision"), "reason"), link, err);
+	snprintf(subject, sizeof subject, "%s: %s「%s」", what, mmr_jstr(a, "type_name"),
+		 mmr_jstr(a, "title"));
+	snprintf(link, sizeof link, "/applications/%lld", (long long)mmr_jint(a, "id"));
+	return mmr_notify_user(st, tenant, mmr_jint(a, "applicant_id"), "application.decided",
+			       subject, mmr_jstr(json_object_get(a, "decision"), "reason"), link,
+			       err);
 }
 
 /* ---- filing ---- */
@@ -774,11 +742,11 @@ static int check_detail(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 		}
 	}
 	char today[16];
-	day_of(now, 0, today);
+	mmr_jst_day(now, 0, today);
 	if (!strcmp(t->id, "takeout")) {
-		const char *due = jstr(detail, "due_on");
+		const char *due = mmr_jstr(detail, "due_on");
 		char last[16];
-		day_of(now, setting(pol, "takeout.max_days", 3650), last);
+		mmr_jst_day(now, setting(pol, "takeout.max_days", 3650), last);
 		if (strcmp(due, today) < 0)
 			return bad(err, "detail.due_on", "返却予定日が過去の日付です");
 		if (strcmp(due, last) > 0) {
@@ -789,16 +757,16 @@ static int check_detail(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 			return bad(err, "detail.due_on", msg);
 		}
 	}
-	if (!strcmp(t->id, "dispose") && !jstr(detail, "certificate") &&
+	if (!strcmp(t->id, "dispose") && !mmr_jstr(detail, "certificate") &&
 	    !json_is_integer(json_object_get(detail, "witness_id")))
 		return bad(err, "detail.certificate",
 			   "廃棄証明書か立会者のどちらかを記録してください");
 	if (!strcmp(t->id, "exception")) {
-		const char *s = jstr(detail, "starts_on"), *e = jstr(detail, "ends_on");
+		const char *s = mmr_jstr(detail, "starts_on"), *e = mmr_jstr(detail, "ends_on");
 		if (strcmp(e, s) < 0)
 			return bad(err, "detail.ends_on", "終了日が開始日より前です");
 		const char *name;
-		if (mmr_policy_vocab_find(pol, "action", jstr(detail, "scope_action"), &name))
+		if (mmr_policy_vocab_find(pol, "action", mmr_jstr(detail, "scope_action"), &name))
 			return bad(err, "detail.scope_action", "この団体のポリシーにない行為です");
 	}
 	if (!strcmp(t->id, "cloud")) {
@@ -832,7 +800,7 @@ static int check_detail(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 static json_t *route_of(json_t *dec)
 {
 	return json_pack("{s:O, s:s}", "roles", json_object_get(dec, "approvers"), "effect",
-			 jstr(dec, "effect"));
+			 mmr_jstr(dec, "effect"));
 }
 
 static json_t *checklist_of(const mmr_policy *pol, json_t *dec, json_t *old)
@@ -848,7 +816,7 @@ static json_t *checklist_of(const mmr_policy *pol, json_t *dec, json_t *old)
 		size_t j;
 		json_t *p;
 		json_array_foreach (old, j, p)
-			if (!strcmp(jstr(p, "id"), id))
+			if (!strcmp(mmr_jstr(p, "id"), id))
 				prev = p;
 		json_array_append_new(
 			l, json_pack("{s:s, s:s, s:O}", "id", id, "text", text ? text : id,
@@ -860,7 +828,7 @@ static json_t *checklist_of(const mmr_policy *pol, json_t *dec, json_t *old)
 
 static const char *effect_state(json_t *dec)
 {
-	const char *e = jstr(dec, "effect");
+	const char *e = mmr_jstr(dec, "effect");
 	return !strcmp(e, "deny") ? "denied" : !strcmp(e, "permit") ? "approved" : "pending";
 }
 
@@ -886,10 +854,10 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 		if (!ok)
 			return bad(err, k, "未知の項目です");
 	}
-	const struct app_type *t = type_find(jstr(in, "type"));
+	const struct app_type *t = type_find(mmr_jstr(in, "type"));
 	if (!t)
 		return bad(err, "type", "申請の種類が違います（mmr_app_types を参照）");
-	const char *title = jstr(in, "title");
+	const char *title = mmr_jstr(in, "title");
 	if (!title || !*title || strlen(title) > 400)
 		return bad(err, "title", "件名を入力してください（400 バイトまで）");
 	const mmr_policy *pol;
@@ -912,7 +880,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 
 	/* the resource: from the ledger when an asset is named */
 	json_t *res;
-	int64_t asset_id = jint(in, "asset_id");
+	int64_t asset_id = mmr_jint(in, "asset_id");
 	if (json_object_get(in, "asset_id") && !asset_id)
 		return bad(err, "asset_id", "資産の番号が必要です");
 	if (asset_id) {
@@ -921,7 +889,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 		if (mmr_ledger_get(st, who, "assets", asset_id, &as, &e2))
 			return bad(err, "asset_id", "この資産は台帳にないか、見る権限がありません");
 		res = json_pack("{s:O}", "classification", json_object_get(as, "classification"));
-		const char *kind = jstr(as, "kind"), *seg = jstr(as, "segment");
+		const char *kind = mmr_jstr(as, "kind"), *seg = mmr_jstr(as, "segment");
 		json_object_set_new(res, "kind", json_string(kind ? kind : t->kind));
 		if (seg)
 			json_object_set_new(res, "segment", json_string(seg));
@@ -934,7 +902,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 		if (!json_object_get(res, "kind"))
 			json_object_set_new(res, "kind", json_string(t->kind));
 	}
-	int64_t system_id = jint(in, "system_id");
+	int64_t system_id = mmr_jint(in, "system_id");
 	json_t *c = ctx ? json_deep_copy(ctx) : json_object();
 	/* A granted exception in force for this action stands in for the
 	 * approvals its decision asks for (the exception was itself approved
@@ -953,7 +921,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 		json_decref(exc);
 		return rc;
 	}
-	if (exc_id && !strcmp(jstr(dec, "effect"), "needs_approval")) {
+	if (exc_id && !strcmp(mmr_jstr(dec, "effect"), "needs_approval")) {
 		json_object_set(c, "approvals", json_object_get(dec, "approvers"));
 		json_decref(dec);
 		if ((rc = decide(pol, req, &dec, err))) {
@@ -1011,7 +979,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 		mmr_stmt_text(s, 12, s_route);
 		mmr_stmt_text(s, 13, s_obl);
 		mmr_stmt_text(s, 14, state);
-		mmr_stmt_text(s, 15, !strcmp(t->id, "takeout") ? jstr(detail, "due_on") : NULL);
+		mmr_stmt_text(s, 15, !strcmp(t->id, "takeout") ? mmr_jstr(detail, "due_on") : NULL);
 		if (exc_id)
 			mmr_stmt_int(s, 16, exc_id);
 		else
@@ -1086,7 +1054,7 @@ static int set_state(mmr_store *st, const char *tenant, int64_t id, const char *
 static int wrong_state(mmr_error *err, json_t *a, const char *what)
 {
 	mmr_error_set(err, MMR_ECONFLICT, "「%s」の申請は%sできません",
-		      state_name(jstr(a, "state")), what);
+		      state_name(mmr_jstr(a, "state")), what);
 	return MMR_ECONFLICT;
 }
 
@@ -1131,13 +1099,13 @@ static int transition(mmr_store *st, const mmr_actor *who, int64_t id, const cha
 	if (!rc)
 		rc = mmr_audit_record(st, who, action, "applications", id, a, after,
 				      json_object_get(after, "decision"), err);
-	if (!rc && strcmp(jstr(a, "state"), jstr(after, "state"))) {
-		const char *to = jstr(after, "state");
+	if (!rc && strcmp(mmr_jstr(a, "state"), mmr_jstr(after, "state"))) {
+		const char *to = mmr_jstr(after, "state");
 		if (!strcmp(to, "approved"))
 			rc = notify_applicant(st, who->tenant, after, "承認されました", err);
 		else if (!strcmp(to, "rejected"))
 			rc = notify_applicant(st, who->tenant, after, "却下されました", err);
-	} else if (!rc && !strcmp(jstr(after, "state"), "pending") &&
+	} else if (!rc && !strcmp(mmr_jstr(after, "state"), "pending") &&
 		   !json_equal(json_object_get(json_object_get(a, "decision"), "approvers"),
 			       json_object_get(json_object_get(after, "decision"), "approvers"))) {
 		rc = notify_route(st, who->tenant, after, err); /* the next in an all-of route */
@@ -1160,9 +1128,9 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 			void *arg, int64_t now, mmr_error *err)
 {
 	struct verdict *v = arg;
-	if (strcmp(jstr(a, "state"), "pending"))
+	if (strcmp(mmr_jstr(a, "state"), "pending"))
 		return wrong_state(err, a, "承認・却下");
-	if (jint(a, "applicant_id") == who->user_id)
+	if (mmr_jint(a, "applicant_id") == who->user_id)
 		return refuse(err, MMR_EDENIED, "自分の申請は承認できません");
 	int64_t dep = 0;
 	const char *role = route_role_for(st, who, a, &dep);
@@ -1174,7 +1142,8 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 	size_t i;
 	json_t *p;
 	json_array_foreach (approvals, i, p)
-		if (jint(p, "approver_id") == who->user_id && !strcmp(jstr(p, "role"), role))
+		if (mmr_jint(p, "approver_id") == who->user_id &&
+		    !strcmp(mmr_jstr(p, "role"), role))
 			return refuse(err, MMR_ECONFLICT, "この役割ではすでに承認しています");
 	char nowiso[32];
 	iso_at(now, nowiso);
@@ -1186,7 +1155,7 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 	if (rc)
 		return rc;
 	mmr_stmt_text(s, 1, who->tenant);
-	mmr_stmt_int(s, 2, jint(a, "id"));
+	mmr_stmt_int(s, 2, mmr_jint(a, "id"));
 	mmr_stmt_int(s, 3, who->user_id);
 	mmr_stmt_text(s, 4, role);
 	if (dep)
@@ -1199,13 +1168,14 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 	if ((rc = mmr_stmt_run(s, err)))
 		return rc;
 	if (!v->approve)
-		return set_state(st, who->tenant, jint(a, "id"), "pending", "rejected", now, err);
+		return set_state(st, who->tenant, mmr_jint(a, "id"), "pending", "rejected", now,
+				 err);
 	/* decide again with every role approved so far */
 	json_t *req = json_deep_copy(json_object_get(a, "request"));
 	json_t *roles = json_object_get(json_object_get(req, "context"), "approvals");
 	json_array_foreach (approvals, i, p)
-		if (!strcmp(jstr(p, "verdict"), "approve"))
-			json_array_append_new(roles, json_string(jstr(p, "role")));
+		if (!strcmp(mmr_jstr(p, "verdict"), "approve"))
+			json_array_append_new(roles, json_string(mmr_jstr(p, "role")));
 	json_array_append_new(roles, json_string(role));
 	json_t *dec;
 	rc = decide(pol, req, &dec, err);
@@ -1222,7 +1192,7 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 				  "obligations = $5, updated_at = $6 WHERE tenant = $1 AND id = $2";
 	if (!(rc = mmr_db_prepare(st->db, upd, &s, err))) {
 		mmr_stmt_text(s, 1, who->tenant);
-		mmr_stmt_int(s, 2, jint(a, "id"));
+		mmr_stmt_int(s, 2, mmr_jint(a, "id"));
 		mmr_stmt_text(s, 3, s_req);
 		mmr_stmt_text(s, 4, s_dec);
 		mmr_stmt_text(s, 5, s_obl);
@@ -1231,8 +1201,8 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 	}
 	free(s_req), free(s_dec), free(s_obl);
 	if (!rc && strcmp(state, "pending"))
-		rc = set_state(st, who->tenant, jint(a, "id"), "pending", state, now, err);
-	if (!rc && !strcmp(state, "approved") && !strcmp(jstr(a, "type"), "exception")) {
+		rc = set_state(st, who->tenant, mmr_jint(a, "id"), "pending", state, now, err);
+	if (!rc && !strcmp(state, "approved") && !strcmp(mmr_jstr(a, "type"), "exception")) {
 		json_object_set_new(a, "decision", dec);
 		dec = NULL;
 		rc = grant_exception(st, pol, who->tenant, a, now, err);
@@ -1266,9 +1236,9 @@ static int step_confirm(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 {
 	(void)pol;
 	json_t *ids = arg;
-	if (jint(a, "applicant_id") != who->user_id)
+	if (mmr_jint(a, "applicant_id") != who->user_id)
 		return refuse(err, MMR_EDENIED, "義務の確認は申請者が行います");
-	const char *state = jstr(a, "state");
+	const char *state = mmr_jstr(a, "state");
 	if (strcmp(state, "approved") && strcmp(state, "pending"))
 		return wrong_state(err, a, "義務の確認が");
 	char nowiso[32];
@@ -1281,7 +1251,8 @@ static int step_confirm(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 		size_t j;
 		json_t *o;
 		json_array_foreach (l, j, o)
-			found |= json_is_string(x) && !strcmp(jstr(o, "id"), json_string_value(x));
+			found |= json_is_string(x) &&
+				 !strcmp(mmr_jstr(o, "id"), json_string_value(x));
 		if (!found) {
 			char f[64];
 			snprintf(f, sizeof f, "ids[%zu]", i);
@@ -1293,7 +1264,7 @@ static int step_confirm(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 		size_t j;
 		json_t *y;
 		json_array_foreach (ids, j, y)
-			pick |= !strcmp(json_string_value(y), jstr(x, "id"));
+			pick |= !strcmp(json_string_value(y), mmr_jstr(x, "id"));
 		if (pick && json_is_null(json_object_get(x, "confirmed_at")))
 			json_object_set_new(x, "confirmed_at", json_string(nowiso));
 	}
@@ -1304,7 +1275,7 @@ static int step_confirm(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 	int rc = mmr_db_prepare(st->db, upd, &s, err);
 	if (!rc) {
 		mmr_stmt_text(s, 1, who->tenant);
-		mmr_stmt_int(s, 2, jint(a, "id"));
+		mmr_stmt_int(s, 2, mmr_jint(a, "id"));
 		mmr_stmt_text(s, 3, s_obl);
 		mmr_stmt_text(s, 4, nowiso);
 		rc = mmr_stmt_run(s, err);
@@ -1325,15 +1296,15 @@ static int step_start(mmr_store *st, const mmr_policy *pol, const mmr_actor *who
 		      void *arg, int64_t now, mmr_error *err)
 {
 	(void)pol, (void)arg;
-	if (jint(a, "applicant_id") != who->user_id)
+	if (mmr_jint(a, "applicant_id") != who->user_id)
 		return refuse(err, MMR_EDENIED, "実施は申請者が行います");
-	if (strcmp(jstr(a, "state"), "approved"))
+	if (strcmp(mmr_jstr(a, "state"), "approved"))
 		return wrong_state(err, a, "実施");
 	if (!all_confirmed(a))
 		return refuse(err, MMR_ECONFLICT, "確認していない義務があります");
-	bool takeout = !strcmp(jstr(a, "type"), "takeout");
-	return set_state(st, who->tenant, jint(a, "id"), "approved", takeout ? "active" : "done",
-			 now, err);
+	bool takeout = !strcmp(mmr_jstr(a, "type"), "takeout");
+	return set_state(st, who->tenant, mmr_jint(a, "id"), "approved",
+			 takeout ? "active" : "done", now, err);
 }
 
 int mmr_app_start(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
@@ -1350,12 +1321,12 @@ static int step_return(mmr_store *st, const mmr_policy *pol, const mmr_actor *wh
 	size_t i;
 	json_t *p;
 	json_array_foreach (json_object_get(a, "approvals"), i, p)
-		approver |= jint(p, "approver_id") == who->user_id;
-	if (jint(a, "applicant_id") != who->user_id && !approver && !who->admin)
+		approver |= mmr_jint(p, "approver_id") == who->user_id;
+	if (mmr_jint(a, "applicant_id") != who->user_id && !approver && !who->admin)
 		return refuse(err, MMR_EDENIED, "返却は申請者か承認者が記録します");
-	if (strcmp(jstr(a, "type"), "takeout") || strcmp(jstr(a, "state"), "active"))
+	if (strcmp(mmr_jstr(a, "type"), "takeout") || strcmp(mmr_jstr(a, "state"), "active"))
 		return wrong_state(err, a, "返却");
-	return set_state(st, who->tenant, jint(a, "id"), "active", "returned", now, err);
+	return set_state(st, who->tenant, mmr_jint(a, "id"), "active", "returned", now, err);
 }
 
 int mmr_app_return(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
@@ -1368,11 +1339,11 @@ static int step_withdraw(mmr_store *st, const mmr_policy *pol, const mmr_actor *
 			 void *arg, int64_t now, mmr_error *err)
 {
 	(void)pol, (void)arg;
-	if (jint(a, "applicant_id") != who->user_id)
+	if (mmr_jint(a, "applicant_id") != who->user_id)
 		return refuse(err, MMR_EDENIED, "取下げは申請者が行います");
-	if (strcmp(jstr(a, "state"), "pending"))
+	if (strcmp(mmr_jstr(a, "state"), "pending"))
 		return wrong_state(err, a, "取下げ");
-	return set_state(st, who->tenant, jint(a, "id"), "pending", "withdrawn", now, err);
+	return set_state(st, who->tenant, mmr_jint(a, "id"), "pending", "withdrawn", now, err);
 }
 
 int mmr_app_withdraw(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, json_t **out,
@@ -1396,7 +1367,7 @@ int mmr_app_list(mmr_store *st, const mmr_actor *who, const char *filter, int64_
 		"($2 = 0 OR applicant_id = $3) AND ($4 = 0 OR state = 'pending') AND "
 		"($5 = 0 OR (state = 'active' AND due_on < $6)) ORDER BY id DESC LIMIT 500";
 	char today[16];
-	day_of(now, 0, today);
+	mmr_jst_day(now, 0, today);
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(st->db, q, &s, err);
 	if (rc)
@@ -1453,8 +1424,8 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 	json_decref(req);
 	char nowiso[32], report_due[16], review[16];
 	iso_at(now, nowiso);
-	day_of(now, setting(pol, "exception.emergency_report_days", 3), report_due);
-	day_of(now, setting(pol, "exception.review_interval_days", 90), review);
+	mmr_jst_day(now, setting(pol, "exception.emergency_report_days", 3), report_due);
+	mmr_jst_day(now, setting(pol, "exception.review_interval_days", 90), review);
 	char *s_roles = dump(roles);
 	json_decref(roles);
 	json_t *scope = json_pack("{s:O}", "resource",
@@ -1471,17 +1442,17 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 	int rc = mmr_db_prepare(st->db, ins, &s, err);
 	if (!rc) {
 		mmr_stmt_text(s, 1, tenant);
-		mmr_stmt_int(s, 2, jint(a, "id"));
-		mmr_stmt_int(s, 3, jint(a, "applicant_id"));
-		if (jint(a, "unit_id"))
-			mmr_stmt_int(s, 4, jint(a, "unit_id"));
+		mmr_stmt_int(s, 2, mmr_jint(a, "id"));
+		mmr_stmt_int(s, 3, mmr_jint(a, "applicant_id"));
+		if (mmr_jint(a, "unit_id"))
+			mmr_stmt_int(s, 4, mmr_jint(a, "unit_id"));
 		else
 			mmr_stmt_null(s, 4);
-		mmr_stmt_text(s, 5, jstr(d, "scope_action"));
+		mmr_stmt_text(s, 5, mmr_jstr(d, "scope_action"));
 		mmr_stmt_text(s, 6, s_scope);
-		mmr_stmt_text(s, 7, jstr(d, "reason"));
-		mmr_stmt_text(s, 8, jstr(d, "starts_on"));
-		mmr_stmt_text(s, 9, jstr(d, "ends_on"));
+		mmr_stmt_text(s, 7, mmr_jstr(d, "reason"));
+		mmr_stmt_text(s, 8, mmr_jstr(d, "starts_on"));
+		mmr_stmt_text(s, 9, mmr_jstr(d, "ends_on"));
 		mmr_stmt_int(s, 10, emergency);
 		mmr_stmt_text(s, 11, emergency ? report_due : NULL);
 		mmr_stmt_text(s, 12, s_roles);
@@ -1495,9 +1466,9 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 			mmr_actor_system(&sys, tenant);
 			json_t *rec = json_pack(
 				"{s:I, s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)eid,
-				"application_id", (json_int_t)jint(a, "id"), "action",
-				jstr(d, "scope_action"), "starts_on", jstr(d, "starts_on"),
-				"ends_on", jstr(d, "ends_on"), "emergency", emergency);
+				"application_id", (json_int_t)mmr_jint(a, "id"), "action",
+				mmr_jstr(d, "scope_action"), "starts_on", mmr_jstr(d, "starts_on"),
+				"ends_on", mmr_jstr(d, "ends_on"), "emergency", emergency);
 			rc = mmr_audit_record(st, &sys, "exception.grant", "exceptions", eid, NULL,
 					      rec, json_object_get(a, "decision"), err);
 			json_decref(rec);
@@ -1512,8 +1483,8 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 static json_t *exc_row(mmr_stmt *s, int64_t now)
 {
 	char today[16], soon[16];
-	day_of(now, 0, today);
-	day_of(now, 30, soon);
+	mmr_jst_day(now, 0, today);
+	mmr_jst_day(now, 30, soon);
 	const char *starts = mmr_col_text(s, 7), *ends = mmr_col_text(s, 8);
 	const char *state = mmr_col_text(s, 12);
 	const char *status = !strcmp(state, "revoked")	 ? "revoked"
@@ -1581,7 +1552,7 @@ static bool exc_overseer(mmr_store *st, const mmr_actor *who, json_t *e)
 	json_array_foreach (json_object_get(e, "approver_roles"), i, r)
 		if (has_role_text(who, json_string_value(r)) &&
 		    holds_for(st, who->tenant, who->user_id, json_string_value(r),
-			      jint(e, "unit_id"), 0))
+			      mmr_jint(e, "unit_id"), 0))
 			return true;
 	return false;
 }
@@ -1606,8 +1577,8 @@ int mmr_exc_get(mmr_store *st, const mmr_actor *who, int64_t id, int64_t now, js
 	mmr_stmt_reset(s);
 	if (rc != MMR_DB_ROW && rc != MMR_DB_DONE)
 		return rc;
-	if (!e ||
-	    !(who->auditor || jint(e, "holder_id") == who->user_id || exc_overseer(st, who, e))) {
+	if (!e || !(who->auditor || mmr_jint(e, "holder_id") == who->user_id ||
+		    exc_overseer(st, who, e))) {
 		json_decref(e);
 		mmr_error_set(err, MMR_ENOTFOUND, "例外措置 %" PRId64 " はありません", id);
 		return MMR_ENOTFOUND;
@@ -1674,7 +1645,7 @@ static int exc_update(mmr_store *st, const mmr_actor *who, int64_t id, int what,
 	}
 	char nowiso[32], next[16];
 	iso_at(now, nowiso);
-	day_of(now, setting(pol, "exception.review_interval_days", 90), next);
+	mmr_jst_day(now, setting(pol, "exception.review_interval_days", 90), next);
 	static const char q_report[] = "UPDATE exceptions SET reported_at = $3, report = $4 "
 				       "WHERE tenant = $1 AND id = $2 AND reported_at IS NULL";
 	static const char q_review[] = "UPDATE exceptions SET reviewed_at = $3, review_note = $4, "
@@ -1685,7 +1656,7 @@ static int exc_update(mmr_store *st, const mmr_actor *who, int64_t id, int what,
 				       "AND state = 'granted'";
 	const char *q = what == 0 ? q_report : what == 1 ? q_review : q_revoke;
 	if (what == 0) {
-		if (jint(e, "holder_id") != who->user_id)
+		if (mmr_jint(e, "holder_id") != who->user_id)
 			rc = refuse(err, MMR_EDENIED, "事後の報告は例外措置を講じた本人が行います");
 		else if (!json_is_true(json_object_get(e, "emergency")))
 			rc = refuse(err, MMR_ECONFLICT, "緊急時の例外措置ではありません");
@@ -1828,14 +1799,14 @@ int mmr_record_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 	if (!json_is_object(data))
 		return bad(err, "data", "記録の内容（オブジェクト）が必要です");
 	for (size_t i = 0; record_kinds[k].fields[i]; i++) {
-		const char *v = jstr(data, record_kinds[k].fields[i]);
+		const char *v = mmr_jstr(data, record_kinds[k].fields[i]);
 		if (!v || !*v || strlen(v) > 2000) {
 			char f[64];
 			snprintf(f, sizeof f, "data.%s", record_kinds[k].fields[i]);
 			return bad(err, f, "入力してください（2000 バイトまでの文字列）");
 		}
 	}
-	int64_t partner = jint(in, "partner_id");
+	int64_t partner = mmr_jint(in, "partner_id");
 	if (!strcmp(kind, "two_person")) {
 		if (!partner)
 			return bad(err, "partner_id",
@@ -1858,7 +1829,7 @@ int mmr_record_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 	if (!rc && !(rc = mmr_db_prepare(st->db, ins, &s, err))) {
 		mmr_stmt_text(s, 1, who->tenant);
 		mmr_stmt_text(s, 2, kind);
-		int64_t sys = jint(in, "system_id"), asset = jint(in, "asset_id");
+		int64_t sys = mmr_jint(in, "system_id"), asset = mmr_jint(in, "asset_id");
 		if (sys)
 			mmr_stmt_int(s, 3, sys);
 		else
@@ -1906,7 +1877,7 @@ int mmr_record_confirm(mmr_store *st, const mmr_actor *who, int64_t id, int64_t 
 	int rc = record_get(st, who->tenant, id, &r, err);
 	if (rc)
 		return rc;
-	int64_t partner = jint(r, "partner_id");
+	int64_t partner = mmr_jint(r, "partner_id");
 	bool done = !json_is_null(json_object_get(r, "partner_confirmed_at"));
 	json_decref(r);
 	if (partner != who->user_id)
@@ -2021,7 +1992,7 @@ static int remind_tenant(mmr_store *st, const char *tenant, int64_t now, size_t 
 			 mmr_error *err)
 {
 	char today[16];
-	day_of(now, 0, today);
+	mmr_jst_day(now, 0, today);
 	/* take-outs past their return date, once a day */
 	static const char q_over[] =
 		"UPDATE applications SET reminded_on = $2 WHERE tenant = $1 AND state = 'active' "
@@ -2035,7 +2006,7 @@ static int remind_tenant(mmr_store *st, const char *tenant, int64_t now, size_t 
 		"AND (reminded_on IS NULL OR reminded_on < $2) "
 		"RETURNING id, holder_id, reason, ends_on, report_due_on, reported_at, emergency";
 	char soon[16];
-	day_of(now, 14, soon);
+	mmr_jst_day(now, 14, soon);
 	int rc = mmr_db_begin(st->db, err);
 	if (rc)
 		return rc;
@@ -2133,12 +2104,12 @@ int mmr_work_demo(mmr_store *st, int64_t now, mmr_error *err)
 		"AND r.role IN ('staff', 'council_staff', 'assembly_member') "
 		"ORDER BY u.id LIMIT 1";
 	char due[16];
-	day_of(now, 3, due);
+	mmr_jst_day(now, 3, due);
 	int rc = MMR_OK;
 	size_t i;
 	json_t *t;
 	json_array_foreach (tenants, i, t) {
-		const char *tenant = jstr(t, "id");
+		const char *tenant = mmr_jstr(t, "id");
 		mmr_stmt *s;
 		if ((rc = mmr_db_prepare(st->db, q, &s, err)))
 			break;
