@@ -249,7 +249,7 @@ static void ledger(struct mmr_http_req *r, struct mmr_http_resp *out, const char
 			if (rc == MMR_EINVAL) {
 				char field[128];
 				const char *f = mmr_store_error_field(&err, field, sizeof field);
-				mmr_http_error(out, 400, f, err.message);
+				mmr_http_error(out, 400, f, mmr_store_error_text(&err));
 				return;
 			}
 			if (rc)

@@ -224,7 +224,8 @@ void mmr_page_fail(struct mmr_http_req *r, struct mmr_http_resp *out, int rc, co
 		     : rc == MMR_EDENIED ? 403
 		     : rc == MMR_EINVAL	 ? 422
 					 : 500;
-	mmr_page_error(r, out, status, status == 500 ? "内部エラーが発生しました" : err->message);
+	mmr_page_error(r, out, status,
+		       status == 500 ? "内部エラーが発生しました" : mmr_store_error_text(err));
 }
 
 void mmr_page_wareki(json_t *o, const char *key)
@@ -522,7 +523,7 @@ static void asset_new(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 			return;
 		}
 		json_object_set_new(data, "form", obj);
-		json_object_set_new(data, "message", json_string(err.message));
+		json_object_set_new(data, "message", json_string(mmr_store_error_text(&err)));
 		mmr_page_render(r, out, rc == MMR_EDENIED ? 403 : 422, "asset_new", data);
 		return;
 	}
@@ -635,10 +636,7 @@ static void password_page(struct mmr_http_req *r, struct mmr_http_resp *out, boo
 			mmr_http_redirect(out, "/");
 			return;
 		}
-		char field[64];
-		const char *fld = mmr_store_error_field(&err, field, sizeof field);
-		json_object_set_new(data, "message",
-				    json_string(fld ? strchr(err.message, ']') + 2 : err.message));
+		json_object_set_new(data, "message", json_string(mmr_store_error_text(&err)));
 	}
 	mmr_page_render(r, out, 200, "password", data);
 }

@@ -147,7 +147,7 @@ static void new_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 	json_object_set_new(in, "occurred_at_input",
 			    json_string(field(r, "occurred_at") ? field(r, "occurred_at") : ""));
 	json_object_set_new(data, "form", in);
-	json_object_set_new(data, "message", json_string(err.message));
+	json_object_set_new(data, "message", json_string(mmr_store_error_text(&err)));
 	mmr_page_render(r, out, rc == MMR_EDENIED ? 403 : 422, "incident_new", data);
 }
 
@@ -261,7 +261,7 @@ static void case_post(struct mmr_http_req *r, struct mmr_http_resp *out, int64_t
 		mmr_page_fail(r, out, rc, &err);
 		return;
 	}
-	case_page(r, out, id, err.message,
+	case_page(r, out, id, mmr_store_error_text(&err),
 		  rc == MMR_EDENIED	? 403
 		  : rc == MMR_ECONFLICT ? 409
 		  : rc == MMR_EINVAL	? 422
@@ -294,7 +294,7 @@ static void plan_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool po
 			mmr_page_fail(r, out, rc, &err);
 			return;
 		}
-		msg = err.message;
+		msg = mmr_store_error_text(&err);
 		status = rc == MMR_EDENIED ? 403 : 422;
 		p = NULL;
 	}
@@ -368,7 +368,8 @@ bool mmr_pages_incident(struct mmr_http_req *r, struct mmr_http_resp *out, bool 
 		int rc =
 			mmr_user_set_email(r->st, &r->who, r->who.user_id, field(r, "email"), &err);
 		if (rc)
-			inbox_page(r, out, err.message, rc == MMR_EINVAL ? 422 : 403);
+			inbox_page(r, out, mmr_store_error_text(&err),
+				   rc == MMR_EINVAL ? 422 : 403);
 		else
 			mmr_http_redirect(out, "/inbox");
 		return true;

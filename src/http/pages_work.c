@@ -155,7 +155,7 @@ static void new_page(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 			mmr_http_redirect(out, loc);
 			return;
 		}
-		json_object_set_new(data, "message", json_string(err.message));
+		json_object_set_new(data, "message", json_string(mmr_store_error_text(&err)));
 		json_object_set(data, "form", f);
 		mmr_page_render(r, out,
 				rc == MMR_EINVAL    ? 422
@@ -220,7 +220,7 @@ static void app_op(struct mmr_http_req *r, struct mmr_http_resp *out, int64_t id
 		return;
 	}
 	if (rc) {
-		app_page(r, out, id, err.message);
+		app_page(r, out, id, mmr_store_error_text(&err));
 		return;
 	}
 	char loc[64];
@@ -271,7 +271,7 @@ static void exception_op(struct mmr_http_req *r, struct mmr_http_resp *out, int6
 	}
 	json_decref(o);
 	if (rc) {
-		exceptions_page(r, out, err.message);
+		exceptions_page(r, out, mmr_store_error_text(&err));
 		return;
 	}
 	mmr_http_redirect(out, "/exceptions");
@@ -327,7 +327,7 @@ static void record_new(struct mmr_http_req *r, struct mmr_http_resp *out)
 	json_decref(in);
 	json_decref(o);
 	if (rc) {
-		records_page(r, out, err.message, f);
+		records_page(r, out, mmr_store_error_text(&err), f);
 		return;
 	}
 	mmr_http_redirect(out, "/records");
@@ -389,7 +389,7 @@ bool mmr_pages_work(struct mmr_http_req *r, struct mmr_http_resp *out, bool post
 		int rc = mmr_record_confirm(r->st, &r->who, id, r->now, &o, &err);
 		json_decref(o);
 		if (rc)
-			records_page(r, out, err.message, NULL);
+			records_page(r, out, mmr_store_error_text(&err), NULL);
 		else
 			mmr_http_redirect(out, "/records");
 		return true;

@@ -134,12 +134,7 @@ void mmr_http_fail(struct mmr_http_resp *out, int rc, const mmr_error *err)
 	}
 	char field[128];
 	const char *f = mmr_store_error_field(err, field, sizeof field);
-	const char *msg = err->message;
-	if (f) {
-		msg = strchr(err->message, ']') + 1;
-		while (*msg == ' ')
-			msg++;
-	}
+	const char *msg = mmr_store_error_text(err);
 	if (status == 413 && f)
 		status = 422; /* a field too long is a bad field, not a body too large */
 	if (status == 500)

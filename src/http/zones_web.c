@@ -117,7 +117,7 @@ bool mmr_pages_zones(struct mmr_http_req *r, struct mmr_http_resp *out, bool pos
 		int rc = mmr_zonecheck_run(r->st, &r->who, "zones.yaml", z, strlen(z), "ruleset",
 					   ru, strlen(ru), &o, &err);
 		if (rc == MMR_EINVAL || rc == MMR_ELIMIT) {
-			list_page(r, out, err.message);
+			list_page(r, out, mmr_store_error_text(&err));
 			return true;
 		}
 		if (rc) {

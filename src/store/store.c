@@ -91,6 +91,16 @@ const char *mmr_store_error_field(const mmr_error *err, char *buf, size_t n)
 	return buf;
 }
 
+const char *mmr_store_error_text(const mmr_error *err)
+{
+	const char *e = err->message[0] == '[' ? strchr(err->message, ']') : NULL;
+	if (!e)
+		return err->message;
+	while (*++e == ' ')
+		;
+	return e;
+}
+
 /* ---- migrations ------------------------------------------------------------ */
 
 static int migrate(mmr_store *st, mmr_error *err)

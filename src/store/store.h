@@ -120,6 +120,8 @@ bool mmr_ledger_kind_valid(const char *kind);
 /* The field an EINVAL error is about ("classification.confidentiality"), or
  * NULL: the store writes "field: …" messages as "[FIELD] message". */
 const char *mmr_store_error_field(const mmr_error *err, char *buf, size_t n);
+/* The message without its "[field] " tag: what a person reads. */
+const char *mmr_store_error_text(const mmr_error *err);
 
 /* ---- users: credentials and sign-in ----------------------------------------- */
 
