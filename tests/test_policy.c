@@ -211,6 +211,42 @@ static void buffer_without_base_dir(void **state)
 	mmr_policy_free(pol);
 }
 
+/* `none` in an enum condition is the key being absent; for `sanitized`, whose
+ * vocabulary has a value "none", saying it explicitly is the same case. */
+static void ctx_none_value(void **state)
+{
+	(void)state;
+	const char *y = "profile: x\ntitle: t\nbody: b\ndocument: d\nroles:\n  staff: 職員等\n"
+			"rules:\n  - id: x.unsanitized\n    title: 無害化なしは拒否\n"
+			"    action: info.copy\n    when: {context: {sanitized: [none]}}\n"
+			"    effect: deny\n    citation: {clause: 第1条, text: 無害化}\n";
+	mmr_policy *pol;
+	mmr_error err = {0};
+	assert_int_equal(mmr_policy_load_buffer("mem.yaml", y, strlen(y), NULL, &pol, &err),
+			 MMR_OK);
+	static const struct {
+		const char *ctx, *effect;
+	} cases[] = {
+		{"{}", "deny"},
+		{"{\"sanitized\":\"none\"}", "deny"},
+		{"{\"sanitized\":null}", "deny"},
+		{"{\"sanitized\":\"cdr\"}", "permit"},
+		{"{\"sanitized\":\"text\"}", "permit"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char req[256];
+		snprintf(req, sizeof req,
+			 "{\"action\":\"info.copy\",\"subject\":{\"roles\":[\"staff\"]},"
+			 "\"context\":%s}",
+			 cases[i].ctx);
+		json_t *o = decide(pol, req);
+		if (strcmp(effect(o), cases[i].effect))
+			fail_msg("%s: %s, want %s", cases[i].ctx, effect(o), cases[i].effect);
+		json_decref(o);
+	}
+	mmr_policy_free(pol);
+}
+
 static void missing_file(void **state)
 {
 	(void)state;
@@ -290,6 +326,10 @@ static void lint(void **state)
 	assert_int_equal(mmr_policy_check(tu_path("%s/tests/data/profiles/child.yaml", tu_root),
 					  collect, &c),
 			 0);
+	/* needs_approval beside permit-with-obligations is no contradiction */
+	assert_int_equal(mmr_policy_check(tu_path("%s/tests/data/profiles/combine.yaml", tu_root),
+					  collect, &c),
+			 0);
 	assert_int_equal(mmr_policy_check("/nonexistent.yaml", collect, &c), -1);
 	/* check mode reports every problem, not just the first */
 	c.n = 0;
@@ -330,6 +370,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(cycle_refused),  cmocka_unit_test(buffer_without_base_dir),
 		cmocka_unit_test(missing_file),	  cmocka_unit_test(bad_profiles),
 		cmocka_unit_test(lint),		  cmocka_unit_test(describe),
+		cmocka_unit_test(ctx_none_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

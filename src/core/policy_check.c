@@ -181,7 +181,11 @@ static void check_contradictions(mmr_policy *pol)
 			for (size_t j = i + 1; j < n; j++) {
 				const struct mmr_rule *a = &pol->rules[l[i]],
 						      *b = &pol->rules[l[j]];
-				if (a->effect == b->effect || !same_conditions(a, b))
+				/* permit, permit with obligations and needs_approval
+				 * combine (approvers and obligations add up); only a
+				 * deny beside a rule that allows is a contradiction */
+				if ((a->effect == MMR_DENY) == (b->effect == MMR_DENY) ||
+				    !same_conditions(a, b))
 					continue;
 				/* report a pair once, at its first shared action */
 				bool earlier = false;

@@ -139,7 +139,14 @@ static int compile_cond(mmr_policy *pol, const struct mmr_rule *r, const struct 
 					continue;
 				}
 				if (!strcmp(v, "none")) {
+					/* "none" is the key being absent; where the
+					 * vocabulary also has a value "none" (sanitized:
+					 * none = not sanitized), a request that says so
+					 * explicitly is the same case and matches too. */
 					m |= 1u;
+					int nv = mmr_ctx_value_find(pol, ck, v);
+					if (nv > 0)
+						m |= (uint16_t)(1u << nv);
 					continue;
 				}
 				int vi = mmr_ctx_value_find(pol, ck, v);
