@@ -239,7 +239,55 @@ void mmr_page_wareki(json_t *o, const char *key)
 	}
 }
 
+/* The description of a policy for the templates, made once per thread and
+ * policy: a policy is immutable and lives as long as the thread's store, and
+ * building it (describe → JSON text → parse) was a quarter of a ledger page. */
+#define POLICY_INFO_CACHE 16
+struct policy_info_cache {
+	const mmr_policy *pol[POLICY_INFO_CACHE];
+	json_t *info[POLICY_INFO_CACHE];
+	size_t n;
+};
+static pthread_key_t policy_info_key;
+static pthread_once_t policy_info_once = PTHREAD_ONCE_INIT;
+
+static void policy_info_free(void *p)
+{
+	struct policy_info_cache *c = p;
+	for (size_t i = 0; i < c->n; i++)
+		json_decref(c->info[i]);
+	free(c);
+}
+
+static void policy_info_key_make(void)
+{
+	pthread_key_create(&policy_info_key, policy_info_free);
+}
+
+static json_t *policy_info_build(const mmr_policy *pol);
+
 json_t *mmr_page_policy_info(const mmr_policy *pol)
+{
+	pthread_once(&policy_info_once, policy_info_key_make);
+	struct policy_info_cache *c = pthread_getspecific(policy_info_key);
+	if (!c && (c = calloc(1, sizeof *c)) && pthread_setspecific(policy_info_key, c)) {
+		free(c);
+		c = NULL;
+	}
+	for (size_t i = 0; c && i < c->n; i++) {
+		const char *id = json_string_value(json_object_get(c->info[i], "profile"));
+		if (c->pol[i] == pol && id && !strcmp(id, mmr_policy_id(pol)))
+			return json_incref(c->info[i]);
+	}
+	json_t *j = policy_info_build(pol);
+	if (c && c->n < POLICY_INFO_CACHE) {
+		c->pol[c->n] = pol;
+		c->info[c->n++] = json_incref(j);
+	}
+	return j;
+}
+
+static json_t *policy_info_build(const mmr_policy *pol)
 {
 	mmr_error err;
 	char *d = mmr_policy_describe_json(pol, NULL, NULL, &err);
@@ -247,6 +295,10 @@ json_t *mmr_page_policy_info(const mmr_policy *pol)
 	free(d);
 	if (!j)
 		j = json_object();
+	/* the templates name levels, roles, segments, obligations and actions;
+	 * the rules (four fifths of the text) would only be turned into XML for
+	 * nothing on every page */
+	json_object_del(j, "rules");
 	json_t *kinds = json_array();
 	const char *id, *name;
 	for (size_t i = 0; !mmr_policy_vocab_at(pol, "kind", i, &id, &name); i++)

@@ -130,10 +130,11 @@ int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err)
 	db->kind = MMR_DB_SQLITE;
 	db->ops = &sqlite_ops;
 	db->conn = conn;
-	rc = sq_exec(db,
-		     "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
-		     "PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768",
-		     err);
+	rc = sq_exec(
+		db,
+		"PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
+		"PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY",
+		err);
 	if (rc) {
 		mmr_error_set(err, rc, "データベース \"%s\" を開けません: %s", path,
 			      sqlite3_errmsg(conn));

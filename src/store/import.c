@@ -313,18 +313,13 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		json_decref(obj);
 		return MMR_OK;
 	}
-	int rc = mmr_db_begin(im->st->db, err); /* a savepoint: the row alone */
-	if (rc) {
-		json_decref(obj);
-		return rc;
-	}
+	/* mmr_ledger_create is its own savepoint: a refused row leaves nothing */
 	json_t *out = NULL;
 	mmr_error e;
-	rc = mmr_ledger_create(im->st, im->who, im->kind, obj, &out, &e);
+	int rc = mmr_ledger_create(im->st, im->who, im->kind, obj, &out, &e);
 	json_decref(obj);
 	json_decref(out);
 	if (rc) {
-		mmr_db_rollback(im->st->db);
 		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
 			*err = e;
 			return rc;
@@ -346,8 +341,6 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		add_error(im, rown, column, fld, fld ? strchr(e.message, ']') + 2 : e.message);
 		return MMR_OK;
 	}
-	if ((rc = mmr_db_commit(im->st->db, err)))
-		return rc;
 	im->imported++;
 	if (im->progress && im->total % 500 == 0)
 		im->progress(im->ud, im->total);

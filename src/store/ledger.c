@@ -47,7 +47,8 @@ struct ledger {
 	bool created_at;	/* created_at only */
 	const char *extra_cols; /* more columns read after the fields (no input) */
 	/* generated once */
-	char *ins, *upd, *get, *del, *list, *count, *exists;
+	char *ins, *upd, *get, *del, *exists;
+	char **list_m, **count_m; /* by filter mask, made on first use */
 };
 
 static const struct field unit_fields[] = {
@@ -186,19 +187,6 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 }
 
 /* Replace the placeholders $V / $U of the visibility text by numbers. */
-static void sb_add_vis(struct sbuf *b, const char *vis, int pv, int pu)
-{
-	sb_add(b, " AND (CAST($%d AS BIGINT) IS NULL OR ", pv);
-	for (const char *p = vis; *p; p++) {
-		if (p[0] == '$' && p[1] == 'U') {
-			sb_add(b, "$%d", pu);
-			p++;
-		} else
-			sb_add(b, "%c", *p);
-	}
-	sb_add(b, ")");
-}
-
 static bool is_int_type(enum ftype t)
 {
 	return t == FT_UNIT || t == FT_USER || t == FT_SYSTEM || t == FT_ASSET || t == FT_BOOL;
@@ -213,35 +201,86 @@ static void select_cols(struct sbuf *b, const struct ledger *l)
 		sb_add(b, ", %s", l->extra_cols);
 }
 
-/* Parameters of list/count: $1 tenant, $2 after, $3 limit, then one per
- * filterable field, then (assets) axis and level, then $V and $U. */
-static void where_filters(struct sbuf *b, const struct ledger *l, bool count)
+/* List and count statements are generated per combination of the filters a
+ * query uses (a mask: one bit per filterable field, then the class filter,
+ * then "visibility restricted"), so that each WHERE names only what is
+ * asked and the planner can use the indexes: a catch-all "($n IS NULL OR
+ * col = $n)" per field made every page count scan the whole ledger.
+ * Parameters: list $1 tenant, $2 after, $3 limit; count $1 tenant; then,
+ * in both, one per filter in use, the class axis and level, the user. */
+static void where_filters(struct sbuf *b, const struct ledger *l, bool count, unsigned mask, int nf)
 {
-	int p = 4;
+	int p = count ? 2 : 4;
 	sb_add(b, " FROM %s WHERE tenant = $1", l->table);
-	if (count) /* always true: keeps $2 and $3 typed in both statements */
-		sb_add(b, " AND CAST($2 AS BIGINT) >= 0 AND CAST($3 AS BIGINT) > 0");
-	else
+	if (!count)
 		sb_add(b, " AND id > CAST($2 AS BIGINT)");
+	int k = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (!l->f[i].filter)
 			continue;
-		const char *cast = is_int_type(l->f[i].type) ? "BIGINT" : "TEXT";
-		sb_add(b, " AND (CAST($%d AS %s) IS NULL OR %s = CAST($%d AS %s))", p, cast,
-		       l->f[i].name, p, cast);
-		p++;
+		if (mask & (1u << k++)) {
+			const char *cast = is_int_type(l->f[i].type) ? "BIGINT" : "TEXT";
+			sb_add(b, " AND %s = CAST($%d AS %s)", l->f[i].name, p++, cast);
+		}
 	}
-	if (!strcmp(l->kind, "assets")) {
+	if (mask & (1u << nf)) { /* assets: one class */
 		sb_add(b,
-		       " AND (CAST($%d AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM asset_classes c "
-		       "WHERE c.tenant = $1 AND c.asset_id = assets.id AND c.axis = CAST($%d AS "
-		       "TEXT) AND c.level = CAST($%d AS TEXT)))",
-		       p, p, p + 1);
+		       " AND EXISTS (SELECT 1 FROM asset_classes c WHERE c.tenant = $1 AND "
+		       "c.asset_id = assets.id AND c.axis = CAST($%d AS TEXT) AND c.level = "
+		       "CAST($%d AS TEXT))",
+		       p, p + 1);
 		p += 2;
 	}
 	const char *vis = visibility(l->kind);
-	if (vis)
-		sb_add_vis(b, vis, p, p + 1);
+	if (vis && (mask & (1u << (nf + 1)))) {
+		sb_add(b, " AND ");
+		for (const char *c = vis; *c; c++) {
+			if (c[0] == '$' && c[1] == 'U') {
+				sb_add(b, "$%d", p);
+				c++;
+			} else
+				sb_add(b, "%c", *c);
+		}
+	}
+}
+
+static int n_filters(const struct ledger *l)
+{
+	int nf = 0;
+	for (size_t i = 0; i < l->n; i++)
+		nf += l->f[i].filter;
+	return nf;
+}
+
+static pthread_mutex_t list_sql_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The list (count = false) or count statement for this mask, made on first
+ * use and kept for the life of the process (its address is the statement
+ * cache's key). NULL when out of memory. */
+static const char *list_sql(struct ledger *l, bool count, unsigned mask)
+{
+	int nf = n_filters(l);
+	pthread_mutex_lock(&list_sql_lock);
+	char ***slot = count ? &l->count_m : &l->list_m;
+	if (!*slot)
+		*slot = calloc((size_t)1 << (nf + 2), sizeof(char *));
+	char *sql = NULL;
+	if (*slot && !(sql = (*slot)[mask])) {
+		struct sbuf b = {0};
+		if (count) {
+			sb_add(&b, "SELECT count(*)");
+		} else {
+			select_cols(&b, l);
+			if (l->updated_at)
+				sb_add(&b, ", created_at, updated_at");
+		}
+		where_filters(&b, l, count, mask, nf);
+		if (!count)
+			sb_add(&b, " ORDER BY id LIMIT CAST($3 AS BIGINT)");
+		sql = (*slot)[mask] = b.s;
+	}
+	pthread_mutex_unlock(&list_sql_lock);
+	return sql;
 }
 
 static void generate(struct ledger *l)
@@ -288,18 +327,6 @@ static void generate(struct ledger *l)
 	b = (struct sbuf){0};
 	sb_add(&b, "SELECT 1 FROM %s WHERE tenant = $1 AND id = $2", l->table);
 	l->exists = b.s;
-	/* list and count */
-	b = (struct sbuf){0};
-	select_cols(&b, l);
-	if (l->updated_at)
-		sb_add(&b, ", created_at, updated_at");
-	where_filters(&b, l, false);
-	sb_add(&b, " ORDER BY id LIMIT CAST($3 AS BIGINT)");
-	l->list = b.s;
-	b = (struct sbuf){0};
-	sb_add(&b, "SELECT count(*)");
-	where_filters(&b, l, true);
-	l->count = b.s;
 }
 
 static pthread_once_t generated = PTHREAD_ONCE_INIT;
@@ -1412,38 +1439,65 @@ int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
 			return MMR_EINVAL;
 		}
 	}
-	int nf = 0;
-	for (size_t i = 0; i < l->n; i++)
-		nf += l->f[i].filter;
+	int nf = n_filters(l);
+	unsigned mask = 0;
+	for (int i = 0; i < nf; i++)
+		if (fv[i])
+			mask |= 1u << i;
+	if (class_axis)
+		mask |= 1u << nf;
+	bool restricted = visibility(kind) && !sees_all(who);
+	if (restricted)
+		mask |= 1u << (nf + 1);
 	json_t *items = json_array();
 	int64_t total = 0, last = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		mmr_stmt *s;
-		if ((rc = mmr_db_prepare(st->db, pass ? l->count : l->list, &s, err)))
+		if (pass == 1 && mask == 0) { /* the whole ledger: kept by triggers */
+			static const char qc[] = "SELECT n FROM ledger_counts WHERE tenant = $1 "
+						 "AND ledger = $2";
+			if ((rc = mmr_db_prepare(st->db, qc, &s, err)))
+				break;
+			mmr_stmt_text(s, 1, who->tenant);
+			mmr_stmt_text(s, 2, l->table);
+			rc = mmr_stmt_step(s, err);
+			if (rc == MMR_DB_ROW)
+				total = mmr_col_int(s, 0);
+			mmr_stmt_reset(s);
+			if (rc != MMR_DB_ROW && rc != MMR_DB_DONE)
+				break;
+			rc = MMR_OK;
+			continue;
+		}
+		const char *sql = list_sql(l, pass == 1, mask);
+		if (!sql) {
+			mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+			rc = MMR_ENOMEM;
+			break;
+		}
+		if ((rc = mmr_db_prepare(st->db, sql, &s, err)))
 			break;
 		mmr_stmt_text(s, 1, who->tenant);
-		mmr_stmt_int(s, 2, q->after > 0 ? q->after : 0);
-		mmr_stmt_int(s, 3, limit);
-		int p = 4;
-		for (int i = 0; i < nf; i++, p++) {
-			if (!fv[i])
-				mmr_stmt_null(s, p);
-			else if (is_int[i])
-				mmr_stmt_int(s, p, fi[i]);
-			else
-				mmr_stmt_text(s, p, fv[i]);
+		int p = 2;
+		if (!pass) {
+			mmr_stmt_int(s, 2, q->after > 0 ? q->after : 0);
+			mmr_stmt_int(s, 3, limit);
+			p = 4;
 		}
-		if (!strcmp(kind, "assets")) {
+		for (int i = 0; i < nf; i++) {
+			if (!fv[i])
+				continue;
+			if (is_int[i])
+				mmr_stmt_int(s, p++, fi[i]);
+			else
+				mmr_stmt_text(s, p++, fv[i]);
+		}
+		if (class_axis) {
 			mmr_stmt_text(s, p++, class_axis);
 			mmr_stmt_text(s, p++, class_level);
 		}
-		if (visibility(kind)) {
-			if (sees_all(who))
-				mmr_stmt_null(s, p++);
-			else
-				mmr_stmt_int(s, p++, 1);
+		if (restricted)
 			mmr_stmt_int(s, p++, who->user_id);
-		}
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			if (pass) {
 				total = mmr_col_int(s, 0);

@@ -103,6 +103,20 @@ const char *mmr_store_error_text(const mmr_error *err)
 
 /* ---- migrations ------------------------------------------------------------ */
 
+static int migration_applied(mmr_db *db, int version, bool *applied, mmr_error *err)
+{
+	mmr_stmt *s;
+	static const char q[] = "SELECT 1 FROM schema_migrations WHERE version = $1";
+	int rc = mmr_db_prepare(db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_int(s, 1, version);
+	rc = mmr_stmt_step(s, err);
+	mmr_stmt_reset(s);
+	*applied = rc == MMR_DB_ROW;
+	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
+}
+
 static int migrate(mmr_store *st, mmr_error *err)
 {
 	mmr_db *db = st->db;
@@ -115,16 +129,28 @@ static int migrate(mmr_store *st, mmr_error *err)
 			     err);
 	if (rc)
 		return rc;
-	int have = 0;
-	rc = mmr_store_schema_version(st, &have, err);
-	if (rc)
-		return rc;
+	/* apply every version not yet applied, in order (not only those above
+	 * the highest: a database may miss one that came with a merge) */
 	size_t dl = strlen(dir);
-	for (const struct mmr_embedded_file *f = mmr_embedded; f->name; f++) {
-		if (strncmp(f->name, dir, dl))
-			continue;
+	const struct mmr_embedded_file *todo[64];
+	size_t n = 0;
+	for (const struct mmr_embedded_file *f = mmr_embedded; f->name; f++)
+		if (!strncmp(f->name, dir, dl) && n < sizeof todo / sizeof todo[0])
+			todo[n++] = f;
+	for (size_t i = 1; i < n; i++) /* by version: insertion sort, a handful */
+		for (size_t j = i; j > 0 && atoi(todo[j - 1]->name + dl) > atoi(todo[j]->name + dl);
+		     j--) {
+			const struct mmr_embedded_file *t = todo[j];
+			todo[j] = todo[j - 1];
+			todo[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		const struct mmr_embedded_file *f = todo[i];
 		int v = atoi(f->name + dl);
-		if (v <= have)
+		bool applied = false;
+		if ((rc = migration_applied(db, v, &applied, err)))
+			return rc;
+		if (applied)
 			continue;
 		if ((rc = mmr_db_begin(db, err)))
 			return rc;
@@ -152,7 +178,6 @@ static int migrate(mmr_store *st, mmr_error *err)
 		}
 		if ((rc = mmr_db_commit(db, err)))
 			return rc;
-		have = v;
 	}
 	return MMR_OK;
 }

@@ -153,6 +153,16 @@ static void schema_and_tenants(void **state)
 	json_t *l = mmr_tenant_list(f->st, &err);
 	assert_int_equal(json_array_size(l), 2);
 	json_decref(l);
+	/* a version missing below the highest (a merge brought it in later)
+	 * is applied when the store is opened again */
+	must(mmr_db_exec(mmr_store_db(f->st),
+			 "DROP TABLE zone_checks; DELETE FROM schema_migrations WHERE version = 6",
+			 &err),
+	     &err);
+	mmr_store *re;
+	must(mmr_store_open(target, NULL, &re, &err), &err);
+	must(mmr_db_exec(mmr_store_db(re), "SELECT count(*) FROM zone_checks", &err), &err);
+	mmr_store_close(re);
 	/* reopening runs no migration twice */
 	mmr_store *again;
 	must(mmr_store_open(target, NULL, &again, &err), &err);
@@ -405,6 +415,32 @@ static void paging_and_filters(void **state)
 	struct mmr_ledger_query q5 = {.limit = 500};
 	must(mmr_ledger_list(f->st, &mgr, "assets", &q5, &o, &err), &err);
 	assert_int_equal(json_integer_value(json_object_get(o, "total")), 60);
+	json_decref(o);
+	/* a class filter counts its own (i % 4 == 0 is 分類Ⅱ) */
+	struct mmr_ledger_query q6 = {.n_filters = 1, .filters = {{"class.importance", "II"}}};
+	must(mmr_ledger_list(f->st, &f->sys, "assets", &q6, &o, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 30);
+	json_decref(o);
+	/* the whole ledger's total is kept by triggers (ledger_counts): it
+	 * follows a delete, ignores a rolled-back insert, and is per tenant */
+	must(mmr_ledger_list(f->st, &f->sys, "assets", &q5, &o, &err), &err);
+	int64_t first = json_integer_value(
+		json_object_get(json_array_get(json_object_get(o, "items"), 0), "id"));
+	json_decref(o);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", first, &err), &err);
+	must(mmr_db_begin(db, &err), &err);
+	json_decref(create(f, &f->sys, "assets",
+			   "{\"name\":\"消える文書\",\"kind\":\"information\","
+			   "\"classification\":{\"importance\":\"IV\"}}"));
+	mmr_db_rollback(db);
+	must(mmr_ledger_list(f->st, &f->sys, "assets", &q5, &o, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 119);
+	assert_int_equal(json_array_size(json_object_get(o, "items")), 119);
+	json_decref(o);
+	mmr_actor other;
+	mmr_actor_system(&other, "other");
+	must(mmr_ledger_list(f->st, &other, "assets", &q5, &o, &err), &err);
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 0);
 	json_decref(o);
 }
 
