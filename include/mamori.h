@@ -186,6 +186,8 @@ int mmr_decision_effect(const mmr_decision *d);
  * (clause, text, document), reason (one Japanese sentence or two).
  * malloc'd; the caller frees with free(). NULL only when out of memory. */
 char *mmr_decision_json(const mmr_policy *pol, const mmr_decision *d);
+/* The same on one line, without indentation (for the wire: the HTTP API). */
+char *mmr_decision_json_compact(const mmr_policy *pol, const mmr_decision *d);
 
 #ifdef __cplusplus
 }

@@ -246,7 +246,19 @@ static char *reason(const mmr_policy *pol, const mmr_decision *d, const uint16_t
 	return b.p;
 }
 
+static char *decision_json(const mmr_policy *pol, const mmr_decision *d, size_t flags);
+
 char *mmr_decision_json(const mmr_policy *pol, const mmr_decision *d)
+{
+	return decision_json(pol, d, JSON_INDENT(2));
+}
+
+char *mmr_decision_json_compact(const mmr_policy *pol, const mmr_decision *d)
+{
+	return decision_json(pol, d, JSON_COMPACT);
+}
+
+static char *decision_json(const mmr_policy *pol, const mmr_decision *d, size_t flags)
 {
 	json_t *o = json_object();
 	json_t *approvers = json_array(), *obl = json_array(), *rules = json_array(),
@@ -284,7 +296,7 @@ char *mmr_decision_json(const mmr_policy *pol, const mmr_decision *d)
 	char *why = reason(pol, d, ob, nob);
 	json_object_set_new(o, "reason", json_string(why ? why : ""));
 	free(why);
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/policy_int.h"
+#include "core/request_json.h"
 
 #define MAX_REQUEST_BYTES (1024u * 1024u)
 #define MAX_LIST 256
@@ -393,8 +394,6 @@ static int context(const mmr_policy *pol, const json_t *o, mmr_request *r, mmr_e
 int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len, mmr_request **out,
 		      mmr_error *err)
 {
-	static const char *const keys[] = {"action", "subject", "resource", "context", "id", NULL};
-	char known[4096];
 	*out = NULL;
 	if (len > MAX_REQUEST_BYTES) {
 		mmr_error_set(err, MMR_ELIMIT,
@@ -410,6 +409,17 @@ int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len, mmr_r
 			      jerr.line, jerr.column, jerr.text);
 		return MMR_EINVAL;
 	}
+	int rc = mmr_request_from_json(pol, root, out, err);
+	json_decref(root);
+	return rc;
+}
+
+int mmr_request_from_json(const mmr_policy *pol, const json_t *root, mmr_request **out,
+			  mmr_error *err)
+{
+	static const char *const keys[] = {"action", "subject", "resource", "context", "id", NULL};
+	char known[4096];
+	*out = NULL;
 	mmr_request *r = calloc(1, sizeof *r);
 	int rc = MMR_EINVAL;
 	if (!r) {
@@ -457,11 +467,9 @@ int mmr_request_parse(const mmr_policy *pol, const char *json, size_t len, mmr_r
 		bad(err, "request.id", id, "文字列が必要です (expected string)", NULL);
 		goto fail;
 	}
-	json_decref(root);
 	*out = r;
 	return MMR_OK;
 fail:
-	json_decref(root);
 	free(r);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/request_json.h"
 #include "http/http.h"
 #include "store/audit.h"
 
@@ -146,7 +147,7 @@ static void decide(struct mmr_http_req *r, struct mmr_http_resp *out)
 		return;
 	}
 	json_error_t je;
-	json_t *probe = json_loadb(r->body ? r->body : "", r->len, 0, &je);
+	json_t *probe = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &je);
 	if (!probe) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "JSON として読めません（%d 行 %d 列: %s）", je.line,
@@ -154,9 +155,11 @@ static void decide(struct mmr_http_req *r, struct mmr_http_resp *out)
 		mmr_http_error(out, 400, NULL, msg);
 		return;
 	}
-	json_decref(probe);
 	mmr_request *req;
-	if ((rc = mmr_request_parse(pol, r->body, r->len, &req, &err))) {
+	/* the body is already bounded by the server (413) */
+	rc = mmr_request_from_json(pol, probe, &req, &err);
+	json_decref(probe);
+	if (rc) {
 		/* "request.path: message" → field "path" */
 		char field[128] = "";
 		const char *colon = strstr(err.message, ": ");
@@ -176,7 +179,7 @@ static void decide(struct mmr_http_req *r, struct mmr_http_resp *out)
 		return;
 	}
 	mmr_decide(pol, req, d);
-	char *js = mmr_decision_json(pol, d);
+	char *js = mmr_decision_json_compact(pol, d);
 	mmr_decision_free(d);
 	mmr_request_free(req);
 	out->status = 200;

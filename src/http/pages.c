@@ -485,7 +485,7 @@ static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char
 	free(text);
 	mmr_decision *d = mmr_decision_new();
 	mmr_decide(pol, mr, d);
-	char *dj = mmr_decision_json(pol, d);
+	char *dj = mmr_decision_json_compact(pol, d);
 	json_t *dec = dj ? json_loads(dj, 0, NULL) : NULL;
 	free(dj);
 	mmr_decision_free(d);

@@ -84,11 +84,31 @@ int mmr_db_begin(mmr_db *db, mmr_error *err)
 	 * transaction that reads and then writes waits for another writer
 	 * (busy timeout) instead of failing with SQLITE_BUSY when its read
 	 * snapshot is overtaken by a commit in between. */
+	mmr_db_read_end(db); /* a write ends a read stretch: it takes its own lock */
 	const char *begin = db->kind == MMR_DB_SQLITE ? SQL_BEGIN_IMMEDIATE : SQL_BEGIN;
 	int rc = tx_exec(db, db->depth ? SQL_SAVEPOINT : begin, err);
 	if (!rc)
 		db->depth++;
 	return rc;
+}
+
+int mmr_db_read_begin(mmr_db *db, mmr_error *err)
+{
+	if (db->kind != MMR_DB_SQLITE || db->depth || db->reading)
+		return MMR_OK;
+	int rc = tx_exec(db, SQL_BEGIN, err);
+	if (!rc)
+		db->reading = true;
+	return rc;
+}
+
+void mmr_db_read_end(mmr_db *db)
+{
+	if (!db->reading)
+		return;
+	db->reading = false;
+	if (tx_exec(db, SQL_COMMIT, NULL))
+		tx_exec(db, "ROLLBACK", NULL);
 }
 
 int mmr_db_commit(mmr_db *db, mmr_error *err)

@@ -49,6 +49,14 @@ int mmr_db_begin(mmr_db *db, mmr_error *err);
 int mmr_db_commit(mmr_db *db, mmr_error *err);
 void mmr_db_rollback(mmr_db *db);
 
+/* A read-only stretch of several statements: on SQLite one deferred
+ * transaction (one WAL read lock instead of one per statement), ended with
+ * mmr_db_read_end(); on PostgreSQL, and inside a transaction, nothing.
+ * Write nothing in between (a deferred transaction that writes after another
+ * writer committed fails with SQLITE_BUSY, which no timeout retries). */
+int mmr_db_read_begin(mmr_db *db, mmr_error *err);
+void mmr_db_read_end(mmr_db *db);
+
 /* Prepare (or fetch from the connection's cache) the statement for `sql`.
  * The statement belongs to the connection: do not free it; call
  * mmr_stmt_reset() when done with it (also after an error). */

@@ -39,7 +39,8 @@ struct mmr_db {
 	void *conn;
 	mmr_stmt **cache;
 	size_t n_cache, cap_cache;
-	int depth; /* transaction nesting: inner begins are savepoints */
+	int depth;    /* transaction nesting: inner begins are savepoints */
+	bool reading; /* inside mmr_db_read_begin (SQLite) */
 };
 
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err);

@@ -386,6 +386,10 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 	return MMR_OK;
 }
 
+enum { SESSION_TOUCH = -100 };
+static int session_read(mmr_store *st, const char *token, const char *th, int64_t now,
+			mmr_actor *actor, char csrf[65], bool *must_change, mmr_error *err);
+
 int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *actor,
 		      char csrf[65], bool *must_change, mmr_error *err)
 {
@@ -395,6 +399,30 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 	}
 	char th[65];
 	token_hash(token, th);
+	int rc = mmr_db_read_begin(st->db, err); /* one read lock for the reads below */
+	if (rc)
+		return rc;
+	rc = session_read(st, token, th, now, actor, csrf, must_change, err);
+	mmr_db_read_end(st->db);
+	if (rc != SESSION_TOUCH)
+		return rc;
+	/* the idle clock needs no finer grain than 10 s: spare the writes */
+	static const char u[] = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
+	mmr_stmt *s;
+	if (!(rc = mmr_db_prepare(st->db, u, &s, err))) {
+		mmr_stmt_text(s, 1, th);
+		mmr_stmt_int(s, 2, now);
+		rc = mmr_stmt_run(s, err);
+	}
+	return rc;
+}
+
+/* The reads of mmr_session_check: MMR_OK, SESSION_TOUCH (valid, and
+ * last_seen_at is due an update), or an error; an expired session is closed
+ * after the read stretch by the caller's mmr_session_close. */
+static int session_read(mmr_store *st, const char *token, const char *th, int64_t now,
+			mmr_actor *actor, char csrf[65], bool *must_change, mmr_error *err)
+{
 	static const char q[] = "SELECT s.tenant, s.user_id, s.csrf, s.last_seen_at, s.expires_at, "
 				"u.password_temporary, u.locked_at FROM sessions s JOIN users u ON "
 				"u.tenant = s.tenant AND u.id = s.user_id WHERE s.token_hash = $1";
@@ -424,6 +452,7 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 		return rc;
 	long idle = setting(pol, "session.idle_timeout_minutes", DEFAULT_IDLE_MINUTES);
 	if (locked || now >= expires || now - last > idle * 60) {
+		mmr_db_read_end(st->db);
 		mmr_session_close(st, token, NULL);
 		if (locked)
 			mmr_error_set(err, MMR_EAUTH, "アカウントがロックされました");
@@ -436,20 +465,11 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 				      "%ld 分間操作がなかったため、セッションを終了しました", idle);
 		return MMR_EAUTH;
 	}
-	if (now - last >= 10) { /* the idle clock needs no finer grain: spare the writes */
-		static const char u[] =
-			"UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
-		if (!(rc = mmr_db_prepare(st->db, u, &s, err))) {
-			mmr_stmt_text(s, 1, th);
-			mmr_stmt_int(s, 2, now);
-			rc = mmr_stmt_run(s, err);
-		}
-		if (rc)
-			return rc;
-	}
 	if (must_change)
 		*must_change = temporary;
-	return mmr_actor_load(st, tenant, uid, actor, err);
+	if ((rc = mmr_actor_load(st, tenant, uid, actor, err)))
+		return rc;
+	return now - last >= 10 ? SESSION_TOUCH : MMR_OK;
 }
 
 int mmr_session_close(mmr_store *st, const char *token, mmr_error *err)

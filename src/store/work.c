@@ -339,7 +339,7 @@ static int decide(const mmr_policy *pol, json_t *req, json_t **out, mmr_error *e
 		return rc;
 	mmr_decision *d = mmr_decision_new();
 	mmr_decide(pol, mr, d);
-	char *dj = mmr_decision_json(pol, d);
+	char *dj = mmr_decision_json_compact(pol, d);
 	*out = dj ? json_loads(dj, 0, NULL) : NULL;
 	free(dj);
 	mmr_decision_free(d);

@@ -86,6 +86,14 @@ def body(port, db):
     check(st == 422 and j.get("field") == "owner", "unknown field 422")
     st, j, _ = admin.req("POST", "/api/v1/assets", raw=b'{"name": "x", ')
     check(st == 400 and "error" in j, "broken JSON 400")
+    # the decision point: broken JSON and a key given twice are 400, an unknown action 422
+    st, j, _ = admin.req("POST", "/api/v1/decide", raw=b'{"action": ')
+    check(st == 400 and "error" in j, "decide: broken JSON 400 (%d)" % st)
+    st, j, _ = admin.req("POST", "/api/v1/decide",
+                         raw=b'{"action":"info.send","action":"info.copy","subject":{"roles":["staff"]}}')
+    check(st == 400, "decide: duplicate key 400 (%d %s)" % (st, j))
+    st, j, _ = admin.req("POST", "/api/v1/decide", {"action": "info.fly", "subject": {"roles": ["staff"]}})
+    check(st == 422 and j.get("field") == "action", "decide: unknown action 422 (%d %s)" % (st, j))
     st, j, _ = admin.req("POST", "/api/v1/assets", raw=b'{"name":"\xff\xfe","kind":"information",'
                          b'"classification":{"importance":"I"}}')
     check(st == 400, "invalid UTF-8 400 (%d)" % st)
