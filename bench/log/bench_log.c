@@ -221,6 +221,9 @@ int main(int argc, char **argv)
 	if ((rc = mmr_log_key_load(keyp, true, &key, &err)))
 		die(rc, &err, "key");
 
+	/* MAMORI_BENCH_LOG_ONLY=append|verify|proof runs one part (for profiling) */
+	const char *only = getenv("MAMORI_BENCH_LOG_ONLY");
+#define PART(name) (!only || !strcmp(only, name))
 	/* append vs raw, interleaved rounds of the same size in the same run */
 	const int64_t round = 20000;
 	const int rounds = 5;
@@ -228,7 +231,7 @@ int main(int argc, char **argv)
 	mmr_audit_size(st, "bench", &size0, &err);
 	double app = 0, raw = 0;
 	struct row *rows = calloc((size_t)round, sizeof *rows);
-	for (int r = 0; r < rounds; r++) {
+	for (int r = 0; r < rounds && PART("append"); r++) {
 		int64_t before = 0;
 		mmr_audit_size(st, "bench", &before, &err);
 		app += append_run(st, round);
@@ -251,6 +254,7 @@ int main(int argc, char **argv)
 	for (int64_t k = 0; k < round; k++)
 		free(rows[k].data);
 	free(rows);
+	if (PART("append")) {
 	app /= rounds;
 	raw /= rounds;
 	printf("log.append_per_s: %.0f appends/s (durable, %d per commit)\n", app, BATCH);
@@ -258,14 +262,17 @@ int main(int argc, char **argv)
 	printf("log.raw_insert_per_s: %.0f rows/s (same rows, same sync, same batches)\n", raw);
 	printf("log.append_vs_raw: %.2f (goal 0.7)\n", app / raw);
 	printf("log.append_vs_raw.goal_ratio: %.2f (goal 0.7)\n", app / raw / 0.7);
+	}
 
-	/* verify the appended log */
 	json_t *cp = NULL;
+	double t0;
+	if (PART("verify")) {
+	/* verify the appended log */
 	if ((rc = mmr_audit_checkpoint(st, "bench", &key, &cp, &err)))
 		die(rc, &err, "checkpoint");
 	json_decref(cp);
 	json_t *rep = NULL;
-	double t0 = now_s();
+	t0 = now_s();
 	if ((rc = mmr_audit_verify(st, "bench", key.pk, NULL, NULL, &rep, &err)))
 		die(rc, &err, "verify");
 	double vt = now_s() - t0;
@@ -311,6 +318,8 @@ int main(int argc, char **argv)
 		       (double)m / ht, len);
 	}
 
+	}
+	if (PART("proof")) {
 	/* proofs in a big log */
 	int64_t big = 10000000;
 	const char *env = getenv("MAMORI_BENCH_LOG_LEAVES");
@@ -346,6 +355,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("log.bulk_build_s: %.1f s (%" PRId64 " leaves)\n", bt, big);
+	}
 	mmr_store_close(st);
 	rm_db(dbp);
 	unlink(keyp);

@@ -334,6 +334,64 @@ static int64_t tenant_lock_key(const char *tenant)
 	return (int64_t)(h & 0x7fffffffffffffffULL);
 }
 
+/* The right edge of each log this store appended to last, so that an append
+ * reads one row (the last leaf, to check that the edge is still the log's)
+ * instead of the O(log n) nodes it merges with. An edge is trusted only when
+ * the log's last row is the leaf it ends with (same index, same hash): a
+ * rollback, or an append through another connection, makes it stale and it
+ * is loaded again from the stored nodes. */
+#define EDGE_SLOTS 8
+struct edge {
+	char tenant[65];
+	bool valid;
+	mmr_hash last; /* hash of leaf f.size - 1 */
+	struct mmr_log_frontier f;
+};
+struct mmr_audit_cache {
+	struct edge e[EDGE_SLOTS];
+	unsigned next;
+};
+
+static struct edge *edge_slot(mmr_store *st, const char *tenant)
+{
+	if (!st->audit && !(st->audit = calloc(1, sizeof *st->audit)))
+		return NULL;
+	struct mmr_audit_cache *c = st->audit;
+	for (unsigned i = 0; i < EDGE_SLOTS; i++)
+		if (c->e[i].valid && !strcmp(c->e[i].tenant, tenant))
+			return &c->e[i];
+	struct edge *e = &c->e[c->next++ % EDGE_SLOTS];
+	e->valid = false;
+	snprintf(e->tenant, sizeof e->tenant, "%s", tenant);
+	return e;
+}
+
+/* Load the right edge of the first n leaves (last leaf hash `prev`) from the
+ * stored nodes: one subtree root per set bit of n, largest first. */
+static int edge_load(mmr_store *st, const char *tenant, uint64_t n, const mmr_hash prev,
+		     struct mmr_log_frontier *f, mmr_error *err)
+{
+	struct nodesrc ns = {st, tenant};
+	f->size = n;
+	f->n = 0;
+	uint64_t begin = 0;
+	for (int level = 63; level >= 0; level--) {
+		uint64_t span = (uint64_t)1 << level;
+		if (!(n & span))
+			continue;
+		mmr_hash *slot = &f->h[f->n++];
+		if (level == 0) {
+			memcpy(*slot, prev, MMR_HASH_LEN);
+		} else {
+			int rc = db_node(&ns, (unsigned)level, begin >> level, *slot, err);
+			if (rc)
+				return rc;
+		}
+		begin += span;
+	}
+	return MMR_OK;
+}
+
 static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
 			 mmr_error *err)
 {
@@ -349,7 +407,7 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		if ((rc = mmr_stmt_run(s, err)))
 			return rc;
 	}
-	/* the right edge: the last leaf, and the roots left of it that merge */
+	/* the last leaf: the log's size and the hash its right edge ends with */
 	s = NULL;
 	rc = last_leaf(db, ev->tenant, &s, err);
 	uint64_t n = 0;
@@ -370,20 +428,14 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		mmr_stmt_reset(s);
 	if (rc)
 		return rc;
-	struct mmr_log_frontier f = {.size = n};
-	/* frontier entries needed for this append: levels 0..k-1 where k is the
-	 * number of trailing one bits of n; level 0 is leaf n-1, level l ≥ 1 is
-	 * node (l, (n >> l) - 1) */
-	unsigned k = 0;
-	while ((n >> k) & 1)
-		k++;
-	f.n = k;
-	struct nodesrc ns = {st, ev->tenant};
-	for (unsigned l = 0; l < k; l++) {
-		mmr_hash *slot = &f.h[k - 1 - l]; /* largest (highest level) first */
-		if (l == 0)
-			memcpy(*slot, prev, MMR_HASH_LEN);
-		else if ((rc = db_node(&ns, l, (n >> l) - 1, *slot, err)))
+	struct edge *e = edge_slot(st, ev->tenant);
+	struct mmr_log_frontier f;
+	if (e && e->valid && e->f.size == n && !memcmp(e->last, prev, MMR_HASH_LEN)) {
+		f = e->f;
+	} else {
+		if (e)
+			e->valid = false;
+		if ((rc = edge_load(st, ev->tenant, n, prev, &f, err)))
 			return rc;
 	}
 	char at[32];
@@ -429,6 +481,11 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	}
 	free(dec);
 	free(data);
+	if (!rc && e) {
+		e->f = f;
+		memcpy(e->last, lh, MMR_HASH_LEN);
+		e->valid = true;
+	}
 	if (!rc && index_out)
 		*index_out = (int64_t)n;
 	return rc;
@@ -772,6 +829,8 @@ static void cache_put(const mmr_store *st, uint64_t tenant, unsigned level, uint
 
 void mmr_audit_forget(mmr_store *st)
 {
+	free(st->audit);
+	st->audit = NULL;
 	pthread_mutex_lock(&g_cache_lock);
 	if (g_cache)
 		for (size_t i = 0; i < (size_t)1 << NODE_CACHE_BITS; i++)

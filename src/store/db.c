@@ -62,17 +62,49 @@ int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err)
 	return db->ops->exec(db, sql, err);
 }
 
+/* Transaction control on SQLite runs as cached prepared statements (parsing
+ * "BEGIN IMMEDIATE" for every short transaction costs more than running it);
+ * PostgreSQL runs the text. */
+static const char q_begin_write[] = "BEGIN IMMEDIATE";
+static const char q_begin_read[] = "BEGIN";
+static const char q_commit[] = "COMMIT";
+static const char q_rollback[] = "ROLLBACK";
+static const char q_savepoint[] = "SAVEPOINT mmr_nested";
+static const char q_release[] = "RELEASE SAVEPOINT mmr_nested";
+static const char q_rollback_to[] = "ROLLBACK TO SAVEPOINT mmr_nested";
+
+static int tx_run(mmr_db *db, const char *sql, mmr_error *err)
+{
+	if (db->kind != MMR_DB_SQLITE)
+		return db->ops->exec(db, sql, err);
+	mmr_error scratch;
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(db, sql, &s, err ? err : &scratch);
+	if (!rc)
+		rc = mmr_stmt_run(s, err ? err : &scratch);
+	return rc;
+}
+
+static int begin_as(mmr_db *db, const char *first, mmr_error *err)
+{
+	int rc = tx_run(db, db->depth ? q_savepoint : first, err);
+	if (!rc)
+		db->depth++;
+	return rc;
+}
+
 int mmr_db_begin(mmr_db *db, mmr_error *err)
 {
 	/* SQLite: take the write lock at BEGIN (IMMEDIATE), so that a
 	 * transaction that reads and then writes waits for another writer
 	 * (busy timeout) instead of failing with SQLITE_BUSY when its read
 	 * snapshot is overtaken by a commit in between. */
-	const char *begin = db->kind == MMR_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
-	int rc = db->ops->exec(db, db->depth ? "SAVEPOINT mmr_nested" : begin, err);
-	if (!rc)
-		db->depth++;
-	return rc;
+	return begin_as(db, db->kind == MMR_DB_SQLITE ? q_begin_write : "BEGIN", err);
+}
+
+int mmr_db_begin_read(mmr_db *db, mmr_error *err)
+{
+	return begin_as(db, db->kind == MMR_DB_SQLITE ? q_begin_read : "BEGIN READ ONLY", err);
 }
 
 int mmr_db_commit(mmr_db *db, mmr_error *err)
@@ -81,7 +113,7 @@ int mmr_db_commit(mmr_db *db, mmr_error *err)
 		mmr_error_set(err, MMR_EINVAL, "commit outside a transaction");
 		return MMR_EINVAL;
 	}
-	int rc = db->ops->exec(db, db->depth > 1 ? "RELEASE SAVEPOINT mmr_nested" : "COMMIT", err);
+	int rc = tx_run(db, db->depth > 1 ? q_release : q_commit, err);
 	if (rc) {
 		mmr_db_rollback(db);
 		return rc;
@@ -96,11 +128,12 @@ void mmr_db_rollback(mmr_db *db)
 		return;
 	for (size_t i = 0; i < db->n_cache; i++)
 		mmr_stmt_reset(db->cache[i]);
-	if (db->depth > 1)
-		db->ops->exec(db, "ROLLBACK TO SAVEPOINT mmr_nested; RELEASE SAVEPOINT mmr_nested",
-			      NULL);
-	else
-		db->ops->exec(db, "ROLLBACK", NULL);
+	if (db->depth > 1) {
+		tx_run(db, q_rollback_to, NULL);
+		tx_run(db, q_release, NULL);
+	} else {
+		tx_run(db, q_rollback, NULL);
+	}
 	db->depth--;
 }
 

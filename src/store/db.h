@@ -46,6 +46,9 @@ int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err);
 /* Transactions. Begin/commit fail with err filled; rollback is best effort
  * and always leaves the connection outside a transaction. */
 int mmr_db_begin(mmr_db *db, mmr_error *err);
+/* A transaction that only reads: one snapshot, no write lock (SQLite's
+ * deferred BEGIN, PostgreSQL's READ ONLY). Nested, it is a savepoint. */
+int mmr_db_begin_read(mmr_db *db, mmr_error *err);
 int mmr_db_commit(mmr_db *db, mmr_error *err);
 void mmr_db_rollback(mmr_db *db);
 
