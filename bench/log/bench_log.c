@@ -373,15 +373,35 @@ int main(int argc, char **argv)
 	json_t *cp = NULL;
 	double t0;
 	if (PART("verify")) {
+	if (only) { /* the log of the append part, made quickly */
+		mmr_db *db = mmr_store_db(st);
+		for (int64_t i = 0; i < 100000; i++) {
+			struct mmr_audit_event ev;
+			char id[32];
+			event(i, &ev, id, sizeof id);
+			if ((i % 10000 == 0 && (rc = mmr_db_begin(db, &err))) ||
+			    (rc = mmr_audit_append(st, &ev, NULL, &err)) ||
+			    (i % 10000 == 9999 && (rc = mmr_db_commit(db, &err))))
+				die(rc, &err, "append");
+		}
+	}
 	/* verify the appended log */
 	if ((rc = mmr_audit_checkpoint(st, "bench", &key, &cp, &err)))
 		die(rc, &err, "checkpoint");
 	json_decref(cp);
 	json_t *rep = NULL;
-	t0 = now_s();
-	if ((rc = mmr_audit_verify(st, "bench", key.pk, NULL, NULL, &rep, &err)))
-		die(rc, &err, "verify");
-	double vt = now_s() - t0;
+	/* the best of three passes (the machine is shared) */
+	double vt = 1e9;
+	int vpasses = getenv("MAMORI_BENCH_LOG_VPASSES") ? atoi(getenv("MAMORI_BENCH_LOG_VPASSES")) : 3;
+	for (int pass = 0; pass < vpasses; pass++) {
+		json_decref(rep);
+		rep = NULL;
+		t0 = now_s();
+		if ((rc = mmr_audit_verify(st, "bench", key.pk, NULL, NULL, &rep, &err)))
+			die(rc, &err, "verify");
+		double t = now_s() - t0;
+		vt = t < vt ? t : vt;
+	}
 	int64_t leaves = json_integer_value(json_object_get(rep, "leaves"));
 	if (!json_is_true(json_object_get(rep, "ok")))
 		fprintf(stderr, "bench_log: verify found a problem\n");
