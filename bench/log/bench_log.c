@@ -458,7 +458,9 @@ int main(int argc, char **argv)
 		die(rc, &err, "checkpoint big");
 	json_decref(cp);
 	srand(42);
-	const int nproof = 2000;
+	int nproof = 2000;
+	if (getenv("MAMORI_BENCH_LOG_PROOFS") && atoi(getenv("MAMORI_BENCH_LOG_PROOFS")) > 0)
+		nproof = atoi(getenv("MAMORI_BENCH_LOG_PROOFS"));
 	/* warm: the first pass reads pages from disk */
 	for (int pass = 0; pass < 2; pass++) {
 		t0 = now_s();

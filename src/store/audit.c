@@ -766,8 +766,8 @@ static const char q_entry[] =
  * upper levels are shared by every proof. Direct-mapped; entries are keyed by
  * store, tenant, level and index; mmr_store_close forgets a store's. Only
  * proofs read it: verify always recomputes from the rows. */
-#define NODE_CACHE_BITS 15
-#define NODE_CACHE_MIN_LEVEL 8
+#define NODE_CACHE_BITS 17
+#define NODE_CACHE_MIN_LEVEL 6
 struct centry {
 	const mmr_store *st;
 	uint64_t tenant;
@@ -944,13 +944,14 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_t size,
 			json_t **out, mmr_error *err);
 
-/* Reads of one answer in one transaction: one snapshot, one lock. */
+/* Reads of one answer in one read-only transaction: one snapshot, and no
+ * write lock taken from appenders. */
 int mmr_audit_proof(mmr_store *st, const char *tenant, int64_t index, int64_t size, json_t **out,
 		    mmr_error *err)
 {
 	bool own = st->db->depth == 0;
 	int rc;
-	if (own && (rc = mmr_db_begin(st->db, err)))
+	if (own && (rc = mmr_db_begin_read(st->db, err)))
 		return rc;
 	rc = proof_locked(st, tenant, index, size, out, err);
 	if (own)

@@ -559,7 +559,7 @@ static void services_record(void **state)
 	json_decref(rep);
 }
 
-/* proofs in a log big enough for the upper-node cache (levels ≥ 8): the same
+/* proofs in a log big enough for the upper-node cache (levels ≥ 6): the same
  * answer cold and warm, each verifying against the signed root */
 static void proofs_cached(void **state)
 {
