@@ -1,72 +1,27 @@
 /*
  * merkle.c — RFC 6962 / RFC 9162 hashing, the incremental right edge of a
  * tree, and inclusion / consistency proofs (generation from a node source,
- * verification from the proof alone). SHA-256 is OpenSSL's EVP (SHA-NI where
- * the CPU has it); one digest context per thread is reused.
+ * verification from the proof alone). SHA-256 is OpenSSL's (SHA-NI where the
+ * CPU has it).
  */
-#include <openssl/evp.h>
-#include <pthread.h>
+/* OpenSSL's SHA256_* functions (deprecated in 3.0 in favour of EVP) run the
+ * same SHA-NI code without EVP's per-call provider dispatch, which costs more
+ * than hashing a 65-byte node. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log/log.h"
 
-static EVP_MD *g_md;
-static pthread_key_t g_key;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static _Thread_local EVP_MD_CTX *tl_ctx;
-
-static void ctx_destroy(void *c)
-{
-	EVP_MD_CTX_free(c);
-}
-
-static void main_exit(void)
-{
-	/* the main thread's context: thread-key destructors do not run for it */
-	EVP_MD_CTX *c = pthread_getspecific(g_key);
-	if (c) {
-		pthread_setspecific(g_key, NULL);
-		EVP_MD_CTX_free(c);
-		tl_ctx = NULL;
-	}
-	EVP_MD_free(g_md);
-	g_md = NULL;
-}
-
-static void init_once(void)
-{
-	g_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!g_md || pthread_key_create(&g_key, ctx_destroy)) {
-		fprintf(stderr, "mamori: OpenSSL SHA-256 is not available\n");
-		abort();
-	}
-	atexit(main_exit);
-}
-
-static EVP_MD_CTX *ctx_get(void)
-{
-	if (!tl_ctx) {
-		pthread_once(&g_once, init_once);
-		tl_ctx = EVP_MD_CTX_new();
-		if (!tl_ctx) {
-			fprintf(stderr, "mamori: メモリが足りません\n");
-			abort();
-		}
-		pthread_setspecific(g_key, tl_ctx);
-	}
-	return tl_ctx;
-}
-
 static void sha256_2(uint8_t prefix, const void *a, size_t alen, const void *b, size_t blen,
 		     mmr_hash out)
 {
-	EVP_MD_CTX *c = ctx_get();
-	unsigned int n = 0;
-	if (EVP_DigestInit_ex2(c, g_md, NULL) != 1 || EVP_DigestUpdate(c, &prefix, 1) != 1 ||
-	    (alen && EVP_DigestUpdate(c, a, alen) != 1) ||
-	    (blen && EVP_DigestUpdate(c, b, blen) != 1) || EVP_DigestFinal_ex(c, out, &n) != 1) {
+	SHA256_CTX c;
+	if (SHA256_Init(&c) != 1 || SHA256_Update(&c, &prefix, 1) != 1 ||
+	    (alen && SHA256_Update(&c, a, alen) != 1) ||
+	    (blen && SHA256_Update(&c, b, blen) != 1) || SHA256_Final(out, &c) != 1) {
 		fprintf(stderr, "mamori: SHA-256 failed\n");
 		abort();
 	}
@@ -79,18 +34,14 @@ void mmr_log_leaf_hash(const void *data, size_t len, mmr_hash out)
 
 void mmr_log_node_hash(const mmr_hash left, const mmr_hash right, mmr_hash out)
 {
-	uint8_t buf[2 * MMR_HASH_LEN];
-	memcpy(buf, left, MMR_HASH_LEN);
-	memcpy(buf + MMR_HASH_LEN, right, MMR_HASH_LEN);
-	sha256_2(0x01, buf, sizeof buf, NULL, 0, out);
+	sha256_2(0x01, left, MMR_HASH_LEN, right, MMR_HASH_LEN, out);
 }
 
 void mmr_log_empty_root(mmr_hash out)
 {
-	EVP_MD_CTX *c = ctx_get();
-	unsigned int n = 0;
-	EVP_DigestInit_ex2(c, g_md, NULL);
-	EVP_DigestFinal_ex(c, out, &n);
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Final(out, &c);
 }
 
 void mmr_hash_hex(const mmr_hash h, char out[2 * MMR_HASH_LEN + 1])
@@ -103,29 +54,27 @@ void mmr_hash_hex(const mmr_hash h, char out[2 * MMR_HASH_LEN + 1])
 	out[2 * MMR_HASH_LEN] = 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* hex digit → value + 1; 0 for anything else (the NUL included) */
+static const uint8_t hexv1[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,	['6'] = 7,
+	['7'] = 8,  ['8'] = 9,	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16,
+};
 
 int mmr_hash_from_hex(const char *hex, mmr_hash out)
 {
 	if (!hex)
 		return -1;
+	const unsigned char *p = (const unsigned char *)hex;
 	for (size_t i = 0; i < MMR_HASH_LEN; i++) {
-		int a = hexval(hex[2 * i]);
-		if (a < 0)
+		unsigned a = hexv1[p[2 * i]];
+		if (!a)
 			return -1;
-		int b = hexval(hex[2 * i + 1]);
-		if (b < 0)
+		unsigned b = hexv1[p[2 * i + 1]];
+		if (!b)
 			return -1;
-		out[i] = (uint8_t)(a << 4 | b);
+		out[i] = (uint8_t)((a - 1) << 4 | (b - 1));
 	}
 	return hex[2 * MMR_HASH_LEN] ? -1 : 0;
 }

@@ -62,21 +62,36 @@ int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err)
 	return db->ops->exec(db, sql, err);
 }
 
-/* A transaction statement: on SQLite a cached prepared statement (an import
- * opens a savepoint per row; parsing "SAVEPOINT …" each time cost a tenth of
- * it), on PostgreSQL a simple query. */
-static int tx_exec(mmr_db *db, const char *sql, mmr_error *err)
+/* Transaction control on SQLite runs as cached prepared statements (parsing
+ * "BEGIN IMMEDIATE" for every short transaction costs more than running it);
+ * PostgreSQL runs the text. */
+static const char q_begin_write[] = "BEGIN IMMEDIATE";
+static const char q_begin_read[] = "BEGIN";
+static const char q_commit[] = "COMMIT";
+static const char q_rollback[] = "ROLLBACK";
+static const char q_savepoint[] = "SAVEPOINT mmr_nested";
+static const char q_release[] = "RELEASE SAVEPOINT mmr_nested";
+static const char q_rollback_to[] = "ROLLBACK TO SAVEPOINT mmr_nested";
+
+static int tx_run(mmr_db *db, const char *sql, mmr_error *err)
 {
 	if (db->kind != MMR_DB_SQLITE)
 		return db->ops->exec(db, sql, err);
+	mmr_error scratch;
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(db, sql, &s, err);
-	return rc ? rc : mmr_stmt_run(s, err);
+	int rc = mmr_db_prepare(db, sql, &s, err ? err : &scratch);
+	if (!rc)
+		rc = mmr_stmt_run(s, err ? err : &scratch);
+	return rc;
 }
 
-static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE", SQL_BEGIN[] = "BEGIN",
-		  SQL_SAVEPOINT[] = "SAVEPOINT mmr_nested",
-		  SQL_RELEASE[] = "RELEASE SAVEPOINT mmr_nested", SQL_COMMIT[] = "COMMIT";
+static int begin_as(mmr_db *db, const char *first, mmr_error *err)
+{
+	int rc = tx_run(db, db->depth ? q_savepoint : first, err);
+	if (!rc)
+		db->depth++;
+	return rc;
+}
 
 int mmr_db_begin(mmr_db *db, mmr_error *err)
 {
@@ -84,31 +99,17 @@ int mmr_db_begin(mmr_db *db, mmr_error *err)
 	 * transaction that reads and then writes waits for another writer
 	 * (busy timeout) instead of failing with SQLITE_BUSY when its read
 	 * snapshot is overtaken by a commit in between. */
-	mmr_db_read_end(db); /* a write ends a read stretch: it takes its own lock */
-	const char *begin = db->kind == MMR_DB_SQLITE ? SQL_BEGIN_IMMEDIATE : SQL_BEGIN;
-	int rc = tx_exec(db, db->depth ? SQL_SAVEPOINT : begin, err);
-	if (!rc)
-		db->depth++;
-	return rc;
+	return begin_as(db, db->kind == MMR_DB_SQLITE ? q_begin_write : "BEGIN", err);
 }
 
-int mmr_db_read_begin(mmr_db *db, mmr_error *err)
+int mmr_db_depth(const mmr_db *db)
 {
-	if (db->kind != MMR_DB_SQLITE || db->depth || db->reading)
-		return MMR_OK;
-	int rc = tx_exec(db, SQL_BEGIN, err);
-	if (!rc)
-		db->reading = true;
-	return rc;
+	return db->depth;
 }
 
-void mmr_db_read_end(mmr_db *db)
+int mmr_db_begin_read(mmr_db *db, mmr_error *err)
 {
-	if (!db->reading)
-		return;
-	db->reading = false;
-	if (tx_exec(db, SQL_COMMIT, NULL))
-		tx_exec(db, "ROLLBACK", NULL);
+	return begin_as(db, db->kind == MMR_DB_SQLITE ? q_begin_read : "BEGIN READ ONLY", err);
 }
 
 int mmr_db_commit(mmr_db *db, mmr_error *err)
@@ -117,7 +118,7 @@ int mmr_db_commit(mmr_db *db, mmr_error *err)
 		mmr_error_set(err, MMR_EINVAL, "commit outside a transaction");
 		return MMR_EINVAL;
 	}
-	int rc = tx_exec(db, db->depth > 1 ? SQL_RELEASE : SQL_COMMIT, err);
+	int rc = tx_run(db, db->depth > 1 ? q_release : q_commit, err);
 	if (rc) {
 		mmr_db_rollback(db);
 		return rc;
@@ -132,11 +133,12 @@ void mmr_db_rollback(mmr_db *db)
 		return;
 	for (size_t i = 0; i < db->n_cache; i++)
 		mmr_stmt_reset(db->cache[i]);
-	if (db->depth > 1)
-		db->ops->exec(db, "ROLLBACK TO SAVEPOINT mmr_nested; RELEASE SAVEPOINT mmr_nested",
-			      NULL);
-	else
-		db->ops->exec(db, "ROLLBACK", NULL);
+	if (db->depth > 1) {
+		tx_run(db, q_rollback_to, NULL);
+		tx_run(db, q_release, NULL);
+	} else {
+		tx_run(db, q_rollback, NULL);
+	}
 	db->depth--;
 }
 

@@ -46,16 +46,13 @@ int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err);
 /* Transactions. Begin/commit fail with err filled; rollback is best effort
  * and always leaves the connection outside a transaction. */
 int mmr_db_begin(mmr_db *db, mmr_error *err);
+/* A transaction that only reads: one snapshot, no write lock (SQLite's
+ * deferred BEGIN, PostgreSQL's READ ONLY). Nested, it is a savepoint. */
+int mmr_db_begin_read(mmr_db *db, mmr_error *err);
 int mmr_db_commit(mmr_db *db, mmr_error *err);
 void mmr_db_rollback(mmr_db *db);
-
-/* A read-only stretch of several statements: on SQLite one deferred
- * transaction (one WAL read lock instead of one per statement), ended with
- * mmr_db_read_end(); on PostgreSQL, and inside a transaction, nothing.
- * Write nothing in between (a deferred transaction that writes after another
- * writer committed fails with SQLITE_BUSY, which no timeout retries). */
-int mmr_db_read_begin(mmr_db *db, mmr_error *err);
-void mmr_db_read_end(mmr_db *db);
+/* How deep in transactions the connection is (0: none). */
+int mmr_db_depth(const mmr_db *db);
 
 /* Prepare (or fetch from the connection's cache) the statement for `sql`.
  * The statement belongs to the connection: do not free it; call

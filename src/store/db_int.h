@@ -39,8 +39,7 @@ struct mmr_db {
 	void *conn;
 	mmr_stmt **cache;
 	size_t n_cache, cap_cache;
-	int depth;    /* transaction nesting: inner begins are savepoints */
-	bool reading; /* inside mmr_db_read_begin (SQLite) */
+	int depth; /* transaction nesting: inner begins are savepoints */
 };
 
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err);

@@ -20,6 +20,7 @@ struct mmr_store {
 	char policy_dir[PATH_MAX];
 	struct mmr_tenant_entry tenants[MMR_STORE_MAX_TENANTS];
 	size_t n_tenants;
+	struct mmr_audit_cache *audit; /* audit.c: right edges of recent logs; NULL until used */
 };
 
 /* err = "[field] message" */

@@ -1,0 +1,189 @@
+/*
+ * audit_group.c — group commit for the audit log (see audit_group.h).
+ *
+ * Callers queue a request that lives on their own stack and sleep on the
+ * own condition variable until the committer marks it done. The committer
+ * takes the whole queue, runs it in one transaction (a savepoint per
+ * request), commits, and wakes exactly the callers of that transaction.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/audit_group.h"
+#include "store/db.h"
+
+struct request {
+	mmr_audit_work_fn fn;
+	void *ud;
+	int rc;
+	mmr_error err;
+	bool done;
+	pthread_cond_t wake; /* signalled once done: no herd of callers per commit */
+	struct request *next;
+};
+
+struct mmr_audit_group {
+	mmr_store *st;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t queued; /* the committer waits for work */
+	struct request *head, *tail;
+	bool stop;
+	uint64_t commits, works;
+};
+
+/* One transaction over `batch`: each request's rc and err are final after. */
+static void run_batch(mmr_audit_group *g, struct request *batch)
+{
+	mmr_db *db = mmr_store_db(g->st);
+	mmr_error err;
+	int rc = mmr_db_begin(db, &err);
+	for (struct request *r = batch; r; r = r->next) {
+		if (rc) {
+			r->rc = rc;
+			r->err = err;
+			continue;
+		}
+		if ((r->rc = mmr_db_begin(db, &r->err))) /* a savepoint */
+			continue;
+		r->rc = r->fn(g->st, r->ud, &r->err);
+		if (r->rc)
+			mmr_db_rollback(db);
+		else
+			r->rc = mmr_db_commit(db, &r->err);
+	}
+	if (!rc)
+		rc = mmr_db_commit(db, &err);
+	if (rc) /* nothing of the batch is kept */
+		for (struct request *r = batch; r; r = r->next)
+			if (!r->rc) {
+				r->rc = rc;
+				r->err = err;
+			}
+}
+
+static void *committer(void *arg)
+{
+	mmr_audit_group *g = arg;
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (!g->head && !g->stop)
+			pthread_cond_wait(&g->queued, &g->lock);
+		if (!g->head)
+			break;
+		struct request *batch = g->head;
+		g->head = g->tail = NULL;
+		pthread_mutex_unlock(&g->lock);
+		run_batch(g, batch);
+		pthread_mutex_lock(&g->lock);
+		g->commits++;
+		for (struct request *r = batch, *next; r; r = next) {
+			next = r->next; /* r may be gone once done is seen */
+			g->works++;
+			r->done = true;
+			pthread_cond_signal(&r->wake);
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_group **out,
+			 mmr_error *err)
+{
+	*out = NULL;
+	mmr_audit_group *g = calloc(1, sizeof *g);
+	if (!g) {
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	int rc = mmr_store_open(target, policy_dir, &g->st, err);
+	if (rc) {
+		free(g);
+		return rc;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->queued, NULL);
+	if (pthread_create(&g->thread, NULL, committer, g)) {
+		mmr_store_close(g->st);
+		pthread_mutex_destroy(&g->lock);
+		pthread_cond_destroy(&g->queued);
+		free(g);
+		mmr_error_set(err, MMR_EIO, "監査ログの書き込みスレッドを起動できません");
+		return MMR_EIO;
+	}
+	*out = g;
+	return MMR_OK;
+}
+
+void mmr_audit_group_close(mmr_audit_group *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->stop = true;
+	pthread_cond_signal(&g->queued);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->thread, NULL);
+	mmr_store_close(g->st);
+	pthread_mutex_destroy(&g->lock);
+	pthread_cond_destroy(&g->queued);
+	free(g);
+}
+
+int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_error *err)
+{
+	struct request r = {.fn = fn, .ud = ud};
+	pthread_cond_init(&r.wake, NULL);
+	pthread_mutex_lock(&g->lock);
+	if (g->stop) {
+		pthread_mutex_unlock(&g->lock);
+		pthread_cond_destroy(&r.wake);
+		mmr_error_set(err, MMR_EINVAL, "監査ログの書き込みは終了しています");
+		return MMR_EINVAL;
+	}
+	if (g->tail)
+		g->tail->next = &r;
+	else
+		g->head = &r;
+	g->tail = &r;
+	pthread_cond_signal(&g->queued);
+	while (!r.done)
+		pthread_cond_wait(&r.wake, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	pthread_cond_destroy(&r.wake);
+	if (r.rc && err)
+		*err = r.err;
+	return r.rc;
+}
+
+struct append_work {
+	const struct mmr_audit_event *ev;
+	int64_t index;
+};
+
+static int append_fn(mmr_store *st, void *ud, mmr_error *err)
+{
+	struct append_work *w = ud;
+	return mmr_audit_append(st, w->ev, &w->index, err);
+}
+
+int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev,
+			   int64_t *index_out, mmr_error *err)
+{
+	struct append_work w = {ev, -1};
+	int rc = mmr_audit_group_run(g, append_fn, &w, err);
+	if (!rc && index_out)
+		*index_out = w.index;
+	return rc;
+}
+
+void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works)
+{
+	pthread_mutex_lock(&g->lock);
+	*commits = g->commits;
+	*works = g->works;
+	pthread_mutex_unlock(&g->lock);
+}
