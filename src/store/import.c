@@ -347,6 +347,34 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 	return MMR_OK;
 }
 
+/* PostgreSQL: every row is a savepoint (a subtransaction), and every foreign
+ * key check takes a KEY SHARE lock on the row it references — the tenant, a
+ * unit, a user, a system. Locks from many subtransactions on one row become a
+ * multixact that grows by one member per row, and each check reads all of
+ * them: quadratic (3,000 assets spent most of their time in
+ * GetMultiXactIdMembers). Holding a stronger lock on those rows in the
+ * top-level transaction first makes the subtransactions' checks find it and
+ * add nothing. */
+static int lock_referenced(mmr_store *st, const char *tenant, mmr_error *err)
+{
+	static const char *const q[] = {
+		"SELECT 1 FROM tenants WHERE id = $1 FOR SHARE",
+		"SELECT 1 FROM units WHERE tenant = $1 FOR SHARE",
+		"SELECT 1 FROM users WHERE tenant = $1 FOR SHARE",
+		"SELECT 1 FROM systems WHERE tenant = $1 FOR SHARE",
+	};
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(st->db, q[i], &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, tenant);
+		if ((rc = mmr_stmt_run(s, err)))
+			return rc;
+	}
+	return MMR_OK;
+}
+
 int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
 		   size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
 		   size_t *imported, mmr_error *err)
@@ -384,7 +412,8 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 	 * unanalysed; a generic plan cached while they were empty would scan
 	 * them for every row (quadratic). Plan each execution with its values. */
 	if (mmr_db_kind(st->db) == MMR_DB_POSTGRES &&
-	    (rc = mmr_db_exec(st->db, "SET LOCAL plan_cache_mode = force_custom_plan", err))) {
+	    ((rc = mmr_db_exec(st->db, "SET LOCAL plan_cache_mode = force_custom_plan", err)) ||
+	     (rc = lock_referenced(st, who->tenant, err)))) {
 		mmr_db_rollback(st->db);
 		json_decref(im.errors);
 		return rc;
