@@ -594,16 +594,64 @@ static char *subject_utf8(mmr_textizer *tz, GMimeObject *o)
 	return s;
 }
 
+/* Names re-encoded as UTF-8 rather than in the charset they came in. Only
+ * where it changes something: each set_charset makes GMime re-encode the
+ * whole header (an event on the list). */
 static void addresses_to_utf8(InternetAddressList *l)
 {
 	int n = internet_address_list_length(l);
 	for (int i = 0; i < n; i++) {
 		InternetAddress *ia = internet_address_list_get_address(l, i);
-		internet_address_set_charset(ia, "utf-8");
+		const char *name = internet_address_get_name(ia);
+		const char *cs = internet_address_get_charset(ia);
+		if (name && has_8bit(name) && !(cs && !g_ascii_strcasecmp(cs, "utf-8")))
+			internet_address_set_charset(ia, "utf-8");
 		if (INTERNET_ADDRESS_IS_GROUP(ia))
 			addresses_to_utf8(
 				internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
 	}
+}
+
+/* internet_address_list_to_string(l, fopts, encode) without its cost: GMime
+ * puts every address through IDNA (libidn2, ~30,000 instructions each) even
+ * when the domain is ASCII, where the result is the address itself. Lists
+ * of mailboxes with ASCII addresses are written here the way GMime writes
+ * them unfolded (name encoded or quoted, " <addr>", ", " between); anything
+ * else (groups, internationalised addresses) is left to GMime. g_free(). */
+static char *address_list_string(mmr_textizer *tz, InternetAddressList *l, gboolean encode)
+{
+	int n = internet_address_list_length(l);
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(l, i);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+			return internet_address_list_to_string(l, tz->fopts, encode);
+		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+		if (!addr || has_8bit(addr))
+			return internet_address_list_to_string(l, tz->fopts, encode);
+	}
+	if (n == 0)
+		return NULL;
+	GString *str = g_string_new("");
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(l, i);
+		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+		const char *name = internet_address_get_name(ia);
+		if (i)
+			g_string_append(str, ", ");
+		if (name && *name) {
+			char *nm = encode ? g_mime_utils_header_encode_phrase(
+						    tz->fopts, name, internet_address_get_charset(ia))
+					  : g_mime_utils_quote_string(name);
+			g_string_append(str, nm ? nm : "");
+			g_free(nm);
+			g_string_append(str, " <");
+			g_string_append(str, addr);
+			g_string_append_c(str, '>');
+		} else {
+			g_string_append(str, addr);
+		}
+	}
+	return g_string_free(str, FALSE);
 }
 
 /* Append "Name: value" folded, CRLF-terminated. */
@@ -655,14 +703,14 @@ static int put_address_header(mmr_textizer *tz, GMimeMessage *msg, GMimeAddressT
 		return decoded && !*decoded ? -1 : 0;
 	}
 	if (decoded) {
-		char *d = internet_address_list_to_string(l, tz->fopts, FALSE);
+		char *d = address_list_string(tz, l, FALSE);
 		*decoded = clean_strdup(tz, d ? d : "");
 		g_free(d);
 		if (!*decoded)
 			return -1;
 	}
 	addresses_to_utf8(l);
-	char *enc = internet_address_list_to_string(l, tz->fopts, TRUE);
+	char *enc = address_list_string(tz, l, TRUE);
 	if (!enc)
 		return -1;
 	int r = 0;
@@ -761,7 +809,7 @@ static int walk_message(mmr_textizer *tz, GMimeMessage *msg, int depth, mmr_erro
 	for (size_t i = 0; i < 3; i++) {
 		InternetAddressList *l = g_mime_message_get_addresses(msg, who[i].type);
 		if (l && internet_address_list_length(l)) {
-			char *d = internet_address_list_to_string(l, tz->fopts, FALSE);
+			char *d = address_list_string(tz, l, FALSE);
 			char *c = clean_strdup(tz, d ? d : "");
 			g_free(d);
 			r |= c ? put_nested_header(tz, who[i].label, c) : -1;
