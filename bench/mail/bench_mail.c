@@ -3,8 +3,8 @@
  * corpus of 30 KB multipart Japanese mails (bench/mail/gen_corpus.py) plus
  * the public fixtures, text-ized in memory by one textizer, repeated for
  * about 3 s, then the generated mails alone for as long (the goal is stated
- * over them: mail.generated_msgs_per_s); then the Python standard-library peer (bench/mail/textize_py.py)
- * on the same files in the same run. Times are CPU time of the process
+ * over them: mail.generated_msgs_per_s); then the Python standard-library peer
+ * (bench/mail/textize_py.py) on the same files in the same run. Times are CPU time of the process
  * (the machine is shared), both sides pinned to one CPU.
  *
  *   bench_mail SOURCE_ROOT [PATH_TO_MAMORI]
@@ -171,7 +171,8 @@ int main(int argc, char **argv)
 	printf("mail.msgs_per_s.goal_ratio: %.2f (goal 5000 msgs/s)\n", mps / 5000.0);
 	if (gdone) {
 		double gmps = (double)gdone / gdt;
-		printf("mail.generated_msgs_per_s: %.0f msgs/s (the %zu generated ~30 KB mails only)\n",
+		printf("mail.generated_msgs_per_s: %.0f msgs/s (the %zu generated ~30 KB mails "
+		       "only)\n",
 		       gmps, generated);
 		printf("mail.generated_msgs_per_s.goal_ratio: %.2f (goal 5000 msgs/s)\n",
 		       gmps / 5000.0);

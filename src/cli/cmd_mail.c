@@ -41,7 +41,8 @@ static const char milter_usage[] =
 	"                      [--db DB --tenant T] [--audit FILE]\n"
 	"  Postfix の milter としてメールテキスト化を行います（smtpd_milters = "
 	"inet:127.0.0.1:PORT）。\n"
-	"  --db DB --tenant T: メールごとに団体 T の監査ログに記録します。--audit FILE: 監査記録を\n"
+	"  --db DB --tenant T: メールごとに団体 T の監査ログに記録します。--audit FILE: "
+	"監査記録を\n"
 	"  JSON 1 行ずつファイルに追記します。記録できないメールは一時エラー (451) で返し、\n"
 	"  理由を標準エラーに出します（MTA が保持し、送信側が再送します）。\n"
 	"  run the text-izer as a milter; SIGTERM stops it.\n";
@@ -144,7 +145,8 @@ static int sink_append_store(struct mail_sink *k, const mmr_mail_result *res, mm
 	json_t *j = rec ? json_loads(rec, 0, NULL) : NULL;
 	free(rec);
 	if (!j) {
-		mmr_error_set(err, MMR_ENOMEM, "監査記録を作れません (cannot build the audit record)");
+		mmr_error_set(err, MMR_ENOMEM,
+			      "監査記録を作れません (cannot build the audit record)");
 		return MMR_ENOMEM;
 	}
 	int rc = MMR_OK;
@@ -180,7 +182,8 @@ static int sink_append_file(struct mail_sink *k, const mmr_mail_result *res, mmr
 {
 	char *rec = mmr_mail_audit_json(res);
 	if (!rec) {
-		mmr_error_set(err, MMR_ENOMEM, "監査記録を作れません (cannot build the audit record)");
+		mmr_error_set(err, MMR_ENOMEM,
+			      "監査記録を作れません (cannot build the audit record)");
 		return MMR_ENOMEM;
 	}
 	size_t n = strlen(rec);
@@ -191,7 +194,8 @@ static int sink_append_file(struct mail_sink *k, const mmr_mail_result *res, mmr
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			mmr_error_set(err, MMR_EIO, "監査記録のファイルに書けません (audit file): %s",
+			mmr_error_set(err, MMR_EIO,
+				      "監査記録のファイルに書けません (audit file): %s",
 				      strerror(errno));
 			free(rec);
 			return MMR_EIO;
@@ -235,7 +239,8 @@ static int sink_open(struct mail_opts *o, struct mail_sink *k)
 			return 1;
 		}
 		if (mmr_tenant_policy(k->st, o->tenant, &pol, &err) != MMR_OK) {
-			cli_fail(mmr_code_name(err.code), "団体 \"%s\": %s", o->tenant, err.message);
+			cli_fail(mmr_code_name(err.code), "団体 \"%s\": %s", o->tenant,
+				 err.message);
 			return 2;
 		}
 		if (!o->profile && mmr_mail_limits_from_policy(pol, &o->lim, &err) != MMR_OK) {

@@ -192,7 +192,15 @@ static void text(struct writer *w, const char *s)
  * is skipped with everything in it or opens a block (blank line around,
  * or a line of its own). Looked up once per element (tag_of). */
 enum {
-	T_OTHER = 0, T_PRE, T_BR, T_HR, T_LI, T_TR, T_CELL, T_IMG, T_A,
+	T_OTHER = 0,
+	T_PRE,
+	T_BR,
+	T_HR,
+	T_LI,
+	T_TR,
+	T_CELL,
+	T_IMG,
+	T_A,
 	T_KIND = 0x0F,
 	T_SKIP = 0x10,
 	T_PARA = 0x20,
@@ -202,26 +210,65 @@ enum {
 static const struct tag {
 	const char *name;
 	unsigned info;
-} tags[] = { /* sorted by name (bsearch) */
-	{"a", T_A},		 {"address", T_PARA},	 {"applet", T_SKIP},
-	{"article", T_LINE},	 {"aside", T_LINE},	 {"audio", T_SKIP},
-	{"blockquote", T_PARA},	 {"body", T_LINE},	 {"br", T_BR},
-	{"button", T_SKIP},	 {"canvas", T_SKIP},	 {"caption", T_LINE},
-	{"center", T_LINE},	 {"dd", T_LINE},	 {"details", T_LINE},
-	{"div", T_LINE},	 {"dl", T_PARA},	 {"dt", T_LINE},
-	{"embed", T_SKIP},	 {"fieldset", T_LINE},	 {"figure", T_PARA},
-	{"footer", T_LINE},	 {"form", T_LINE},	 {"frameset", T_SKIP},
-	{"h1", T_PARA},		 {"h2", T_PARA},	 {"h3", T_PARA},
-	{"h4", T_PARA},		 {"h5", T_PARA},	 {"h6", T_PARA},
-	{"head", T_SKIP},	 {"header", T_LINE},	 {"hr", T_HR},
-	{"iframe", T_SKIP},	 {"img", T_IMG},	 {"legend", T_LINE},
-	{"li", T_LI | T_LINE},	 {"main", T_LINE},	 {"math", T_SKIP},
-	{"nav", T_LINE},	 {"object", T_SKIP},	 {"ol", T_PARA},
-	{"option", T_LINE},	 {"p", T_PARA},		 {"pre", T_PRE | T_PARA},
-	{"script", T_SKIP},	 {"section", T_LINE},	 {"select", T_SKIP},
-	{"style", T_SKIP},	 {"summary", T_LINE},	 {"svg", T_SKIP},
-	{"table", T_PARA},	 {"td", T_CELL},	 {"template", T_SKIP},
-	{"th", T_CELL},		 {"tr", T_TR | T_LINE},	 {"ul", T_PARA},
+} tags[] = {
+	/* sorted by name (bsearch) */
+	{"a", T_A},
+	{"address", T_PARA},
+	{"applet", T_SKIP},
+	{"article", T_LINE},
+	{"aside", T_LINE},
+	{"audio", T_SKIP},
+	{"blockquote", T_PARA},
+	{"body", T_LINE},
+	{"br", T_BR},
+	{"button", T_SKIP},
+	{"canvas", T_SKIP},
+	{"caption", T_LINE},
+	{"center", T_LINE},
+	{"dd", T_LINE},
+	{"details", T_LINE},
+	{"div", T_LINE},
+	{"dl", T_PARA},
+	{"dt", T_LINE},
+	{"embed", T_SKIP},
+	{"fieldset", T_LINE},
+	{"figure", T_PARA},
+	{"footer", T_LINE},
+	{"form", T_LINE},
+	{"frameset", T_SKIP},
+	{"h1", T_PARA},
+	{"h2", T_PARA},
+	{"h3", T_PARA},
+	{"h4", T_PARA},
+	{"h5", T_PARA},
+	{"h6", T_PARA},
+	{"head", T_SKIP},
+	{"header", T_LINE},
+	{"hr", T_HR},
+	{"iframe", T_SKIP},
+	{"img", T_IMG},
+	{"legend", T_LINE},
+	{"li", T_LI | T_LINE},
+	{"main", T_LINE},
+	{"math", T_SKIP},
+	{"nav", T_LINE},
+	{"object", T_SKIP},
+	{"ol", T_PARA},
+	{"option", T_LINE},
+	{"p", T_PARA},
+	{"pre", T_PRE | T_PARA},
+	{"script", T_SKIP},
+	{"section", T_LINE},
+	{"select", T_SKIP},
+	{"style", T_SKIP},
+	{"summary", T_LINE},
+	{"svg", T_SKIP},
+	{"table", T_PARA},
+	{"td", T_CELL},
+	{"template", T_SKIP},
+	{"th", T_CELL},
+	{"tr", T_TR | T_LINE},
+	{"ul", T_PARA},
 	{"video", T_SKIP},
 };
 
@@ -243,8 +290,8 @@ static unsigned tag_of(const xmlNode *n)
 		name[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	}
 	name[i] = '\0';
-	const struct tag *t = bsearch(name, tags, sizeof tags / sizeof tags[0], sizeof tags[0],
-				      tag_cmp);
+	const struct tag *t =
+		bsearch(name, tags, sizeof tags / sizeof tags[0], sizeof tags[0], tag_cmp);
 	return t ? t->info : T_OTHER;
 }
 
@@ -260,9 +307,7 @@ static void enter(struct writer *w, xmlNode *n, unsigned info)
 	if (k)
 		block(w, k);
 	switch (info & T_KIND) {
-	case T_PRE:
-		w->pre++;
-		break;
+	case T_PRE: w->pre++; break;
 	case T_BR:
 		if (at_start(w))
 			return;
@@ -274,12 +319,8 @@ static void enter(struct writer *w, xmlNode *n, unsigned info)
 		text(w, "――――――――");
 		block(w, 1);
 		break;
-	case T_LI:
-		text(w, "・");
-		break;
-	case T_TR:
-		w->cell = 0;
-		break;
+	case T_LI: text(w, "・"); break;
+	case T_TR: w->cell = 0; break;
 	case T_CELL:
 		if (w->cell++)
 			text(w, " | ");

@@ -49,10 +49,10 @@ struct mmr_textizer {
 	mmr_charsets *cs;
 	mmr_html *html;
 	EVP_MD_CTX *md_ctx; /* SHA-256 of input, output and attachments */
-	mmr_buf body;	 /* the text, UTF-8, LF line ends */
-	mmr_buf decoded; /* one part's content, transfer encoding undone */
-	mmr_buf text;	 /* one part's content as UTF-8 */
-	mmr_buf out;	 /* the new message */
+	mmr_buf body;	    /* the text, UTF-8, LF line ends */
+	mmr_buf decoded;    /* one part's content, transfer encoding undone */
+	mmr_buf text;	    /* one part's content as UTF-8 */
+	mmr_buf out;	    /* the new message */
 	mmr_buf scratch;
 	mmr_buf attdata; /* the decoded attachments, one after another */
 	struct attachment *att;
@@ -639,9 +639,10 @@ static char *address_list_string(mmr_textizer *tz, InternetAddressList *l, gbool
 		if (i)
 			g_string_append(str, ", ");
 		if (name && *name) {
-			char *nm = encode ? g_mime_utils_header_encode_phrase(
-						    tz->fopts, name, internet_address_get_charset(ia))
-					  : g_mime_utils_quote_string(name);
+			char *nm =
+				encode ? g_mime_utils_header_encode_phrase(
+						 tz->fopts, name, internet_address_get_charset(ia))
+				       : g_mime_utils_quote_string(name);
 			g_string_append(str, nm ? nm : "");
 			g_free(nm);
 			g_string_append(str, " <");
