@@ -2,8 +2,9 @@
  * bench_mail.c — mail text-ization throughput on one core: a generated
  * corpus of 30 KB multipart Japanese mails (bench/mail/gen_corpus.py) plus
  * the public fixtures, text-ized in memory by one textizer, repeated for
- * about 3 s; then the Python standard-library peer (bench/mail/textize_py.py)
- * on the same files in the same run. Times are CPU time of the process
+ * about 3 s, then the generated mails alone for as long (the goal is stated
+ * over them: mail.generated_msgs_per_s); then the Python standard-library peer
+ * (bench/mail/textize_py.py) on the same files in the same run. Times are CPU time of the process
  * (the machine is shared), both sides pinned to one CPU.
  *
  *   bench_mail SOURCE_ROOT [PATH_TO_MAMORI]
@@ -132,8 +133,20 @@ int main(int argc, char **argv)
 		done += n_msgs;
 		dt = cpu_now() - t0;
 	} while (dt < seconds);
-	mmr_textizer_free(tz);
 	double mps = (double)done / dt;
+	/* The goal is stated over the generated 30 KB mails alone. */
+	size_t gdone = 0;
+	double gdt = 0;
+	if (generated) {
+		double g0 = cpu_now();
+		do {
+			for (size_t i = 0; i < generated; i++)
+				mmr_textize(tz, msgs[i].p, msgs[i].n, &r, &err);
+			gdone += generated;
+			gdt = cpu_now() - g0;
+		} while (gdt < seconds);
+	}
+	mmr_textizer_free(tz);
 
 	/* The Python peer on the same files, CPU time of its process. */
 	snprintf(cmd, sizeof cmd, "python3 '%s/bench/mail/textize_py.py' 3 '%s' '%s'", root, dir,
@@ -156,6 +169,14 @@ int main(int argc, char **argv)
 	       mps, n_msgs, generated, n_msgs - generated, refused);
 	printf("mail.mb_per_s: %.1f MB/s\n", (double)bytes / dt / 1e6);
 	printf("mail.msgs_per_s.goal_ratio: %.2f (goal 5000 msgs/s)\n", mps / 5000.0);
+	if (gdone) {
+		double gmps = (double)gdone / gdt;
+		printf("mail.generated_msgs_per_s: %.0f msgs/s (the %zu generated ~30 KB mails "
+		       "only)\n",
+		       gmps, generated);
+		printf("mail.generated_msgs_per_s.goal_ratio: %.2f (goal 5000 msgs/s)\n",
+		       gmps / 5000.0);
+	}
 	if (py > 0) {
 		printf("mail.python_msgs_per_s: %.0f msgs/s\n", py);
 		printf("mail.vs_python: %.1f x\n", mps / py);

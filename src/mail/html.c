@@ -5,6 +5,7 @@
  * and table cells, drops scripts, styles and other active content, shows
  * links as their text plus a defanged URL and images as their alt text.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -98,14 +99,17 @@ static int defang_bare_urls(mmr_buf *out, size_t from)
 	out->n = from;
 	const char *p = tail.p, *end = tail.p + tail.n;
 	while (!r && p < end) {
-		const char *hit = NULL;
-		for (const char *q = p; q + 6 <= end; q++)
-			if ((!strncasecmp(q, "http://", 7) && q + 7 <= end) ||
-			    (!strncasecmp(q, "https://", 8) && q + 8 <= end) ||
-			    (!strncasecmp(q, "ftp://", 6))) {
-				hit = q;
-				break;
-			}
+		/* Each "://" in turn, with its scheme just before it. */
+		const char *hit = NULL, *sep = p;
+		while (!hit && (sep = memmem(sep, (size_t)(end - sep), "://", 3))) {
+			if (sep - p >= 5 && !strncasecmp(sep - 5, "https", 5))
+				hit = sep - 5;
+			else if (sep - p >= 4 && !strncasecmp(sep - 4, "http", 4))
+				hit = sep - 4;
+			else if (sep - p >= 3 && !strncasecmp(sep - 3, "ftp", 3))
+				hit = sep - 3;
+			sep += 3;
+		}
 		if (!hit) {
 			r |= mmr_buf_add(out, p, (size_t)(end - p));
 			break;
@@ -184,65 +188,144 @@ static void text(struct writer *w, const char *s)
 	}
 }
 
-static int name_is(const xmlNode *n, const char *name)
+/* What an element is to the writer: a kind in the low bits, and whether it
+ * is skipped with everything in it or opens a block (blank line around,
+ * or a line of its own). Looked up once per element (tag_of). */
+enum {
+	T_OTHER = 0,
+	T_PRE,
+	T_BR,
+	T_HR,
+	T_LI,
+	T_TR,
+	T_CELL,
+	T_IMG,
+	T_A,
+	T_KIND = 0x0F,
+	T_SKIP = 0x10,
+	T_PARA = 0x20,
+	T_LINE = 0x40,
+};
+
+static const struct tag {
+	const char *name;
+	unsigned info;
+} tags[] = {
+	/* sorted by name (bsearch) */
+	{"a", T_A},
+	{"address", T_PARA},
+	{"applet", T_SKIP},
+	{"article", T_LINE},
+	{"aside", T_LINE},
+	{"audio", T_SKIP},
+	{"blockquote", T_PARA},
+	{"body", T_LINE},
+	{"br", T_BR},
+	{"button", T_SKIP},
+	{"canvas", T_SKIP},
+	{"caption", T_LINE},
+	{"center", T_LINE},
+	{"dd", T_LINE},
+	{"details", T_LINE},
+	{"div", T_LINE},
+	{"dl", T_PARA},
+	{"dt", T_LINE},
+	{"embed", T_SKIP},
+	{"fieldset", T_LINE},
+	{"figure", T_PARA},
+	{"footer", T_LINE},
+	{"form", T_LINE},
+	{"frameset", T_SKIP},
+	{"h1", T_PARA},
+	{"h2", T_PARA},
+	{"h3", T_PARA},
+	{"h4", T_PARA},
+	{"h5", T_PARA},
+	{"h6", T_PARA},
+	{"head", T_SKIP},
+	{"header", T_LINE},
+	{"hr", T_HR},
+	{"iframe", T_SKIP},
+	{"img", T_IMG},
+	{"legend", T_LINE},
+	{"li", T_LI | T_LINE},
+	{"main", T_LINE},
+	{"math", T_SKIP},
+	{"nav", T_LINE},
+	{"object", T_SKIP},
+	{"ol", T_PARA},
+	{"option", T_LINE},
+	{"p", T_PARA},
+	{"pre", T_PRE | T_PARA},
+	{"script", T_SKIP},
+	{"section", T_LINE},
+	{"select", T_SKIP},
+	{"style", T_SKIP},
+	{"summary", T_LINE},
+	{"svg", T_SKIP},
+	{"table", T_PARA},
+	{"td", T_CELL},
+	{"template", T_SKIP},
+	{"th", T_CELL},
+	{"tr", T_TR | T_LINE},
+	{"ul", T_PARA},
+	{"video", T_SKIP},
+};
+
+static int tag_cmp(const void *key, const void *elem)
 {
-	return n->name && !strcasecmp((const char *)n->name, name);
+	return strcmp(key, ((const struct tag *)elem)->name);
 }
 
-static int is_skipped(const xmlNode *n)
+/* The tag info of element n (lower-cased name looked up in tags). */
+static unsigned tag_of(const xmlNode *n)
 {
-	static const char *const skip[] = {
-		"script", "style", "head",     "template", "iframe", "object", "embed", "applet",
-		"svg",	  "math",  "frameset", "select",   "button", "canvas", "audio", "video"};
-	for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
-		if (name_is(n, skip[i]))
-			return 1;
-	return 0;
+	char name[16];
+	size_t i = 0;
+	if (!n->name)
+		return T_OTHER;
+	for (const xmlChar *p = n->name; *p; p++) {
+		if (i + 1 >= sizeof name)
+			return T_OTHER; /* longer than any tag in the table */
+		name[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	}
+	name[i] = '\0';
+	const struct tag *t =
+		bsearch(name, tags, sizeof tags / sizeof tags[0], sizeof tags[0], tag_cmp);
+	return t ? t->info : T_OTHER;
 }
 
 /* 2: a paragraph-like block (blank line around), 1: a line of its own. */
-static int block_kind(const xmlNode *n)
+static int block_kind(unsigned info)
 {
-	static const char *const para[] = {"p",	 "h1", "h2",	     "h3",	"h4",
-					   "h5", "h6", "blockquote", "table",	"ul",
-					   "ol", "dl", "pre",	     "address", "figure"};
-	static const char *const line[] = {
-		"div",	   "li",     "tr",     "dt",	  "dd",	     "section",	 "article",
-		"header",  "footer", "nav",    "aside",	  "form",    "fieldset", "legend",
-		"caption", "main",   "center", "details", "summary", "option",	 "body"};
-	for (size_t i = 0; i < sizeof para / sizeof para[0]; i++)
-		if (name_is(n, para[i]))
-			return 2;
-	for (size_t i = 0; i < sizeof line / sizeof line[0]; i++)
-		if (name_is(n, line[i]))
-			return 1;
-	return 0;
+	return info & T_PARA ? 2 : info & T_LINE ? 1 : 0;
 }
 
-static void enter(struct writer *w, xmlNode *n)
+static void enter(struct writer *w, xmlNode *n, unsigned info)
 {
-	int k = block_kind(n);
+	int k = block_kind(info);
 	if (k)
 		block(w, k);
-	if (name_is(n, "pre"))
-		w->pre++;
-	else if (name_is(n, "br")) {
+	switch (info & T_KIND) {
+	case T_PRE: w->pre++; break;
+	case T_BR:
 		if (at_start(w))
 			return;
 		w->nl++;
 		w->space = 0;
-	} else if (name_is(n, "hr")) {
+		break;
+	case T_HR:
 		block(w, 1);
 		text(w, "――――――――");
 		block(w, 1);
-	} else if (name_is(n, "li")) {
-		text(w, "・");
-	} else if (name_is(n, "tr")) {
-		w->cell = 0;
-	} else if (name_is(n, "td") || name_is(n, "th")) {
+		break;
+	case T_LI: text(w, "・"); break;
+	case T_TR: w->cell = 0; break;
+	case T_CELL:
 		if (w->cell++)
 			text(w, " | ");
-	} else if (name_is(n, "img")) {
+		break;
+	case T_IMG: {
 		xmlChar *alt = xmlGetProp(n, (const xmlChar *)"alt");
 		if (alt && *alt) {
 			w->space = 1;
@@ -250,17 +333,20 @@ static void enter(struct writer *w, xmlNode *n)
 			w->space = 1;
 		}
 		xmlFree(alt);
+		break;
 	}
-	if (name_is(n, "a"))
+	case T_A:
 		n->_private = (void *)(w->out->n + 1); /* where the link text starts */
+		break;
+	}
 }
 
-static void leave(struct writer *w, xmlNode *n)
+static void leave(struct writer *w, xmlNode *n, unsigned info)
 {
-	int k = block_kind(n);
-	if (name_is(n, "pre") && w->pre)
+	int k = block_kind(info);
+	if ((info & T_KIND) == T_PRE && w->pre)
 		w->pre--;
-	if (name_is(n, "a")) {
+	if ((info & T_KIND) == T_A && n->_private) {
 		xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
 		if (href && *href && href[0] != '#') {
 			size_t from = (size_t)n->_private - 1;
@@ -308,11 +394,13 @@ int mmr_html_to_text(mmr_html *h, const char *html, size_t len, mmr_buf *out)
 	xmlNode *n = doc->children;
 	while (n) {
 		int descend = 0;
-		if (n->type == XML_ELEMENT_NODE && !is_skipped(n)) {
-			enter(&w, n);
+		unsigned info = n->type == XML_ELEMENT_NODE ? tag_of(n) : 0;
+		if (n->type == XML_ELEMENT_NODE && !(info & T_SKIP)) {
+			n->extra = (unsigned short)info; /* for leave() on the way up */
+			enter(&w, n, info);
 			descend = n->children != NULL;
 			if (!descend)
-				leave(&w, n);
+				leave(&w, n, info);
 		} else if (n->type == XML_TEXT_NODE && n->content) {
 			text(&w, (const char *)n->content);
 		}
@@ -327,7 +415,7 @@ int mmr_html_to_text(mmr_html *h, const char *html, size_t len, mmr_buf *out)
 				break;
 			}
 			if (n->type == XML_ELEMENT_NODE)
-				leave(&w, n);
+				leave(&w, n, n->extra);
 		}
 		if (n)
 			n = n->next;

@@ -4,7 +4,8 @@
  * collected up to the size limit, text-ized at end of message, and the MTA
  * told to delete the original headers (trace headers stay), add the kept
  * ones and replace the body. A message beyond a limit is rejected with 550
- * and the reason.
+ * and the reason; a message whose record cannot be written (config->record)
+ * is tempfailed with 451 and the reason logged.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -247,15 +248,16 @@ static sfsistat on_eom(SMFICTX *ctx)
 	if (smfi_replacebody(ctx, (unsigned char *)res->out + body_at,
 			     (int)(res->out_len - body_at)) != MI_SUCCESS)
 		goto fail;
-	if (config->audit_fd >= 0) {
-		char *rec = mmr_mail_audit_json(res);
-		if (rec) {
-			size_t n = strlen(rec);
-			rec[n] = '\n'; /* replaces the NUL: written with its length */
-			ssize_t w = write(config->audit_fd, rec, n + 1);
-			(void)w;
-			free(rec);
-		}
+	if (config->record && config->record(config->record_ud, res, &err) != MMR_OK) {
+		/* No record, no delivery: the MTA keeps the message and retries. */
+		fprintf(stderr,
+			"mamori milter: 監査記録を残せないため、メールを一時エラーで返しました"
+			"（送信側が再送します）(tempfail: audit record failed): message_id=%s "
+			"理由=%s\n",
+			*res->message_id ? res->message_id : res->in_sha256, err.message);
+		smfi_setreply(ctx, "451", "4.3.0", "audit log unavailable, try again later");
+		conn_reset(c);
+		return SMFIS_TEMPFAIL;
 	}
 	conn_reset(c);
 	return SMFIS_CONTINUE;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +48,11 @@ struct mmr_textizer {
 	GByteArray *input;
 	mmr_charsets *cs;
 	mmr_html *html;
-	mmr_buf body;	 /* the text, UTF-8, LF line ends */
-	mmr_buf decoded; /* one part's content, transfer encoding undone */
-	mmr_buf text;	 /* one part's content as UTF-8 */
-	mmr_buf out;	 /* the new message */
+	EVP_MD_CTX *md_ctx; /* SHA-256 of input, output and attachments */
+	mmr_buf body;	    /* the text, UTF-8, LF line ends */
+	mmr_buf decoded;    /* one part's content, transfer encoding undone */
+	mmr_buf text;	    /* one part's content as UTF-8 */
+	mmr_buf out;	    /* the new message */
 	mmr_buf scratch;
 	mmr_buf attdata; /* the decoded attachments, one after another */
 	struct attachment *att;
@@ -101,7 +103,22 @@ int mmr_mail_limits_from_policy(const mmr_policy *pol, mmr_mail_limits *lim, mmr
 	return MMR_OK;
 }
 
-static int gmime_ready;
+/* SHA-256 fetched from OpenSSL's provider once per process: EVP_Digest with
+ * EVP_sha256() looks the implementation up again on every call. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+
+static void gmime_start(void)
+{
+	g_mime_init();
+}
 
 int mmr_textizer_new(const mmr_mail_limits *lim, mmr_textizer **out, mmr_error *err)
 {
@@ -111,10 +128,7 @@ int mmr_textizer_new(const mmr_mail_limits *lim, mmr_textizer **out, mmr_error *
 		mmr_error_set(err, MMR_EINVAL, "メールの制限値が範囲外です");
 		return MMR_EINVAL;
 	}
-	if (!gmime_ready) {
-		g_mime_init();
-		gmime_ready = 1;
-	}
+	pthread_once(&gmime_once, gmime_start);
 	mmr_textizer *tz = calloc(1, sizeof *tz);
 	if (!tz)
 		goto fail;
@@ -125,7 +139,9 @@ int mmr_textizer_new(const mmr_mail_limits *lim, mmr_textizer **out, mmr_error *
 	tz->input = g_byte_array_new();
 	tz->cs = mmr_charsets_new();
 	tz->html = mmr_html_new();
-	if (!tz->cs || !tz->html)
+	pthread_once(&sha256_once, sha256_fetch);
+	tz->md_ctx = sha256_md ? EVP_MD_CTX_new() : NULL;
+	if (!tz->cs || !tz->html || !tz->md_ctx)
 		goto fail;
 	g_mime_parser_options_set_rfc2047_compliance_mode(tz->popts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_address_compliance_mode(tz->popts, GMIME_RFC_COMPLIANCE_LOOSE);
@@ -177,6 +193,7 @@ void mmr_textizer_free(mmr_textizer *tz)
 		g_byte_array_unref(tz->input);
 	mmr_charsets_free(tz->cs);
 	mmr_html_free(tz->html);
+	EVP_MD_CTX_free(tz->md_ctx);
 	free(tz->body.p), free(tz->decoded.p), free(tz->text.p), free(tz->out.p);
 	free(tz->scratch.p);
 	free(tz->attdata.p);
@@ -188,13 +205,15 @@ void mmr_textizer_set_quarantined(mmr_textizer *tz, int on)
 	tz->quarantined = on;
 }
 
-static void sha256_hex(const void *p, size_t n, char hex[65])
+static void sha256_hex(mmr_textizer *tz, const void *p, size_t n, char hex[65])
 {
 	/* OpenSSL: SHA-NI / AVX2 where the CPU has them. */
 	unsigned char h[32];
 	unsigned int hl = 0;
 	static const char digits[] = "0123456789abcdef";
-	if (!EVP_Digest(p, n, h, &hl, EVP_sha256(), NULL) || hl != 32)
+	if (!tz->md_ctx || !EVP_DigestInit_ex2(tz->md_ctx, sha256_md, NULL) ||
+	    !EVP_DigestUpdate(tz->md_ctx, p, n) || !EVP_DigestFinal_ex(tz->md_ctx, h, &hl) ||
+	    hl != 32)
 		memset(h, 0, sizeof h);
 	for (size_t i = 0; i < 32; i++) {
 		hex[2 * i] = digits[h[i] >> 4];
@@ -455,7 +474,7 @@ static int add_attachment_at(mmr_textizer *tz, GMimeObject *o, size_t off, size_
 	a->pub.type = a->type;
 	a->pub.size = len;
 	a->pub.why = why;
-	sha256_hex(tz->attdata.p ? tz->attdata.p + off : "", len, a->pub.sha256);
+	sha256_hex(tz, tz->attdata.p ? tz->attdata.p + off : "", len, a->pub.sha256);
 	tz->n_att++;
 	return 0;
 }
@@ -575,16 +594,65 @@ static char *subject_utf8(mmr_textizer *tz, GMimeObject *o)
 	return s;
 }
 
+/* Names re-encoded as UTF-8 rather than in the charset they came in. Only
+ * where it changes something: each set_charset makes GMime re-encode the
+ * whole header (an event on the list). */
 static void addresses_to_utf8(InternetAddressList *l)
 {
 	int n = internet_address_list_length(l);
 	for (int i = 0; i < n; i++) {
 		InternetAddress *ia = internet_address_list_get_address(l, i);
-		internet_address_set_charset(ia, "utf-8");
+		const char *name = internet_address_get_name(ia);
+		const char *cs = internet_address_get_charset(ia);
+		if (name && has_8bit(name) && !(cs && !g_ascii_strcasecmp(cs, "utf-8")))
+			internet_address_set_charset(ia, "utf-8");
 		if (INTERNET_ADDRESS_IS_GROUP(ia))
 			addresses_to_utf8(
 				internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
 	}
+}
+
+/* internet_address_list_to_string(l, fopts, encode) without its cost: GMime
+ * puts every address through IDNA (libidn2, ~30,000 instructions each) even
+ * when the domain is ASCII, where the result is the address itself. Lists
+ * of mailboxes with ASCII addresses are written here the way GMime writes
+ * them unfolded (name encoded or quoted, " <addr>", ", " between); anything
+ * else (groups, internationalised addresses) is left to GMime. g_free(). */
+static char *address_list_string(mmr_textizer *tz, InternetAddressList *l, gboolean encode)
+{
+	int n = internet_address_list_length(l);
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(l, i);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+			return internet_address_list_to_string(l, tz->fopts, encode);
+		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+		if (!addr || has_8bit(addr))
+			return internet_address_list_to_string(l, tz->fopts, encode);
+	}
+	if (n == 0)
+		return NULL;
+	GString *str = g_string_new("");
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(l, i);
+		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+		const char *name = internet_address_get_name(ia);
+		if (i)
+			g_string_append(str, ", ");
+		if (name && *name) {
+			char *nm =
+				encode ? g_mime_utils_header_encode_phrase(
+						 tz->fopts, name, internet_address_get_charset(ia))
+				       : g_mime_utils_quote_string(name);
+			g_string_append(str, nm ? nm : "");
+			g_free(nm);
+			g_string_append(str, " <");
+			g_string_append(str, addr);
+			g_string_append_c(str, '>');
+		} else {
+			g_string_append(str, addr);
+		}
+	}
+	return g_string_free(str, FALSE);
 }
 
 /* Append "Name: value" folded, CRLF-terminated. */
@@ -636,14 +704,14 @@ static int put_address_header(mmr_textizer *tz, GMimeMessage *msg, GMimeAddressT
 		return decoded && !*decoded ? -1 : 0;
 	}
 	if (decoded) {
-		char *d = internet_address_list_to_string(l, tz->fopts, FALSE);
+		char *d = address_list_string(tz, l, FALSE);
 		*decoded = clean_strdup(tz, d ? d : "");
 		g_free(d);
 		if (!*decoded)
 			return -1;
 	}
 	addresses_to_utf8(l);
-	char *enc = internet_address_list_to_string(l, tz->fopts, TRUE);
+	char *enc = address_list_string(tz, l, TRUE);
 	if (!enc)
 		return -1;
 	int r = 0;
@@ -742,7 +810,7 @@ static int walk_message(mmr_textizer *tz, GMimeMessage *msg, int depth, mmr_erro
 	for (size_t i = 0; i < 3; i++) {
 		InternetAddressList *l = g_mime_message_get_addresses(msg, who[i].type);
 		if (l && internet_address_list_length(l)) {
-			char *d = internet_address_list_to_string(l, tz->fopts, FALSE);
+			char *d = address_list_string(tz, l, FALSE);
 			char *c = clean_strdup(tz, d ? d : "");
 			g_free(d);
 			r |= c ? put_nested_header(tz, who[i].label, c) : -1;
@@ -974,7 +1042,7 @@ static size_t content_type_lines(const char *in, size_t len)
 	size_t n = 0;
 	static const char key[] = "content-type:";
 	for (size_t i = 0; i + sizeof key - 1 <= len;) {
-		if (!strncasecmp(in + i, key, sizeof key - 1))
+		if ((in[i] | 0x20) == 'c' && !strncasecmp(in + i, key, sizeof key - 1))
 			n++;
 		const char *nl = memchr(in + i, '\n', len - i);
 		if (!nl)
@@ -1031,8 +1099,8 @@ int mmr_textize(mmr_textizer *tz, const char *in, size_t len, const mmr_mail_res
 	tz->res.out = tz->out.p;
 	tz->res.out_len = tz->out.n;
 	tz->res.in_len = len;
-	sha256_hex(in, len, tz->res.in_sha256);
-	sha256_hex(tz->out.p, tz->out.n, tz->res.out_sha256);
+	sha256_hex(tz, in, len, tz->res.in_sha256);
+	sha256_hex(tz, tz->out.p, tz->out.n, tz->res.out_sha256);
 	tz->res.message_id = tz->message_id;
 	tz->res.from = tz->from ? tz->from : "";
 	tz->res.to = tz->to ? tz->to : "";

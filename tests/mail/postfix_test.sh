@@ -1,15 +1,19 @@
 #!/bin/sh
-# postfix_test.sh MAMORI SRC_ROOT — a real Postfix on loopback with
+# postfix_test.sh MAMORI SRC_ROOT [DB] — a real Postfix on loopback with
 # `mamori milter`: a private instance (its own config_directory, queue and
 # mailbox in a temporary directory; the system's Postfix is not touched)
 # takes mail over SMTP, the milter text-izes it, the virtual delivery agent
-# writes it to a mailbox file, and the delivered messages are checked.
+# writes it to a mailbox file, and the delivered messages are checked, with
+# their records in the tenant's audit log (DB: a SQLite file by default, or
+# the postgres:// URI of tests/pgtmp.sh). When the record cannot be written
+# the message is tempfailed (451) and accepted once the database is back.
 # Installs Postfix first when it is missing (Debian, non-interactive, "No
 # configuration"). Skips (77) when not root or Postfix cannot be had.
 set -u
 M="$1"
 ROOT="$2"
 D="$ROOT/tests/data/mail"
+DB_ARG="${3:-}"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: needs root to run a private Postfix" >&2
@@ -51,6 +55,11 @@ MPORT=$(free_port)
 [ "$SPORT" = "$MPORT" ] && MPORT=$(free_port)
 
 mkdir -p "$T/etc" "$T/queue" "$T/data" "$T/mail" "$T/q"
+DB="${DB_ARG:-$T/m.db}"
+"$M" init --db "$DB" > /dev/null 2>&1 || fail "init $DB"
+"$M" tenant add --db "$DB" --id gw --profile "$ROOT/policy/toyohashi.yaml" > /dev/null 2>&1 ||
+	fail "tenant add"
+"$M" log key --key "$T/log.key" > /dev/null 2>&1 || fail "log key"
 chown postfix "$T/data"
 chown 65534:65534 "$T/mail"
 
@@ -107,7 +116,7 @@ postlog   unix-dgram n - n - 1 postlogd
 EOF
 
 "$M" milter --socket "inet:$MPORT@127.0.0.1" --quarantine "$T/q" --audit "$T/audit.jsonl" \
-	2> "$T/milter.err" &
+	--db "$DB" --tenant gw 2> "$T/milter.err" &
 MILTER_PID=$!
 python3 - "$MPORT" <<'PY' || fail "milter does not listen"
 import socket, sys, time
@@ -196,4 +205,78 @@ assert c["Subject"] == "まみむめも" * 10, c["Subject"]
 assert "かきくけこかきくけこかきくけこかきくけこかきくけこ.txt" in c.get_content()
 PY
 grep -q '"message_id":"<test-1@example.com>"' "$T/audit.jsonl" || fail "audit record"
+
+# One record per delivered message in the tenant's audit log, matching what
+# was delivered, and the log verifies.
+"$M" log search --db "$DB" --tenant gw --action mail.textize --json > "$T/log.json" ||
+	fail "log search"
+python3 - "$T/log.json" "$T/mail/inbox" <<'PY' || fail "audit log after delivery"
+import json, mailbox, sys
+items = sorted(json.load(open(sys.argv[1]))["items"], key=lambda e: e["index"])
+assert len(items) == 3, [e["object_id"] for e in items]
+box = mailbox.mbox(sys.argv[2], factory=None)
+delivered = [box.get_bytes(k) for k in box.keys()]
+import email
+for e, raw in zip(items, delivered):
+    m = email.message_from_bytes(raw)
+    r = e["decision"]
+    assert e["object_kind"] == "mail" and e["actor"] == "system", e
+    # Postfix adds a Message-ID after the milter when there is none.
+    assert r["message_id"] in ("", (m["Message-ID"] or "").strip()), (r, m["Message-ID"])
+    assert e["object_id"] == (r["message_id"] or r["sha256_in"]), e
+    assert r["to"] == (m["To"] or ""), (r["to"], m["To"])
+    assert r["size_out"] > 0 and len(r["sha256_in"]) == 64, r
+    body = m.get_payload(decode=True).decode()
+    for a in r["attachments"]:
+        assert a["sha256"] in body, (a, body)
+    rec = json.dumps(e, ensure_ascii=False)
+    for text in ("お世話になっております", "会議は㈱マモリ本社", "段落その一"):
+        assert text not in rec, ("body text in the record", text)
+assert items[0]["object_id"] == "<test-1@example.com>", items[0]
+assert items[0]["decision"]["attachments"][0]["name"] == "見積書.pdf", items[0]
+PY
+"$M" log verify --db "$DB" --tenant gw --key "$T/log.key" > "$T/v" 2>&1 ||
+	fail "log verify: $(cat "$T/v")"
+
+# A database that refuses the record: the message is tempfailed (451) with
+# the reason in the milter's log, and the next try is accepted (the milter
+# reopens the store). SQLite: another process holds the write lock past the
+# busy timeout. PostgreSQL: the milter's connection is terminated.
+python3 - "$SPORT" "$DB" "$D/eucjp.eml" <<'PY' || fail "tempfail without a record"
+import smtplib, sqlite3, subprocess, sys
+port, db, eml = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
+hold = None
+if db.startswith("postgres://"):
+    subprocess.run(["psql", "-qAt", db, "-c",
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"],
+                   check=True, stdout=subprocess.DEVNULL)
+else:
+    hold = sqlite3.connect(db, isolation_level=None)
+    hold.execute("BEGIN EXCLUSIVE")
+s = smtplib.SMTP("127.0.0.1", port, timeout=120)
+try:
+    s.sendmail("sender@example.com", ["user@city.example.lg.jp"], eml)
+    sys.exit("accepted without its record")
+except smtplib.SMTPDataError as e:
+    if e.smtp_code != 451 or b"audit log unavailable" not in e.smtp_error:
+        sys.exit("tempfail: %r" % (e,))
+if hold:
+    hold.execute("ROLLBACK")
+    hold.close()
+s.sendmail("sender@example.com", ["user@city.example.lg.jp"], eml)
+s.quit()
+PY
+grep -q '監査記録を残せないため' "$T/milter.err" || fail "no reason logged: $(cat "$T/milter.err")"
+for _ in $(seq 100); do
+	[ "$(grep -c '^From ' "$T/mail/inbox")" -ge 4 ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^From ' "$T/mail/inbox")" = 4 ] || fail "the retried message was not delivered once"
+"$M" log search --db "$DB" --tenant gw --action mail.textize --json > "$T/log.json" ||
+	fail "log search"
+python3 -c "import json,sys; i=json.load(open(sys.argv[1]))['items']; assert len(i)==4, len(i)" \
+	"$T/log.json" || fail "records after the retry"
+"$M" log verify --db "$DB" --tenant gw --key "$T/log.key" > "$T/v" 2>&1 ||
+	fail "log verify after the retry: $(cat "$T/v")"
 echo ok
