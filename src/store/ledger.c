@@ -1453,8 +1453,8 @@ int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
 	int64_t total = 0, last = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		mmr_stmt *s;
-		/* the whole ledger: kept by triggers (SQLite; see migration 0007) */
-		if (pass == 1 && mask == 0 && mmr_db_kind(st->db) == MMR_DB_SQLITE) {
+		/* the whole ledger: kept by triggers (migration 0007) */
+		if (pass == 1 && mask == 0) {
 			static const char qc[] = "SELECT n FROM ledger_counts WHERE tenant = $1 "
 						 "AND ledger = $2";
 			if ((rc = mmr_db_prepare(st->db, qc, &s, err)))

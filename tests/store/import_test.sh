@@ -21,6 +21,21 @@ grep -q "①髙橋・山﨑家の申請書（令和7年度）,information,,[0-9]
 grep -q "㈱髙﨑商事との契約書" "$T/a.csv" || fail "㈱ lost"
 grep -q '^[0-9]*,"カンマ, を含む名称"' "$T/a.csv" || fail "quoted comma"
 
+# the ledger's kept total (ledger_counts, migration 0007) equals its rows,
+# after an import and after a refused one
+sql() {
+	case "$DB" in
+	postgres*) psql -qAt "$DB" -c "$1" ;;
+	*) python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$DB" "$1" ;;
+	esac
+}
+counts_agree() {
+	kept=$(sql "SELECT n FROM ledger_counts WHERE tenant = 'toyohashi' AND ledger = 'assets'")
+	rows=$(sql "SELECT count(*) FROM assets WHERE tenant = 'toyohashi'")
+	[ "$kept" = "$rows" ] && [ "$rows" = "$1" ] || fail "ledger_counts $kept, rows $rows, want $1 ($2)"
+}
+counts_agree 3 "after the CP932 import"
+
 # a file with bad rows: each named (row, column, reason), nothing imported
 set +e
 "$M" import assets --db "$DB" --tenant toyohashi "$D/assets-bad.csv" 2>"$T/err"; rc=$?
@@ -33,6 +48,7 @@ grep -q "何も取り込みませんでした" "$T/err" || fail "says nothing wa
 "$M" export assets --db "$DB" --tenant toyohashi --format csv --to "$T/b.csv" >/dev/null
 [ "$(wc -l < "$T/b.csv")" = "$(wc -l < "$T/a.csv")" ] || fail "the good row of a bad file was imported"
 grep -q "正しい行" "$T/b.csv" && fail "the good row of a bad file was imported"
+counts_agree 3 "after a refused import"
 
 # an oversized file is refused before anything is parsed
 python3 -c "import sys; sys.stdout.write('名称,種別,重要性分類\n' + 'x,information,I\n' * 4500000)" > "$T/big.csv"
