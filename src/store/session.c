@@ -386,9 +386,9 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 	return MMR_OK;
 }
 
-enum { SESSION_TOUCH = -100 };
-static int session_read(mmr_store *st, const char *token, const char *th, int64_t now,
-			mmr_actor *actor, char csrf[65], bool *must_change, mmr_error *err);
+enum { SESSION_TOUCH = -100, SESSION_CLOSE = -101 };
+static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *actor, char csrf[65],
+			bool *must_change, mmr_error *err);
 
 int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *actor,
 		      char csrf[65], bool *must_change, mmr_error *err)
@@ -405,9 +405,13 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 	int rc = rd ? mmr_db_begin_read(st->db, err) : MMR_OK;
 	if (rc)
 		return rc;
-	rc = session_read(st, token, th, now, actor, csrf, must_change, err);
-	if (rd && mmr_db_depth(st->db))
+	rc = session_read(st, th, now, actor, csrf, must_change, err);
+	if (rd)
 		mmr_db_commit(st->db, NULL); /* a read: nothing to lose if it fails */
+	if (rc == SESSION_CLOSE) {
+		mmr_session_close(st, token, NULL);
+		return MMR_EAUTH;
+	}
 	if (rc != SESSION_TOUCH)
 		return rc;
 	/* the idle clock needs no finer grain than 10 s: spare the writes */
@@ -422,14 +426,15 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 }
 
 /* The reads of mmr_session_check: MMR_OK, SESSION_TOUCH (valid, and
- * last_seen_at is due an update), or an error; an expired session is closed
- * after the read stretch by the caller's mmr_session_close. */
-static int session_read(mmr_store *st, const char *token, const char *th, int64_t now,
-			mmr_actor *actor, char csrf[65], bool *must_change, mmr_error *err)
+ * last_seen_at is due an update), SESSION_CLOSE (locked, expired or idle: err
+ * says which; the caller closes it once the reads are over), or an error. */
+static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *actor, char csrf[65],
+			bool *must_change, mmr_error *err)
 {
-	static const char q[] = "SELECT s.tenant, s.user_id, s.csrf, s.last_seen_at, s.expires_at, "
-				"u.password_temporary, u.locked_at FROM sessions s JOIN users u ON "
-				"u.tenant = s.tenant AND u.id = s.user_id WHERE s.token_hash = $1";
+	static const char q[] =
+		"SELECT s.tenant, s.user_id, s.csrf, s.last_seen_at, s.expires_at, "
+		"u.password_temporary, u.locked_at, u.login FROM sessions s JOIN users u ON "
+		"u.tenant = s.tenant AND u.id = s.user_id WHERE s.token_hash = $1";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(st->db, q, &s, err);
 	if (rc)
@@ -450,15 +455,14 @@ static int session_read(mmr_store *st, const char *token, const char *th, int64_
 		snprintf(csrf, 65, "%s", mmr_col_text(s, 2));
 	int64_t last = mmr_col_int(s, 3), expires = mmr_col_int(s, 4);
 	bool temporary = mmr_col_int(s, 5), locked = !mmr_col_null(s, 6);
+	memset(actor, 0, sizeof *actor);
+	snprintf(actor->login, sizeof actor->login, "%s", mmr_col_text(s, 7));
 	mmr_stmt_reset(s);
 	const mmr_policy *pol;
 	if ((rc = mmr_tenant_policy(st, tenant, &pol, err)))
 		return rc;
 	long idle = setting(pol, "session.idle_timeout_minutes", DEFAULT_IDLE_MINUTES);
 	if (locked || now >= expires || now - last > idle * 60) {
-		if (mmr_db_depth(st->db))
-			mmr_db_commit(st->db, NULL); /* end the read: the close writes */
-		mmr_session_close(st, token, NULL);
 		if (locked)
 			mmr_error_set(err, MMR_EAUTH, "アカウントがロックされました");
 		else if (now >= expires)
@@ -468,11 +472,11 @@ static int session_read(mmr_store *st, const char *token, const char *th, int64_
 		else
 			mmr_error_set(err, MMR_EAUTH,
 				      "%ld 分間操作がなかったため、セッションを終了しました", idle);
-		return MMR_EAUTH;
+		return SESSION_CLOSE; /* the caller closes it after the reads */
 	}
 	if (must_change)
 		*must_change = temporary;
-	if ((rc = mmr_actor_load(st, tenant, uid, actor, err)))
+	if ((rc = mmr_actor_load_roles(st, pol, tenant, uid, actor, err)))
 		return rc;
 	return now - last >= 10 ? SESSION_TOUCH : MMR_OK;
 }

@@ -391,6 +391,14 @@ int mmr_actor_load(mmr_store *st, const char *tenant, int64_t user_id, mmr_actor
 	}
 	if (rc != MMR_DB_ROW)
 		return rc;
+	return mmr_actor_load_roles(st, pol, tenant, user_id, actor, err);
+}
+
+int mmr_actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant, int64_t user_id,
+			 mmr_actor *actor, mmr_error *err)
+{
+	int rc;
+	mmr_stmt *s;
 	snprintf(actor->tenant, sizeof actor->tenant, "%s", tenant);
 	actor->user_id = user_id;
 	static const char qr[] = "SELECT role, scope_kind, scope_id FROM user_roles "
