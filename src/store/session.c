@@ -431,10 +431,14 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *actor, char csrf[65],
 			bool *must_change, mmr_error *err)
 {
+	/* the session, its user and the user's roles in one query (one round
+	 * trip on PostgreSQL): a row per role, or one row with a NULL role */
 	static const char q[] =
 		"SELECT s.tenant, s.user_id, s.csrf, s.last_seen_at, s.expires_at, "
-		"u.password_temporary, u.locked_at, u.login FROM sessions s JOIN users u ON "
-		"u.tenant = s.tenant AND u.id = s.user_id WHERE s.token_hash = $1";
+		"u.password_temporary, u.locked_at, u.login, r.role, r.scope_kind, r.scope_id "
+		"FROM sessions s JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id "
+		"LEFT JOIN user_roles r ON r.tenant = s.tenant AND r.user_id = s.user_id "
+		"WHERE s.token_hash = $1 ORDER BY r.id";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(st->db, q, &s, err);
 	if (rc)
@@ -448,18 +452,26 @@ static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *a
 		mmr_error_set(err, MMR_EAUTH, "サインインしてください（セッションがありません）");
 		return MMR_EAUTH;
 	}
-	char tenant[65];
-	snprintf(tenant, sizeof tenant, "%s", mmr_col_text(s, 0));
-	int64_t uid = mmr_col_int(s, 1);
+	memset(actor, 0, sizeof *actor);
+	snprintf(actor->tenant, sizeof actor->tenant, "%s", mmr_col_text(s, 0));
+	actor->user_id = mmr_col_int(s, 1);
 	if (csrf)
 		snprintf(csrf, 65, "%s", mmr_col_text(s, 2));
 	int64_t last = mmr_col_int(s, 3), expires = mmr_col_int(s, 4);
 	bool temporary = mmr_col_int(s, 5), locked = !mmr_col_null(s, 6);
-	memset(actor, 0, sizeof *actor);
 	snprintf(actor->login, sizeof actor->login, "%s", mmr_col_text(s, 7));
-	mmr_stmt_reset(s);
 	const mmr_policy *pol;
-	if ((rc = mmr_tenant_policy(st, tenant, &pol, err)))
+	if ((rc = mmr_tenant_policy(st, actor->tenant, &pol, err))) {
+		mmr_stmt_reset(s);
+		return rc;
+	}
+	do
+		if (!mmr_col_null(s, 8))
+			mmr_actor_add_role(pol, actor, mmr_col_text(s, 8), mmr_col_text(s, 9),
+					   mmr_col_int(s, 10));
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW);
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_DONE)
 		return rc;
 	long idle = setting(pol, "session.idle_timeout_minutes", DEFAULT_IDLE_MINUTES);
 	if (locked || now >= expires || now - last > idle * 60) {
@@ -476,8 +488,6 @@ static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *a
 	}
 	if (must_change)
 		*must_change = temporary;
-	if ((rc = mmr_actor_load_roles(st, pol, tenant, uid, actor, err)))
-		return rc;
 	return now - last >= 10 ? SESSION_TOUCH : MMR_OK;
 }
 

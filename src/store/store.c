@@ -367,6 +367,9 @@ void mmr_actor_system(mmr_actor *actor, const char *tenant)
 	actor->admin = true;
 }
 
+static int actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant,
+			    int64_t user_id, mmr_actor *actor, mmr_error *err);
+
 int mmr_actor_load(mmr_store *st, const char *tenant, int64_t user_id, mmr_actor *actor,
 		   mmr_error *err)
 {
@@ -391,11 +394,41 @@ int mmr_actor_load(mmr_store *st, const char *tenant, int64_t user_id, mmr_actor
 	}
 	if (rc != MMR_DB_ROW)
 		return rc;
-	return mmr_actor_load_roles(st, pol, tenant, user_id, actor, err);
+	return actor_load_roles(st, pol, tenant, user_id, actor, err);
 }
 
-int mmr_actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant, int64_t user_id,
-			 mmr_actor *actor, mmr_error *err)
+void mmr_actor_add_role(const mmr_policy *pol, mmr_actor *actor, const char *role,
+			const char *scope, int64_t scope_id)
+{
+	const char *access = NULL;
+	if (mmr_policy_role_find(pol, role, NULL, &access))
+		return; /* a role the profile no longer has grants nothing */
+	if (actor->n_scopes < MMR_ACTOR_MAX_SCOPES) {
+		struct mmr_actor_scope *sc = &actor->scopes[actor->n_scopes++];
+		snprintf(sc->access, sizeof sc->access, "%s", access);
+		snprintf(sc->kind, sizeof sc->kind, "%s", scope);
+		sc->id = scope_id;
+	}
+	bool body = !strcmp(scope, "body");
+	if (!strcmp(access, MMR_ACCESS_ADMIN))
+		actor->admin = true;
+	else if (!strcmp(access, MMR_ACCESS_AUDITOR))
+		actor->auditor = true;
+	else if (!strcmp(access, MMR_ACCESS_MANAGER)) {
+		actor->manager = true;
+		actor->body_scope |= body;
+	} else if (!strcmp(access, MMR_ACCESS_SYSTEM)) {
+		actor->system = true;
+		actor->body_scope |= body;
+	}
+	size_t used = strlen(actor->roles), need = strlen(role) + (used ? 1 : 0);
+	if (used + need < sizeof actor->roles) /* whole names only, never a cut one */
+		snprintf(actor->roles + used, sizeof actor->roles - used, "%s%s", used ? "," : "",
+			 role);
+}
+
+static int actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant,
+			    int64_t user_id, mmr_actor *actor, mmr_error *err)
 {
 	int rc;
 	mmr_stmt *s;
@@ -407,35 +440,9 @@ int mmr_actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenan
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
 	mmr_stmt_int(s, 2, user_id);
-	size_t used = 0;
-	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
-		const char *role = mmr_col_text(s, 0), *scope = mmr_col_text(s, 1);
-		const char *access = NULL;
-		if (mmr_policy_role_find(pol, role, NULL, &access))
-			continue; /* a role the profile no longer has grants nothing */
-		if (actor->n_scopes < MMR_ACTOR_MAX_SCOPES) {
-			struct mmr_actor_scope *sc = &actor->scopes[actor->n_scopes++];
-			snprintf(sc->access, sizeof sc->access, "%s", access);
-			snprintf(sc->kind, sizeof sc->kind, "%s", scope);
-			sc->id = mmr_col_int(s, 2);
-		}
-		bool body = !strcmp(scope, "body");
-		if (!strcmp(access, MMR_ACCESS_ADMIN))
-			actor->admin = true;
-		else if (!strcmp(access, MMR_ACCESS_AUDITOR))
-			actor->auditor = true;
-		else if (!strcmp(access, MMR_ACCESS_MANAGER)) {
-			actor->manager = true;
-			actor->body_scope |= body;
-		} else if (!strcmp(access, MMR_ACCESS_SYSTEM)) {
-			actor->system = true;
-			actor->body_scope |= body;
-		}
-		int w = snprintf(actor->roles + used, sizeof actor->roles - used, "%s%s",
-				 used ? "," : "", role);
-		if (w > 0 && (size_t)w < sizeof actor->roles - used)
-			used += (size_t)w;
-	}
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		mmr_actor_add_role(pol, actor, mmr_col_text(s, 0), mmr_col_text(s, 1),
+				   mmr_col_int(s, 2));
 	mmr_stmt_reset(s);
 	return rc == MMR_DB_DONE ? MMR_OK : rc;
 }

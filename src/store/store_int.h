@@ -45,9 +45,8 @@ static inline const char *mmr_jstr(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* The rest of mmr_actor_load once the user's login is known (actor->login
- * set by the caller; the rest of *actor zeroed): tenant, id, roles, access. */
-int mmr_actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant, int64_t user_id,
-			 mmr_actor *actor, mmr_error *err);
+/* Add one user_roles row to *actor (a role the profile lacks grants nothing). */
+void mmr_actor_add_role(const mmr_policy *pol, mmr_actor *actor, const char *role,
+			const char *scope, int64_t scope_id);
 
 #endif
