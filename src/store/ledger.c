@@ -844,20 +844,24 @@ static bool sees_all(const mmr_actor *who)
 
 /* ---- asset specifics: classes table, copies ---- */
 
-static int asset_classes_write(mmr_store *st, const char *tenant, int64_t id, json_t *cls,
-			       mmr_error *err)
+/* The asset's classes: replaced on an update, only inserted for a new asset
+ * (nothing to delete: the import writes 100,000 of these). */
+static int asset_classes_write(mmr_store *st, const char *tenant, int64_t id, bool created,
+			       json_t *cls, mmr_error *err)
 {
 	static const char del[] = "DELETE FROM asset_classes WHERE tenant = $1 AND asset_id = $2";
 	static const char ins[] = "INSERT INTO asset_classes (tenant, asset_id, axis, level) "
 				  "VALUES ($1, $2, $3, $4)";
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(st->db, del, &s, err);
-	if (rc)
-		return rc;
-	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_int(s, 2, id);
-	if ((rc = mmr_stmt_run(s, err)))
-		return rc;
+	int rc;
+	if (!created) {
+		if ((rc = mmr_db_prepare(st->db, del, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, id);
+		if ((rc = mmr_stmt_run(s, err)))
+			return rc;
+	}
 	if ((rc = mmr_db_prepare(st->db, ins, &s, err)))
 		return rc;
 	const char *axis;
@@ -943,7 +947,7 @@ static int propagate_to_copies(mmr_store *st, const char *tenant, int64_t id, js
 		mmr_stmt_text(s, 4, now);
 		if ((rc = mmr_stmt_run(s, err)))
 			break;
-		if ((rc = asset_classes_write(st, tenant, ids[i], cls, err)))
+		if ((rc = asset_classes_write(st, tenant, ids[i], false, cls, err)))
 			break;
 		if ((rc = propagate_to_copies(st, tenant, ids[i], cls, depth + 1, err)))
 			break;
@@ -1189,6 +1193,7 @@ static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
 		     const struct ledger *l, json_t *obj, int64_t id, json_t **out, mmr_error *err)
 {
 	int rc;
+	bool created = id == 0;
 	if (!strcmp(l->kind, "assets") &&
 	    (rc = copy_classification(st, pol, who->tenant, obj, err)))
 		return rc;
@@ -1227,8 +1232,9 @@ static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
 		return rc;
 	if (!strcmp(l->kind, "assets")) {
 		json_t *cls = json_object_get(obj, "classification");
-		if ((rc = asset_classes_write(st, who->tenant, id, cls, err)) ||
-		    (rc = propagate_to_copies(st, who->tenant, id, cls, 0, err)))
+		/* a new asset has no copies yet to carry its class to */
+		if ((rc = asset_classes_write(st, who->tenant, id, created, cls, err)) ||
+		    (!created && (rc = propagate_to_copies(st, who->tenant, id, cls, 0, err))))
 			return rc;
 	}
 	if (!strcmp(l->kind, "users") && json_object_get(obj, "roles") &&
