@@ -25,10 +25,7 @@
 #include "store/audit.h"
 #include "store/inspect.h"
 #include "store/inspect_int.h"
-
-static const char *root;
-static char target[512];
-static int backend_pg;
+#include "storefx.h"
 
 struct fx {
 	mmr_store *st;
@@ -59,25 +56,12 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	mmr_error err;
-	if (backend_pg) {
-		mmr_db *db;
-		must(mmr_db_open(target, &db, &err), &err);
-		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
-		     &err);
-		mmr_db_close(db);
-	} else {
-		const char *sfx[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			char p[600];
-			snprintf(p, sizeof p, "%s%s", target, sfx[i]);
-			unlink(p);
-		}
-	}
-	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	must(sfx_fresh(&err), &err);
+	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
 	char p[1024];
-	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/guideline.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/guideline.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
 	mmr_actor_system(&f->sys, "toyohashi");
 	f->dept = create_id(f, "units", "{\"name\":\"総務部\",\"kind\":\"department\"}");
@@ -1097,22 +1081,9 @@ static void dashboard_figures(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_inspect SRC_ROOT sqlite|postgres\n");
-		return 2;
-	}
-	root = argv[1];
-	if (!strcmp(argv[2], "postgres")) {
-		const char *pg = getenv("MAMORI_TEST_PG");
-		if (!pg) {
-			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
-			return 1;
-		}
-		snprintf(target, sizeof target, "%s", pg);
-		backend_pg = 1;
-	} else {
-		snprintf(target, sizeof target, "/tmp/mamori-test-inspect-%d.db", (int)getpid());
-	}
+	int bad = sfx_args(argc, argv, "inspect");
+	if (bad)
+		return bad;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chapter_and_rate),
 		cmocka_unit_test_setup_teardown(checklist_versions, setup, teardown),
@@ -1125,13 +1096,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(dashboard_figures, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
-	if (!backend_pg) {
-		const char *sfx[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			char p[600];
-			snprintf(p, sizeof p, "%s%s", target, sfx[i]);
-			unlink(p);
-		}
-	}
+	sfx_remove();
 	return rc;
 }

@@ -20,10 +20,7 @@
 #include "store/incident.h"
 #include "store/notify.h"
 #include "store/store.h"
-
-static const char *root;
-static char target[512];
-static int backend_pg;
+#include "storefx.h"
 
 /* 2026-04-01T00:00:00Z */
 #define T0 1775001600000LL
@@ -70,27 +67,14 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	mmr_error err;
-	if (backend_pg) {
-		mmr_db *db;
-		must(mmr_db_open(target, &db, &err), &err);
-		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
-		     &err);
-		mmr_db_close(db);
-	} else {
-		unlink(target);
-		char wal[600];
-		snprintf(wal, sizeof wal, "%s-wal", target);
-		unlink(wal);
-		snprintf(wal, sizeof wal, "%s-shm", target);
-		unlink(wal);
-	}
-	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	must(sfx_fresh(&err), &err);
+	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
 	char p[1024];
-	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/guideline.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/guideline.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/ibaraki-gikai.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/ibaraki-gikai.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "gikai", "茨城町議会", p, &err), &err);
 	mmr_actor_system(&f->sys, "toyohashi");
 	f->staff1 = user(f, &f->sys, "staff1", "staff");
@@ -169,7 +153,7 @@ static const char *state_of(struct fx *f, const mmr_actor *who, int64_t id)
 	return buf;
 }
 
-/* From each state, every target: only the listed moves pass; every refusal
+/* From each state, every sfx_target: only the listed moves pass; every refusal
  * names both states in Japanese. */
 static void state_machine(void **state)
 {
@@ -309,7 +293,7 @@ static void permissions(void **state)
 	must(mmr_incident_update(f->st, &adm, id, up, T0, &o, &err), &err);
 	json_decref(o);
 	json_decref(up);
-	/* a target from another tenant's ledger is refused, naming the field */
+	/* a sfx_target from another tenant's ledger is refused, naming the field */
 	json_t *in = json_pack("{s:s, s:s, s:[I]}", "title", "x", "description", "y", "assets",
 			       (json_int_t)f->other_asset);
 	assert_int_equal(mmr_incident_report(f->st, &st1, in, T0, &o, &err), MMR_EINVAL);
@@ -787,22 +771,9 @@ static void audited(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_incident SRC_ROOT sqlite|postgres\n");
-		return 2;
-	}
-	root = argv[1];
-	if (!strcmp(argv[2], "postgres")) {
-		const char *pg = getenv("MAMORI_TEST_PG");
-		if (!pg) {
-			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
-			return 1;
-		}
-		snprintf(target, sizeof target, "%s", pg);
-		backend_pg = 1;
-	} else {
-		snprintf(target, sizeof target, "/tmp/mamori-test-incident-%d.db", (int)getpid());
-	}
+	int bad = sfx_args(argc, argv, "incident");
+	if (bad)
+		return bad;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(iso_times),
 		cmocka_unit_test_setup_teardown(state_machine, setup, teardown),
@@ -814,13 +785,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(audited, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
-	if (!backend_pg) {
-		unlink(target);
-		char w[600];
-		snprintf(w, sizeof w, "%s-wal", target);
-		unlink(w);
-		snprintf(w, sizeof w, "%s-shm", target);
-		unlink(w);
-	}
+	sfx_remove();
 	return rc;
 }

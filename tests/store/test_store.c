@@ -15,10 +15,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
-
-static const char *root;
-static char target[512];
-static int backend_pg;
+#include "storefx.h"
 
 struct fx {
 	mmr_store *st;
@@ -67,29 +64,15 @@ static int try_create(struct fx *f, const mmr_actor *who, const char *kind, cons
 
 static void path(char *buf, size_t n, const char *rel)
 {
-	snprintf(buf, n, "%s/%s", root, rel);
+	snprintf(buf, n, "%s/%s", sfx_root, rel);
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	mmr_error err;
-	if (backend_pg) {
-		/* a clean database per test: drop everything of the previous one */
-		mmr_db *db;
-		must(mmr_db_open(target, &db, &err), &err);
-		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
-		     &err);
-		mmr_db_close(db);
-	} else {
-		unlink(target);
-		char wal[600];
-		snprintf(wal, sizeof wal, "%s-wal", target);
-		unlink(wal);
-		snprintf(wal, sizeof wal, "%s-shm", target);
-		unlink(wal);
-	}
-	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	must(sfx_fresh(&err), &err);
+	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
 	char p[1024];
 	path(p, sizeof p, "policy/toyohashi.yaml");
 	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
@@ -160,12 +143,12 @@ static void schema_and_tenants(void **state)
 			 &err),
 	     &err);
 	mmr_store *re;
-	must(mmr_store_open(target, NULL, &re, &err), &err);
+	must(mmr_store_open(sfx_target, NULL, &re, &err), &err);
 	must(mmr_db_exec(mmr_store_db(re), "SELECT count(*) FROM zone_checks", &err), &err);
 	mmr_store_close(re);
 	/* reopening runs no migration twice */
 	mmr_store *again;
-	must(mmr_store_open(target, NULL, &again, &err), &err);
+	must(mmr_store_open(sfx_target, NULL, &again, &err), &err);
 	int v2 = 0;
 	must(mmr_store_schema_version(again, &v2, &err), &err);
 	assert_int_equal(v, v2);
@@ -477,22 +460,9 @@ static void users_and_roles(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_store SRC_ROOT sqlite|postgres\n");
-		return 2;
-	}
-	root = argv[1];
-	if (!strcmp(argv[2], "postgres")) {
-		const char *pg = getenv("MAMORI_TEST_PG");
-		if (!pg) {
-			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
-			return 1;
-		}
-		snprintf(target, sizeof target, "%s", pg);
-		backend_pg = 1;
-	} else {
-		snprintf(target, sizeof target, "/tmp/mamori-test-store-%d.db", (int)getpid());
-	}
+	int bad = sfx_args(argc, argv, "store");
+	if (bad)
+		return bad;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(schema_and_tenants, setup, teardown),
 		cmocka_unit_test_setup_teardown(asset_create_and_handling, setup, teardown),
@@ -502,13 +472,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(users_and_roles, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
-	if (!backend_pg) {
-		unlink(target);
-		char w[600];
-		snprintf(w, sizeof w, "%s-wal", target);
-		unlink(w);
-		snprintf(w, sizeof w, "%s-shm", target);
-		unlink(w);
-	}
+	sfx_remove();
 	return rc;
 }

@@ -19,10 +19,7 @@
 #include "store/notify.h"
 #include "store/store.h"
 #include "store/work.h"
-
-static const char *root;
-static char target[512];
-static int backend_pg;
+#include "storefx.h"
 
 /* 2026-12-02 10:00 JST */
 static const int64_t NOW = 1796173200;
@@ -75,20 +72,12 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	mmr_error err;
-	if (backend_pg) {
-		mmr_db *db;
-		must(mmr_db_open(target, &db, &err), &err);
-		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
-		     &err);
-		mmr_db_close(db);
-	} else {
-		unlink(target);
-	}
-	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	must(sfx_fresh(&err), &err);
+	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
 	char p[1024];
-	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/ibaraki-gikai.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/ibaraki-gikai.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "ibaraki", "茨城町議会", p, &err), &err);
 	mmr_actor_system(&f->sys, "toyohashi");
 	mmr_actor_system(&f->other_sys, "ibaraki");
@@ -571,22 +560,9 @@ static void records_two_person(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_work SRC_ROOT sqlite|postgres\n");
-		return 2;
-	}
-	root = argv[1];
-	if (!strcmp(argv[2], "postgres")) {
-		const char *pg = getenv("MAMORI_TEST_PG");
-		if (!pg) {
-			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
-			return 1;
-		}
-		snprintf(target, sizeof target, "%s", pg);
-		backend_pg = 1;
-	} else {
-		snprintf(target, sizeof target, "/tmp/mamori-test-work-%d.db", (int)getpid());
-	}
+	int bad = sfx_args(argc, argv, "work");
+	if (bad)
+		return bad;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(takeout_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(deputy_when_absent, setup, teardown),
@@ -597,13 +573,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(records_two_person, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
-	if (!backend_pg) {
-		unlink(target);
-		char w[600];
-		snprintf(w, sizeof w, "%s-wal", target);
-		unlink(w);
-		snprintf(w, sizeof w, "%s-shm", target);
-		unlink(w);
-	}
+	sfx_remove();
 	return rc;
 }

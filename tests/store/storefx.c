@@ -1,0 +1,62 @@
+/* storefx.c — see storefx.h. */
+#include "storefx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/db.h"
+
+const char *sfx_root;
+char sfx_target[512];
+bool sfx_pg;
+
+int sfx_args(int argc, char **argv, const char *name)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s SRC_ROOT sqlite|postgres\n", argv[0]);
+		return 2;
+	}
+	sfx_root = argv[1];
+	if (!strcmp(argv[2], "postgres")) {
+		const char *pg = getenv("MAMORI_TEST_PG");
+		if (!pg) {
+			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
+			return 1;
+		}
+		snprintf(sfx_target, sizeof sfx_target, "%s", pg);
+		sfx_pg = true;
+	} else {
+		snprintf(sfx_target, sizeof sfx_target, "/tmp/mamori-test-%s-%d.db", name,
+			 (int)getpid());
+	}
+	return 0;
+}
+
+void sfx_remove(void)
+{
+	if (sfx_pg)
+		return;
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		char p[600];
+		snprintf(p, sizeof p, "%s%s", sfx_target, suffix[i]);
+		unlink(p);
+	}
+}
+
+int sfx_fresh(mmr_error *err)
+{
+	if (!sfx_pg) {
+		sfx_remove();
+		return MMR_OK;
+	}
+	mmr_db *db;
+	int rc = mmr_db_open(sfx_target, &db, err);
+	if (rc)
+		return rc;
+	rc = mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", err);
+	mmr_db_close(db);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * storefx.h — what every store test shares: the backend it runs on (argv:
+ * SRC_ROOT sqlite|postgres; PostgreSQL from tests/pgtmp.sh's MAMORI_TEST_PG),
+ * an empty database before each test, and no file left behind.
+ */
+#ifndef MMR_TESTS_STOREFX_H
+#define MMR_TESTS_STOREFX_H
+
+#include <stdbool.h>
+
+#include "mamori.h"
+
+extern const char *sfx_root; /* the source tree */
+extern char sfx_target[512]; /* a SQLite file or a postgres:// URI */
+extern bool sfx_pg;	     /* the target is PostgreSQL */
+
+/* Read argv; name makes the SQLite file /tmp/mamori-test-NAME-PID.db.
+ * 0, or the exit status to return from main (usage, no server). */
+int sfx_args(int argc, char **argv, const char *name);
+
+/* Empty the database: PostgreSQL's schema dropped, SQLite's files removed. */
+int sfx_fresh(mmr_error *err);
+
+/* Remove the SQLite files (main, after the tests). */
+void sfx_remove(void);
+
+#endif
