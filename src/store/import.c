@@ -92,6 +92,9 @@ struct importer {
 	size_t imported, total, max_errors;
 	mmr_import_progress_fn progress;
 	void *ud;
+	/* names already resolved to ids in another ledger (the units and users
+	 * an asset file names on every row): kind, name, id */
+	json_t *resolved;
 };
 
 static bool label_match(const char *labels, const char *field, const char *h)
@@ -181,6 +184,12 @@ static int64_t lookup(struct importer *im, const char *kind, const char *field, 
 	long long id = strtoll(v, &end, 10);
 	if (!*end && id > 0)
 		return id;
+	/* another ledger does not change during this import: ask it once per
+	 * name (the ledger being imported may gain the name on a later row) */
+	bool keep = strcmp(kind, im->kind) != 0;
+	json_t *known = keep ? json_object_get(json_object_get(im->resolved, kind), v) : NULL;
+	if (known)
+		return json_integer_value(known);
 	struct mmr_ledger_query q = {.n_filters = 1, .limit = 2};
 	q.filters[0][0] = field;
 	q.filters[0][1] = v;
@@ -194,6 +203,11 @@ static int64_t lookup(struct importer *im, const char *kind, const char *field, 
 			    ? json_integer_value(json_object_get(json_array_get(items, 0), "id"))
 			    : 0;
 	json_decref(l);
+	if (keep && r > 0) {
+		if (!json_object_get(im->resolved, kind))
+			json_object_set_new(im->resolved, kind, json_object());
+		json_object_set_new(json_object_get(im->resolved, kind), v, json_integer(r));
+	}
 	return r;
 }
 
@@ -453,7 +467,10 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 		json_decref(im.errors);
 		return rc;
 	}
+	im.resolved = json_object();
 	rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
+	json_decref(im.resolved);
+	im.resolved = NULL;
 	if (!rc && !im.nhead)
 		add_error(&im, 1, NULL, NULL, "見出し行がありません（空のファイル）");
 	if (rc || json_array_size(im.errors)) {
