@@ -18,27 +18,36 @@
 #define BAR_W 360 /* pixels of a full bar */
 #define ROW_H 26
 
-static int count_of(mmr_store *st, const char *sql, const char *tenant, int64_t *n, mmr_error *err)
-{
-	bool found;
-	return mmr_iq_int(st->db, sql, IPARAMS(IP_S(tenant)), n, &found, err);
-}
+static const char *const ledger_names[] = {"assets", "systems", "devices", "users", "units"};
 
+/* The ledgers' sizes for the whole body: kept by triggers (migration 0007). */
 static int ledger_counts(mmr_store *st, const char *tenant, json_t *out, mmr_error *err)
 {
-	static const char qa[] = "SELECT count(*) FROM assets WHERE tenant = $1";
-	static const char qs[] = "SELECT count(*) FROM systems WHERE tenant = $1";
-	static const char qd[] = "SELECT count(*) FROM devices WHERE tenant = $1";
-	static const char qu[] = "SELECT count(*) FROM users WHERE tenant = $1";
-	static const char qn[] = "SELECT count(*) FROM units WHERE tenant = $1";
-	static const char *const sql[] = {qa, qs, qd, qu, qn};
-	static const char *const names[] = {"assets", "systems", "devices", "users", "units"};
-	for (size_t i = 0; i < 5; i++) {
+	static const char q[] = "SELECT n FROM ledger_counts WHERE tenant = $1 AND ledger = $2";
+	for (size_t i = 0; i < sizeof ledger_names / sizeof ledger_names[0]; i++) {
 		int64_t n = 0;
-		int rc = count_of(st, sql[i], tenant, &n, err);
+		bool found;
+		int rc = mmr_iq_int(st->db, q, IPARAMS(IP_S(tenant), IP_S(ledger_names[i])), &n,
+				    &found, err);
 		if (rc)
 			return rc;
-		json_object_set_new(out, names[i], json_integer(n));
+		json_object_set_new(out, ledger_names[i], json_integer(found ? n : 0));
+	}
+	return MMR_OK;
+}
+
+/* The ledgers' sizes as this person may see them (the ledgers' own
+ * visibility: their unit's, their systems', what they hold). */
+static int visible_counts(mmr_store *st, const mmr_actor *who, json_t *out, mmr_error *err)
+{
+	for (size_t i = 0; i < sizeof ledger_names / sizeof ledger_names[0]; i++) {
+		struct mmr_ledger_query q = {.limit = 1};
+		json_t *l;
+		int rc = mmr_ledger_list(st, who, ledger_names[i], &q, &l, err);
+		if (rc)
+			return rc;
+		json_object_set(out, ledger_names[i], json_object_get(l, "total"));
+		json_decref(l);
 	}
 	return MMR_OK;
 }
@@ -299,6 +308,18 @@ int mmr_dashboard(mmr_store *st, const mmr_actor *who, json_t **out, mmr_error *
 		return rc;
 	json_t *counts = json_object(), *comp = NULL, *cls = NULL, *seg = NULL, *wait = NULL,
 	       *inc = NULL;
+	/* the body at a glance is for those who see the whole body (CISO,
+	 * 統括, auditors, body-wide managers); everyone else gets the sizes of
+	 * what they may see, and no body-wide incidents, applications,
+	 * compliance or classification figures (least privilege) */
+	if (!(who->admin || who->auditor || who->body_scope)) {
+		if ((rc = visible_counts(st, who, counts, err))) {
+			json_decref(counts);
+			return rc;
+		}
+		*out = json_pack("{s:b, s:o}", "scoped", 1, "counts", counts);
+		return MMR_OK;
+	}
 	if ((rc = ledger_counts(st, who->tenant, counts, err)) ||
 	    (rc = incidents(st, who->tenant, &inc, err)) ||
 	    (rc = waiting(st, who->tenant, &wait, err)) || (rc = compliance(st, who, &comp, err)) ||
@@ -312,7 +333,8 @@ int mmr_dashboard(mmr_store *st, const mmr_actor *who, json_t **out, mmr_error *
 		json_decref(inc);
 		return rc;
 	}
-	*out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "counts", counts, "compliance", comp,
-			 "classes", cls, "segments", seg, "incidents", inc, "applications", wait);
+	*out = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "scoped", 0, "counts", counts,
+			 "compliance", comp, "classes", cls, "segments", seg, "incidents", inc,
+			 "applications", wait);
 	return MMR_OK;
 }

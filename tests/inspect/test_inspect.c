@@ -1069,6 +1069,31 @@ static void dashboard_figures(void **state)
 			assert_int_equal(ns, 1);
 	}
 	json_decref(d);
+	/* a member of staff sees the sizes of what they may see, and none of
+	 * the body-wide figures; an auditor sees the body */
+	snprintf(j, sizeof j,
+		 "{\"name\":\"課Aの資産\",\"kind\":\"information\",\"unit_id\":%" PRId64
+		 ",\"classification\":{\"importance\":\"III\"}}",
+		 f->sec_a);
+	create_id(f, "assets", j);
+	mmr_actor staff, aud;
+	must(mmr_actor_load(f->st, "toyohashi", f->u_staff, &staff, &err), &err);
+	must(mmr_actor_load(f->st, "toyohashi", f->u_aud, &aud, &err), &err);
+	must(mmr_dashboard(f->st, &staff, &d, &err), &err);
+	assert_true(json_is_true(json_object_get(d, "scoped")));
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(d, "counts"), "assets")), 1);
+	assert_null(json_object_get(d, "incidents"));
+	assert_null(json_object_get(d, "applications"));
+	assert_null(json_object_get(d, "compliance"));
+	assert_null(json_object_get(d, "classes"));
+	json_decref(d);
+	must(mmr_dashboard(f->st, &aud, &d, &err), &err);
+	assert_true(json_is_false(json_object_get(d, "scoped")));
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(d, "counts"), "assets")), 6);
+	assert_non_null(json_object_get(d, "incidents"));
+	json_decref(d);
 	gen_checklist(f);
 	int64_t round = open_round(f, "R1", 2026, NULL);
 	must(mmr_dashboard(f->st, &f->sys, &d, &err), &err);

@@ -27,9 +27,11 @@
       <a class="tile" href="/systems"><strong><xsl:value-of select="counts/systems"/></strong> 情報システム</a>
       <div class="tile"><strong><xsl:value-of select="counts/devices"/></strong> 端末・記録媒体</div>
       <a class="tile" href="/units"><strong><xsl:value-of select="counts/units"/></strong> 組織</a>
-      <a class="tile" href="/inspection"><strong><xsl:value-of select="compliance/body/rate"/></strong> 自己点検の遵守率</a>
+      <xsl:if test="scoped = 'false'"><a class="tile" href="/inspection"><strong><xsl:value-of select="compliance/body/rate"/></strong> 自己点検の遵守率</a></xsl:if>
     </section>
 
+    <xsl:choose>
+    <xsl:when test="scoped = 'false'">
     <section class="card chart" id="chart-compliance">
       <h2>部ごとの遵守率<xsl:if test="compliance/name">（<xsl:value-of select="compliance/name"/>）</xsl:if></h2>
       <xsl:choose>
@@ -172,5 +174,10 @@
         </table>
       </div>
     </section>
+    </xsl:when>
+    <xsl:otherwise>
+      <p class="note" id="scoped-note">件数は、あなたが見ることのできる範囲（所属する課、担当する情報システム、管理する資産）のものです。自己点検の遵守率、インシデント、申請、分類と三層の構成の全庁の集計は、CISO・統括情報セキュリティ責任者・監査の担当者などに表示されます。</p>
+    </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>
