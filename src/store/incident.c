@@ -122,12 +122,16 @@ static const struct escalation {
 	 "CISOは、区における個人情報の漏えい等の未然防止、再発防止等に係る調査及び検討を行うため、"
 	 "情報"
 	 "マネジメント会議を置く。"},
+	/* 亀岡市 publishes only the outline of its 対策基準: the clause is a
+	 * heading without a body. The case goes to the 最高情報統括責任者, who
+	 * the outline makes responsible for acting on "情報セキュリティに関する
+	 * 状況の変化等" (第8章 2); the text below is the heading's own words. */
 	{"kameoka",
 	 "serious",
 	 {"chief_information_officer", NULL},
 	 NULL,
-	 "亀岡市 対策基準規程 第3章 (3) セキュリティ事故・欠陥等の報告",
-	 "（概要のみ公開: 本文なし。最高情報統括責任者へ報告する既定）"},
+	 "亀岡市 対策基準規程 第3章 (3)",
+	 "セキュリティ事故・欠陥等の報告"},
 	{"guideline",
 	 "serious",
 	 {"committee", "ciso", NULL},
