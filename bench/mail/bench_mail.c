@@ -104,10 +104,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_mail: no messages\n");
 		return 1;
 	}
-	size_t bytes_per_pass = 0;
-	for (size_t i = 0; i < n_msgs; i++)
-		bytes_per_pass += msgs[i].n;
-
 	mmr_mail_limits lim;
 	mmr_mail_limits_default(&lim);
 	mmr_textizer *tz;

@@ -26,7 +26,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what, const mmr_error *err)
+_Noreturn static void die(const char *what, const mmr_error *err)
 {
 	fprintf(stderr, "bench_work: %s: %s\n", what, err->message);
 	exit(1);
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 	int nc = n;
 	double c0 = now_s();
 	for (int i = 0; i < nc; i++) {
-		mmr_stmt *s;
+		mmr_stmt *s = NULL;
 		static const char ins[] = "INSERT INTO bench_commit (id, v) VALUES ($1, $2)";
 		if (mmr_db_begin(db, &err) || mmr_db_prepare(db, ins, &s, &err))
 			die("commit", &err);
