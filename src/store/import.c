@@ -76,6 +76,9 @@ static const struct column user_cols[] = {
 	{"roles", "役割|role", C_ROLES},
 };
 
+/* rows after which a PostgreSQL import re-plans with real statistics */
+#define IMPORT_REPLAN_ROWS 2000
+
 struct importer {
 	mmr_store *st;
 	const mmr_actor *who;
@@ -356,6 +359,13 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		return MMR_OK;
 	}
 	im->imported++;
+	/* PostgreSQL: once the tables hold enough of this import for their
+	 * statistics to mean something, gather them (ANALYZE counts the rows
+	 * this transaction inserted) and let the statements keep generic plans
+	 * instead of planning every execution (see mmr_import_csv) */
+	if (im->imported == IMPORT_REPLAN_ROWS && mmr_db_kind(im->st->db) == MMR_DB_POSTGRES &&
+	    (rc = mmr_db_exec(im->st->db, "ANALYZE; SET LOCAL plan_cache_mode = auto", err)))
+		return rc;
 	if (im->progress && im->total % 500 == 0)
 		im->progress(im->ud, im->total);
 	return MMR_OK;
