@@ -376,16 +376,17 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
  * unit, a user, a system. Locks from many subtransactions on one row become a
  * multixact that grows by one member per row, and each check reads all of
  * them: quadratic (3,000 assets spent most of their time in
- * GetMultiXactIdMembers). Holding a stronger lock on those rows in the
- * top-level transaction first makes the subtransactions' checks find it and
- * add nothing. */
+ * GetMultiXactIdMembers). Holding the same KEY SHARE lock on those rows in
+ * the top-level transaction first makes the subtransactions' checks find it
+ * ("a lock as strong is held already") and add nothing. KEY SHARE, not
+ * SHARE: a sign-in updating its user row meanwhile is not held up. */
 static int lock_referenced(mmr_store *st, const char *tenant, mmr_error *err)
 {
 	static const char *const q[] = {
-		"SELECT 1 FROM tenants WHERE id = $1 FOR SHARE",
-		"SELECT 1 FROM units WHERE tenant = $1 FOR SHARE",
-		"SELECT 1 FROM users WHERE tenant = $1 FOR SHARE",
-		"SELECT 1 FROM systems WHERE tenant = $1 FOR SHARE",
+		"SELECT 1 FROM tenants WHERE id = $1 FOR KEY SHARE",
+		"SELECT 1 FROM units WHERE tenant = $1 FOR KEY SHARE",
+		"SELECT 1 FROM users WHERE tenant = $1 FOR KEY SHARE",
+		"SELECT 1 FROM systems WHERE tenant = $1 FOR KEY SHARE",
 	};
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
 		mmr_stmt *s;
