@@ -127,6 +127,15 @@ int mmr_db_commit(mmr_db *db, mmr_error *err)
 	return MMR_OK;
 }
 
+int mmr_db_end(mmr_db *db, int rc, mmr_error *err)
+{
+	if (rc) {
+		mmr_db_rollback(db);
+		return rc;
+	}
+	return mmr_db_commit(db, err);
+}
+
 void mmr_db_rollback(mmr_db *db)
 {
 	if (db->depth == 0)

@@ -51,6 +51,10 @@ int mmr_db_begin(mmr_db *db, mmr_error *err);
 int mmr_db_begin_read(mmr_db *db, mmr_error *err);
 int mmr_db_commit(mmr_db *db, mmr_error *err);
 void mmr_db_rollback(mmr_db *db);
+/* End a transaction by the outcome of its work: commit when rc is MMR_OK,
+ * otherwise roll back; the result (rc, or the commit's error — a failed
+ * commit has rolled back already, so it is not rolled back twice). */
+int mmr_db_end(mmr_db *db, int rc, mmr_error *err);
 /* How deep in transactions the connection is (0: none). */
 int mmr_db_depth(const mmr_db *db);
 

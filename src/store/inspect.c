@@ -533,11 +533,7 @@ int mmr_inspect_checklist_generate(mmr_store *st, const mmr_actor *who, json_t *
 			   json_pack("{s:I, s:I}", "version", (json_int_t)version, "items",
 				     (json_int_t)ni),
 			   err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc)
-		mmr_db_rollback(st->db);
-	else
+	if (!(rc = mmr_db_end(st->db, rc, err)))
 		*out = json_pack("{s:I, s:I, s:I}", "id", (json_int_t)id, "version",
 				 (json_int_t)version, "items", (json_int_t)ni);
 done:
@@ -736,12 +732,8 @@ int mmr_inspect_checklist_change(mmr_store *st, const mmr_actor *who, const char
 				     "item", item),
 			   err);
 	}
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc) {
-		mmr_db_rollback(st->db);
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
-	}
 	*out = json_pack("{s:I, s:I, s:I}", "id", (json_int_t)id, "version", (json_int_t)ver,
 			 "items", (json_int_t)count);
 	return MMR_OK;
@@ -940,12 +932,8 @@ int mmr_inspect_round_create(mmr_store *st, const mmr_actor *who, json_t *in, js
 			   json_deep_copy(in), err);
 	if (!rc)
 		rc = mmr_inspect_auto_answer(st, who, id, &answered, err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc) {
-		mmr_db_rollback(st->db);
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
-	}
 	return round_head(st, who, id, out, err);
 }
 
@@ -973,10 +961,7 @@ int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round,
 	if (!rc)
 		rc = audit(st, who, "inspection.round.status", "inspection_rounds", round,
 			   json_pack("{s:s}", "status", status), err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc)
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc;
 }
 
@@ -1180,12 +1165,8 @@ int mmr_inspect_answer(mmr_store *st, const mmr_actor *who, int64_t answer_id, j
 				     "evidence", evs),
 			   err);
 	free(evs);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc) {
-		mmr_db_rollback(st->db);
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
-	}
 	json_t *all;
 	if ((rc = mmr_inspect_answers(st, who, round, unit, &all, err)))
 		return rc;
@@ -1263,10 +1244,7 @@ int mmr_inspect_auto_answer(mmr_store *st, const mmr_actor *who, int64_t round, 
 	if (!rc && *answered)
 		rc = audit(st, who, "inspection.auto_answer", "inspection_rounds", round,
 			   json_pack("{s:I}", "answered", (json_int_t)*answered), err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc)
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc;
 }
 
@@ -1590,10 +1568,7 @@ int mmr_inspect_actions_generate(mmr_store *st, const mmr_actor *who, int64_t ro
 			   json_pack("{s:I, s:s}", "created", (json_int_t)*made, "due",
 				     due ? due : def),
 			   err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc)
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc;
 }
 
@@ -1695,12 +1670,8 @@ int mmr_inspect_action_update(mmr_store *st, const mmr_actor *who, int64_t id, j
 	if (!rc)
 		rc = audit(st, who, "inspection.action.update", "inspection_actions", id,
 			   json_deep_copy(patch), err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc) {
-		mmr_db_rollback(st->db);
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
-	}
 	if ((rc = mmr_iq_rows(st->db, action_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),
 			      action_cols, &cur, err)))
 		return rc;
@@ -1725,6 +1696,19 @@ static const char finding_cols[] = "id:i,key:s,chapter:s,clause:s,question:s,uni
 static int need_auditor(const mmr_actor *who, mmr_error *err)
 {
 	return who->auditor || who->admin ? MMR_OK : denied(err, "監査の指摘事項の記録");
+}
+
+/* One finding as the API shows it (after a change: read back). */
+static int finding_get(mmr_store *st, const char *tenant, int64_t id, json_t **out, mmr_error *err)
+{
+	json_t *a;
+	int rc = mmr_iq_rows(st->db, finding_sql, IPARAMS(IP_S(tenant), IP_I(-1), IP_I(id)),
+			     finding_cols, &a, err);
+	if (rc)
+		return rc;
+	*out = json_incref(json_array_get(a, 0));
+	json_decref(a);
+	return MMR_OK;
 }
 
 int mmr_inspect_finding_add(mmr_store *st, const mmr_actor *who, int64_t round, json_t *in,
@@ -1798,19 +1782,9 @@ int mmr_inspect_finding_add(mmr_store *st, const mmr_actor *who, int64_t round, 
 	if (!rc)
 		rc = audit(st, who, "inspection.finding.create", "audit_findings", id,
 			   json_deep_copy(in), err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc) {
-		mmr_db_rollback(st->db);
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
-	}
-	json_t *a;
-	if ((rc = mmr_iq_rows(st->db, finding_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),
-			      finding_cols, &a, err)))
-		return rc;
-	*out = json_incref(json_array_get(a, 0));
-	json_decref(a);
-	return MMR_OK;
+	return finding_get(st, who->tenant, id, out, err);
 }
 
 int mmr_inspect_findings(mmr_store *st, const mmr_actor *who, int64_t round, json_t **out,
@@ -1864,17 +1838,7 @@ int mmr_inspect_finding_update(mmr_store *st, const mmr_actor *who, int64_t id, 
 	if (!rc)
 		rc = audit(st, who, "inspection.finding.update", "audit_findings", id,
 			   json_deep_copy(patch), err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	if (rc) {
-		mmr_db_rollback(st->db);
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
-	}
-	json_t *a;
-	if ((rc = mmr_iq_rows(st->db, finding_sql, IPARAMS(IP_S(who->tenant), IP_I(-1), IP_I(id)),
-			      finding_cols, &a, err)))
-		return rc;
-	*out = json_incref(json_array_get(a, 0));
-	json_decref(a);
-	return MMR_OK;
+	return finding_get(st, who->tenant, id, out, err);
 }

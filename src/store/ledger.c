@@ -1272,10 +1272,7 @@ int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 		rc = mmr_audit_record(st, who, "ledger.create", kind,
 				      json_integer_value(json_object_get(*out, "id")), NULL, *out,
 				      NULL, err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	if (rc && *out) {
 		json_decref(*out);
 		*out = NULL;
@@ -1322,10 +1319,7 @@ int mmr_ledger_update(mmr_store *st, const mmr_actor *who, const char *kind, int
 		rc = mmr_audit_record(st, who, "ledger.update", kind, id, before, *out, NULL, err);
 	json_decref(before);
 	json_decref(cur);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	if (rc && *out) {
 		json_decref(*out);
 		*out = NULL;
@@ -1366,10 +1360,7 @@ int mmr_ledger_delete(mmr_store *st, const mmr_actor *who, const char *kind, int
 	if (!rc)
 		rc = mmr_audit_record(st, who, "ledger.delete", kind, id, cur, NULL, NULL, err);
 	json_decref(cur);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc;
 }
 

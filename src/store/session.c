@@ -371,10 +371,7 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 	}
 	if (!rc)
 		rc = signin_event(st, tenant, login, uid, "session.signin", MMR_OK, err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	if (rc) {
 		sodium_memzero(out, sizeof *out);
 		return rc;

@@ -1002,10 +1002,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 		rc = notify_route(st, who->tenant, a, err);
 	if (!rc && !strcmp(t->id, "exception") && !strcmp(state, "approved"))
 		rc = grant_exception(st, pol, who->tenant, a, now, err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	json_decref(a);
 	if (!rc)
 		rc = mmr_app_get(st, who, id, now, out, err);
@@ -1112,10 +1109,7 @@ static int transition(mmr_store *st, const mmr_actor *who, int64_t id, const cha
 	}
 	json_decref(after);
 	json_decref(a);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc ? rc : mmr_app_get(st, who, id, now, out, err);
 }
 
@@ -1693,10 +1687,7 @@ static int exc_update(mmr_store *st, const mmr_actor *who, int64_t id, int what,
 	}
 	json_decref(after);
 	json_decref(e);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc ? rc : mmr_exc_get(st, who, id, now, out, err);
 }
 
@@ -1902,10 +1893,7 @@ int mmr_record_confirm(mmr_store *st, const mmr_actor *who, int64_t id, int64_t 
 	if (!rc)
 		rc = mmr_audit_record(st, who, "record.confirm", "work_records", id, NULL, *out,
 				      NULL, err);
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	if (rc && *out) {
 		json_decref(*out);
 		*out = NULL;
@@ -1979,10 +1967,7 @@ int mmr_user_set_deputy(mmr_store *st, const mmr_actor *who, int64_t principal, 
 				      "users", principal, NULL, rec, NULL, err);
 		json_decref(rec);
 	}
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc;
 }
 
@@ -2064,10 +2049,7 @@ static int remind_tenant(mmr_store *st, const char *tenant, int64_t now, size_t 
 		if (!rc)
 			(*sent)++;
 	}
-	if (!rc)
-		rc = mmr_db_commit(st->db, err);
-	else
-		mmr_db_rollback(st->db);
+	rc = mmr_db_end(st->db, rc, err);
 	return rc;
 }
 
