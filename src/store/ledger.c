@@ -301,7 +301,15 @@ static void generate(struct ledger *l)
 		sb_add(&b, ", $%zu", l->n + 2);
 	if (l->updated_at)
 		sb_add(&b, ", $%zu", l->n + 2);
-	sb_add(&b, ") RETURNING id");
+	/* the new row comes back with the columns `get` reads (one round trip
+	 * fewer than reading it again) */
+	sb_add(&b, ") RETURNING ");
+	struct sbuf cols = {0};
+	select_cols(&cols, l);
+	sb_add(&b, "%s", cols.s + strlen("SELECT "));
+	free(cols.s);
+	if (l->updated_at)
+		sb_add(&b, ", created_at, updated_at");
 	l->ins = b.s;
 	/* update: $1 tenant, $2 id, fields from $3, then the time */
 	b = (struct sbuf){0};
@@ -1220,6 +1228,8 @@ static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
 		rc = mmr_stmt_step(s, err);
 		if (rc == MMR_DB_ROW) {
 			id = mmr_col_int(s, 0);
+			if (strcmp(l->kind, "users")) /* a user's roles are written below */
+				*out = row_json(pol, l, s);
 			rc = MMR_OK;
 		}
 		mmr_stmt_reset(s);
@@ -1240,7 +1250,7 @@ static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
 	if (!strcmp(l->kind, "users") && json_object_get(obj, "roles") &&
 	    (rc = user_roles_replace(st, who->tenant, id, json_object_get(obj, "roles"), err)))
 		return rc;
-	return get_row(st, pol, l, who->tenant, id, out, err);
+	return *out ? MMR_OK : get_row(st, pol, l, who->tenant, id, out, err);
 }
 
 int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, json_t *obj,
