@@ -177,10 +177,31 @@ static json_t *scrub(const json_t *v)
 	return json_deep_copy(v);
 }
 
+/* Whether v holds a key scrub() would drop. */
+static bool has_secret(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach ((json_t *)v, k, x)
+			if (secret_key(k) || has_secret(x))
+				return true;
+	} else if (json_is_array(v)) {
+		json_array_foreach (v, i, x)
+			if (has_secret(x))
+				return true;
+	}
+	return false;
+}
+
 void mmr_audit_digest(const json_t *obj, char out[65])
 {
-	json_t *clean = scrub(obj);
-	char *text = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	/* a copy without the secrets only where there are any (an imported
+	 * asset has none: the copy was a sixth of the import's time) */
+	json_t *clean = has_secret(obj) ? scrub(obj) : NULL;
+	char *text =
+		json_dumps(clean ? clean : obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	json_decref(clean);
 	mmr_hash h;
 	/* a plain SHA-256 of the text (a leaf hash without its prefix would do as
