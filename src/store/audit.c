@@ -1,11 +1,14 @@
 /*
  * audit.c — the tamper-evident audit log in the store (see audit.h).
  *
- * Layout (migrations/…/0002_audit.sql): leaf i of a tenant is the row
- * (tenant, idx = i) of audit_leaves with its canonical data, leaf hash and
- * `nodes`: the hex hashes of the complete nodes leaf i finishes, levels 1, 2,
- * … (node (L, j) covers leaves [j·2^L, (j+1)·2^L) and is finished by leaf
- * (j+1)·2^L − 1). Pruned leaves keep (hash, nodes) in audit_pruned.
+ * Layout (migrations/…/0002_audit.sql, 0008_audit_narrow.sql): leaf i of a
+ * tenant is the row (tenant, idx = i) of audit_leaves with its columns (the
+ * canonical data is rebuilt from them: leaf_data), leaf hash and `nodes`: the
+ * hex hashes of the complete nodes of levels 1 … UPPER_LEVEL − 1 leaf i
+ * finishes (node (L, j) covers leaves [j·2^L, (j+1)·2^L) and is finished by
+ * leaf (j+1)·2^L − 1). Nodes of level ≥ UPPER_LEVEL are rows (tenant, idx =
+ * the leaf that finishes them, level) of audit_upper. Pruned leaves keep
+ * (hash, nodes) in audit_pruned; their upper nodes stay in audit_upper.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -202,6 +205,39 @@ struct nodesrc {
 	const char *tenant;
 };
 
+/* Nodes of this level and above live in audit_upper (one leaf in 16 finishes
+ * one), so that a proof's upper siblings come from a small table. */
+#define UPPER_LEVEL 5
+
+static const char q_upper[] =
+	"SELECT hash FROM audit_upper WHERE tenant = $1 AND idx = $2 AND level = $3";
+
+static int upper_node(struct nodesrc *ns, unsigned level, uint64_t row, mmr_hash out,
+		      mmr_error *err)
+{
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(ns->st->db, q_upper, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, ns->tenant);
+	mmr_stmt_int(s, 2, (int64_t)row);
+	mmr_stmt_int(s, 3, (int64_t)level);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW) {
+		rc = mmr_hash_from_hex(mmr_col_text(s, 0), out) ? MMR_EIO : MMR_OK;
+		if (rc)
+			mmr_error_set(err, MMR_EIO,
+				      "監査ログ %s の節点 (行 %" PRIu64 ", 高さ %u) が壊れています",
+				      ns->tenant, row, level);
+	} else if (rc == MMR_DB_DONE) {
+		rc = MMR_ENOTFOUND;
+		mmr_error_set(err, rc, "監査ログ %s に節点 (行 %" PRIu64 ", 高さ %u) がありません",
+			      ns->tenant, row, level);
+	}
+	mmr_stmt_reset(s);
+	return rc;
+}
+
 static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2";
 static const char q_row_pruned[] =
 	"SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
@@ -210,6 +246,8 @@ static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_e
 {
 	struct nodesrc *ns = ud;
 	uint64_t row = level ? ((index + 1) << level) - 1 : index;
+	if (level >= UPPER_LEVEL)
+		return upper_node(ns, level, row, out, err);
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(ns->st->db, q_row, &s, err);
 	if (rc)
@@ -310,18 +348,23 @@ int mmr_audit_root(mmr_store *st, const char *tenant, int64_t size, mmr_hash roo
 /* ---- append ------------------------------------------------------------------------ */
 
 struct newnodes {
-	char hex[64 * 64 + 1];
+	char hex[64 * (UPPER_LEVEL - 1) + 1]; /* levels 1 … UPPER_LEVEL − 1 */
 	size_t len;
+	unsigned n_upper;
+	unsigned upper_level[64];
+	mmr_hash upper[64];
 };
 
 static void collect_node(void *ud, unsigned level, uint64_t index, const mmr_hash h)
 {
-	(void)level;
 	(void)index;
 	struct newnodes *nn = ud;
-	char hx[65];
-	mmr_hash_hex(h, hx);
-	memcpy(nn->hex + nn->len, hx, 64);
+	if (level >= UPPER_LEVEL) {
+		nn->upper_level[nn->n_upper] = level;
+		memcpy(nn->upper[nn->n_upper++], h, MMR_HASH_LEN);
+		return;
+	}
+	mmr_hash_hex(h, nn->hex + nn->len);
 	nn->len += 64;
 	nn->hex[nn->len] = 0;
 }
@@ -453,15 +496,19 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	}
 	mmr_hash lh;
 	mmr_log_leaf_hash(data, strlen(data), lh);
-	struct newnodes nn = {.len = 0};
+	struct newnodes nn;
+	nn.len = 0;
+	nn.n_upper = 0;
 	nn.hex[0] = 0;
 	mmr_log_frontier_push(&f, lh, collect_node, &nn);
 	char lhx[65];
 	mmr_hash_hex(lh, lhx);
 	static const char ins[] =
 		"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
-		"before_digest, after_digest, decision, data, hash, nodes) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+		"before_digest, after_digest, decision, hash, nodes) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+	static const char ins_upper[] =
+		"INSERT INTO audit_upper (tenant, idx, level, hash) VALUES ($1, $2, $3, $4)";
 	rc = mmr_db_prepare(db, ins, &s, err);
 	if (!rc) {
 		mmr_stmt_text(s, 1, ev->tenant);
@@ -474,10 +521,20 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		mmr_stmt_text(s, 8, ev->before);
 		mmr_stmt_text(s, 9, ev->after);
 		mmr_stmt_text(s, 10, dec);
-		mmr_stmt_text(s, 11, data);
-		mmr_stmt_text(s, 12, lhx);
-		mmr_stmt_text(s, 13, nn.hex);
+		mmr_stmt_text(s, 11, lhx);
+		mmr_stmt_text(s, 12, nn.hex);
 		rc = mmr_stmt_run(s, err);
+	}
+	for (unsigned i = 0; !rc && i < nn.n_upper; i++) {
+		char hx[65];
+		mmr_hash_hex(nn.upper[i], hx);
+		if (!(rc = mmr_db_prepare(db, ins_upper, &s, err))) {
+			mmr_stmt_text(s, 1, ev->tenant);
+			mmr_stmt_int(s, 2, (int64_t)n);
+			mmr_stmt_int(s, 3, (int64_t)nn.upper_level[i]);
+			mmr_stmt_text(s, 4, hx);
+			rc = mmr_stmt_run(s, err);
+		}
 	}
 	free(dec);
 	free(data);
@@ -890,14 +947,62 @@ static const char q_rows[] =
 	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
 	"$24)";
 
+static const char q_upper_rows[] =
+	"SELECT idx, level, hash FROM audit_upper WHERE tenant = $1 AND idx IN ($2, $3, $4, $5, "
+	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
+	"$24)";
+
+/* Read the upper nodes among todo[0 … nt) (up to 23 per query) from
+ * audit_upper. */
+static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, mmr_error *err)
+{
+	for (size_t start = 0; start < nt; start += 23) {
+		size_t end = start + 23 < nt ? start + 23 : nt;
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(c->ns->st->db, q_upper_rows, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, c->ns->tenant);
+		for (size_t i = 0; i < 23; i++)
+			mmr_stmt_int(s, (int)i + 2,
+				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
+									 c->index[todo[start + i]])
+						     : -1);
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			uint64_t row = (uint64_t)mmr_col_int(s, 0);
+			unsigned level = (unsigned)mmr_col_int(s, 1);
+			for (size_t t = start; t < end; t++) {
+				size_t i = todo[t];
+				if (c->level[i] != level || node_row(level, c->index[i]) != row)
+					continue;
+				c->have[i] = !mmr_hash_from_hex(mmr_col_text(s, 2), c->h[i]);
+				if (c->have[i] && level >= NODE_CACHE_MIN_LEVEL &&
+				    row < c->stable_below)
+					cache_put(c->ns->st, c->tenant, level, c->index[i], c->h[i]);
+			}
+		}
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			return rc;
+	}
+	return MMR_OK;
+}
+
 static int cache_fill(struct nodecache *c, mmr_error *err)
 {
 	c->recording = false;
-	/* the ones still to read, first */
-	size_t todo[CACHE_MAX], nt = 0;
+	/* the ones still to read: leaf rows (low levels), and upper nodes */
+	size_t todo[CACHE_MAX], nt = 0, up[CACHE_MAX], nu = 0;
 	for (size_t i = 0; i < c->n; i++)
-		if (!c->have[i])
-			todo[nt++] = i;
+		if (!c->have[i]) {
+			if (c->level[i] >= UPPER_LEVEL)
+				up[nu++] = i;
+			else
+				todo[nt++] = i;
+		}
+	int urc = cache_fill_upper(c, up, nu, err);
+	if (urc)
+		return urc;
 	for (size_t start = 0; start < nt; start += 23) {
 		size_t end = start + 23 < nt ? start + 23 : nt;
 		mmr_stmt *s;
@@ -1118,8 +1223,20 @@ static void problem(struct vstate *v, const char *tenant, const char *kind, int6
 			       (json_int_t)index, "message", msg);
 }
 
+/* The upper nodes (audit_upper) of one batch of rows, by (idx, level). */
+struct vupper {
+	int64_t idx;
+	unsigned level;
+	char hex[64];
+};
+
 struct vnode {
 	const char *stored; /* the row's nodes column */
+	size_t stored_len;
+	size_t low;	    /* low-level nodes seen */
+	int64_t row;	    /* the leaf being pushed */
+	const struct vupper *up;
+	size_t n_up, *pos; /* the next upper row expected */
 	bool bad;
 	unsigned level_bad;
 };
@@ -1128,84 +1245,69 @@ static void check_node(void *ud, unsigned level, uint64_t index, const mmr_hash 
 {
 	(void)index;
 	struct vnode *vn = ud;
-	char hx[65];
-	mmr_hash_hex(h, hx);
-	size_t off = (size_t)(level - 1) * 64;
 	if (vn->bad)
 		return;
-	if (!vn->stored || strlen(vn->stored) < off + 64 || memcmp(vn->stored + off, hx, 64)) {
+	char hx[65];
+	mmr_hash_hex(h, hx);
+	if (level >= UPPER_LEVEL) {
+		const struct vupper *u = *vn->pos < vn->n_up ? &vn->up[*vn->pos] : NULL;
+		if (!u || u->idx != vn->row || u->level != level || memcmp(u->hex, hx, 64)) {
+			vn->bad = true;
+			vn->level_bad = level;
+			return;
+		}
+		(*vn->pos)++;
+		return;
+	}
+	size_t off = (size_t)(level - 1) * 64;
+	vn->low++;
+	if (!vn->stored || vn->stored_len < off + 64 || memcmp(vn->stored + off, hx, 64)) {
 		vn->bad = true;
 		vn->level_bad = level;
 	}
 }
 
-#define VERIFY_BATCH 20000
-
-/* ---- the row's columns against its data, without building a copy -------------------- */
-
-struct cursor {
-	const char *p, *end;
-};
-
-static bool match_lit(struct cursor *c, const char *s, size_t n)
+/* Load the upper nodes of rows [from, to) into *up (grown as needed). */
+static int load_upper(mmr_db *db, const char *tenant, int64_t from, int64_t to,
+		      struct vupper **up, size_t *n, size_t *cap, mmr_error *err)
 {
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n))
-		return false;
-	c->p += n;
-	return true;
-}
-
-/* v encoded as sb_jstr would: a JSON string, or null */
-static bool match_jstr(struct cursor *c, const char *v)
-{
-	if (!v)
-		return match_lit(c, "null", 4);
-	if (!match_lit(c, "\"", 1))
-		return false;
-	const char *run = v;
-	for (const unsigned char *q = (const unsigned char *)v;; q++) {
-		if (*q >= 0x20 && *q != '"' && *q != '\\')
-			continue;
-		if (!match_lit(c, run, (size_t)((const char *)q - run)))
-			return false;
-		if (!*q)
-			break;
-		char esc[8];
-		size_t n = 2;
-		switch (*q) {
-		case '"': memcpy(esc, "\\\"", 2); break;
-		case '\\': memcpy(esc, "\\\\", 2); break;
-		case '\n': memcpy(esc, "\\n", 2); break;
-		case '\t': memcpy(esc, "\\t", 2); break;
-		case '\r': memcpy(esc, "\\r", 2); break;
-		default: n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *q);
+	static const char q[] = "SELECT idx, level, hash FROM audit_upper WHERE tenant = $1 AND "
+				"idx >= $2 AND idx < $3 ORDER BY idx, level";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, from);
+	mmr_stmt_int(s, 3, to);
+	*n = 0;
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+		if (*n == *cap) {
+			size_t nc = *cap ? 2 * *cap : 1024;
+			struct vupper *g = realloc(*up, nc * sizeof *g);
+			if (!g) {
+				mmr_stmt_reset(s);
+				mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+				return MMR_ENOMEM;
+			}
+			*up = g;
+			*cap = nc;
 		}
-		if (!match_lit(c, esc, n))
-			return false;
-		run = (const char *)q + 1;
+		struct vupper *u = &(*up)[(*n)++];
+		u->idx = mmr_col_int(s, 0);
+		u->level = (unsigned)mmr_col_int(s, 1);
+		const char *hx = mmr_col_text(s, 2);
+		/* a malformed hash never equals a computed one */
+		if (hx && strlen(hx) == 64)
+			memcpy(u->hex, hx, 64);
+		else
+			memset(u->hex, '?', 64);
 	}
-	return match_lit(c, "\"", 1);
+	mmr_stmt_reset(s);
+	return rc == MMR_DB_DONE ? MMR_OK : rc;
 }
 
-#define LIT(c, s) match_lit(c, s, sizeof s - 1)
-
-/* Whether `data` (len bytes) is exactly leaf_data() of these columns. */
-static bool data_matches(const char *data, size_t len, const char *tenant, int64_t index,
-			 const char *const col[9])
-{
-	struct cursor c = {data, data + len};
-	char num[32];
-	int nn = snprintf(num, sizeof num, ",\"index\":%" PRId64 ",\"at\":", index);
-	return LIT(&c, "{\"v\":1,\"tenant\":") && match_jstr(&c, tenant) &&
-	       match_lit(&c, num, (size_t)nn) && match_jstr(&c, col[0]) &&
-	       LIT(&c, ",\"actor\":") && match_jstr(&c, col[1]) && LIT(&c, ",\"action\":") &&
-	       match_jstr(&c, col[2]) && LIT(&c, ",\"object_kind\":") && match_jstr(&c, col[3]) &&
-	       LIT(&c, ",\"object_id\":") && match_jstr(&c, col[4]) && LIT(&c, ",\"before\":") &&
-	       match_jstr(&c, col[5]) && LIT(&c, ",\"after\":") && match_jstr(&c, col[6]) &&
-	       LIT(&c, ",\"decision\":") &&
-	       (col[7] ? match_lit(&c, col[7], strlen(col[7])) : LIT(&c, "null")) &&
-	       LIT(&c, "}") && c.p == c.end;
-}
+#define VERIFY_BATCH 20000
 
 struct vcp {
 	int64_t size;
@@ -1227,6 +1329,9 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 	mmr_stmt *s;
 	struct vcp *cps = NULL;
 	size_t n_cps = 0, cap_cps = 0;
+	struct vupper *up = NULL;
+	size_t n_up = 0, cap_up = 0;
+	struct sbuf buf = {0}; /* the leaf data being rebuilt */
 	/* checkpoints, ascending; a note must be signed and agree with its row */
 	static const char q_cps[] =
 		"SELECT size, root, note FROM audit_checkpoints WHERE tenant = $1 ORDER BY size";
@@ -1281,11 +1386,17 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 		"AND idx >= $2 ORDER BY idx LIMIT 20000";
 	static const char q_leaves[] =
 		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
-		"after_digest, decision, data, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+		"after_digest, decision, hash, nodes FROM audit_leaves WHERE tenant = $1 "
 		"AND idx >= $2 ORDER BY idx LIMIT 20000";
 	for (int pass = 0; pass < 2 && !v->problem; pass++) {
 		int64_t from = (int64_t)f.size;
 		for (;;) {
+			/* a batch holds rows [from, from + VERIFY_BATCH) unless one is
+			 * missing, which is reported at the gap */
+			if ((rc = load_upper(db, tenant, from, from + VERIFY_BATCH, &up, &n_up,
+					     &cap_up, err)))
+				goto out;
+			size_t pos = 0;
 			if ((rc = mmr_db_prepare(db, pass ? q_leaves : q_pruned, &s, err)))
 				goto out;
 			mmr_stmt_text(s, 1, tenant);
@@ -1294,7 +1405,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			while (!v->problem && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 				rows++;
 				int64_t idx = mmr_col_int(s, 0);
-				int hc = pass ? 10 : 1, nc = pass ? 11 : 2;
+				int hc = pass ? 9 : 1, nc = pass ? 10 : 2;
 				if (idx != (int64_t)f.size) {
 					problem(v, tenant, "index", (int64_t)f.size,
 						"索引 %" PRIu64
@@ -1307,23 +1418,25 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 				const char *stored = mmr_col_text(s, hc);
 				bool stored_ok = stored && !mmr_hash_from_hex(stored, stored_h);
 				if (pass) {
-					const char *col[9];
-					for (int i = 0; i < 9; i++)
+					/* the leaf data rebuilt from the columns must
+					 * hash to the stored leaf hash */
+					const char *col[8];
+					for (int i = 0; i < 8; i++)
 						col[i] = mmr_col_text(s, 1 + i);
-					const char *data = col[8];
-					size_t len = data ? strlen(data) : 0;
-					if (!data || !data_matches(data, len, tenant, idx, col)) {
-						problem(v, tenant, "row", idx,
-							"索引 %" PRId64 " の行の列と記録された内容 "
-							"(data) が違います",
-							idx);
-						break;
+					leaf_data_into(&buf, tenant, idx, col[0], col[1], col[2],
+						       col[3], col[4], col[5], col[6], col[7]);
+					if (buf.oom) {
+						mmr_stmt_reset(s);
+						mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+						rc = MMR_ENOMEM;
+						goto out;
 					}
-					mmr_log_leaf_hash(data, len, lh);
+					mmr_log_leaf_hash(buf.p, buf.len, lh);
 					if (!stored_ok || memcmp(lh, stored_h, MMR_HASH_LEN)) {
-						problem(v, tenant, "index", idx,
+						problem(v, tenant, "row", idx,
 							"索引 %" PRId64
-							" の葉のハッシュが内容と合いません",
+							" の行の内容が記録された葉のハッシュと合いません "
+							"(列が書き換えられたか、行が並べ替えられています)",
 							idx);
 						break;
 					}
@@ -1336,8 +1449,23 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 				} else {
 					memcpy(lh, stored_h, MMR_HASH_LEN);
 				}
-				struct vnode vn = {.stored = mmr_col_text(s, nc)};
+				struct vnode vn = {.stored = mmr_col_text(s, nc),
+						   .row = idx,
+						   .up = up,
+						   .n_up = n_up,
+						   .pos = &pos};
+				vn.stored_len = vn.stored ? strlen(vn.stored) : 0;
 				mmr_log_frontier_push(&f, lh, check_node, &vn);
+				if (!vn.bad && vn.stored_len != vn.low * 64) { /* extra nodes */
+					vn.bad = true;
+					vn.level_bad = (unsigned)vn.low + 1;
+				}
+				if (!vn.bad && pos < n_up && up[pos].idx <= idx) {
+					problem(v, tenant, "index", up[pos].idx,
+						"索引 %" PRId64 " に余分な節点 (高さ %u) があります",
+						up[pos].idx, up[pos].level);
+					break;
+				}
 				if (vn.bad) {
 					problem(v, tenant, "index", idx,
 						"索引 %" PRId64
@@ -1380,6 +1508,24 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			from = (int64_t)f.size;
 		}
 	}
+	/* upper nodes beyond the last row */
+	if (!v->problem) {
+		static const char q_extra[] = "SELECT idx, level FROM audit_upper WHERE tenant = $1 "
+					      "AND idx >= $2 ORDER BY idx, level LIMIT 1";
+		if ((rc = mmr_db_prepare(db, q_extra, &s, err)))
+			goto out;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, (int64_t)f.size);
+		rc = mmr_stmt_step(s, err);
+		if (rc == MMR_DB_ROW && next_cp == n_cps)
+			problem(v, tenant, "index", mmr_col_int(s, 0),
+				"索引 %" PRId64 " に余分な節点 (高さ %" PRId64 ") があります",
+				mmr_col_int(s, 0), mmr_col_int(s, 1));
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_ROW && rc != MMR_DB_DONE)
+			goto out;
+		rc = MMR_OK;
+	}
 	/* checkpoints beyond the rows: truncated */
 	if (!v->problem && next_cp < n_cps) {
 		int64_t csize = cps[next_cp].size;
@@ -1401,6 +1547,8 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 						 (json_int_t)n_cps));
 out:
 	free(cps);
+	free(up);
+	free(buf.p);
 	return rc;
 }
 
@@ -1489,8 +1637,7 @@ int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to
 	struct nodesrc ns = {st, tenant};
 	static const char q[] =
 		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
-		"after_digest, decision, hash, data FROM audit_leaves WHERE tenant = $1 AND idx >= "
-		"$2 "
+		"after_digest, decision, hash FROM audit_leaves WHERE tenant = $1 AND idx >= $2 "
 		"AND idx < $3 ORDER BY idx LIMIT 1000";
 	char *all = NULL; /* file digest over the lines */
 	size_t all_len = 0;
@@ -1509,7 +1656,14 @@ int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to
 		while ((r2 = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			json_t *e = entry_json(s, 0);
 			json_object_set_new(e, "leaf_hash", json_string(mmr_col_text(s, 9)));
-			json_object_set_new(e, "data", json_string(mmr_col_text(s, 10)));
+			/* the leaf data (what was hashed), rebuilt from the columns */
+			char *data = leaf_data(tenant, mmr_col_int(s, 0), mmr_col_text(s, 1),
+					       mmr_col_text(s, 2), mmr_col_text(s, 3),
+					       mmr_col_text(s, 4), mmr_col_text(s, 5),
+					       mmr_col_text(s, 6), mmr_col_text(s, 7),
+					       mmr_col_text(s, 8));
+			json_object_set_new(e, "data", data ? json_string(data) : json_null());
+			free(data);
 			json_array_append_new(batch, e);
 		}
 		mmr_stmt_reset(s);
