@@ -11,7 +11,8 @@
  *   log.verify_leaves_per_s  mmr_audit_verify over the appended log (goal >= 1,000,000)
  *   log.proof_us             mmr_audit_proof (what `mamori log proof` calls) of random
  *                            leaves of a 10,000,000-leaf log (goal < 100 us); the log is
- *                            built by a bulk path here (frontier + rows), not service calls.
+ *                            built by a bulk path here (frontier + rows of typical events,
+ *                            laid out as appends lay them out), not service calls.
  *
  * `bench_log SOURCE_ROOT`; MAMORI_BENCH_LOG_LEAVES (size of the big log),
  * MAMORI_BENCH_LOG_THREADS (callers, default 128), MAMORI_BENCH_LOG_ONLY
@@ -69,35 +70,23 @@ static void event(int64_t i, struct mmr_audit_event *ev, char *id, size_t n)
 static const char raw_ddl[] =
 	"CREATE TABLE raw_leaves (tenant TEXT NOT NULL, idx INTEGER NOT NULL, at TEXT NOT NULL, "
 	"actor TEXT NOT NULL, action TEXT NOT NULL, object_kind TEXT, object_id TEXT, "
-	"before_digest TEXT, after_digest TEXT, decision TEXT, data TEXT NOT NULL, hash TEXT NOT "
+	"before_digest TEXT, after_digest TEXT, decision TEXT, hash TEXT NOT "
 	"NULL, nodes TEXT NOT NULL, PRIMARY KEY (tenant, idx)) WITHOUT ROWID; "
 	"CREATE INDEX raw_leaves_actor ON raw_leaves(tenant, actor, idx); "
 	"CREATE INDEX raw_leaves_object ON raw_leaves(tenant, object_kind, object_id, idx)";
 static const char raw_ins[] =
 	"INSERT INTO raw_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
-	"before_digest, after_digest, decision, data, hash, nodes) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+	"before_digest, after_digest, decision, hash, nodes) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-/* the rows an append writes, precomputed: raw inserts of the same rows */
+/* the rows an append writes, precomputed: raw inserts of the same rows
+ * (audit_leaves; the audit_upper rows, one append in 16, are not copied) */
 struct row {
-	char *data;
 	char hash[65];
 	char nodes[64 * 64 + 1];
 };
 
-struct nodes_acc {
-	char *p;
-	size_t len;
-};
 
-static void acc_node(void *ud, unsigned level, uint64_t index, const mmr_hash h)
-{
-	(void)level;
-	(void)index;
-	struct nodes_acc *a = ud;
-	mmr_hash_hex(h, a->p + a->len);
-	a->len += 64;
-}
 
 /* ---- single appends: one durable transaction each ---- */
 
@@ -116,9 +105,8 @@ static void raw_bind(mmr_stmt *s, const struct row *r, int64_t idx, int64_t k)
 	mmr_stmt_text(s, 8, ev.before);
 	mmr_stmt_text(s, 9, ev.after);
 	mmr_stmt_null(s, 10);
-	mmr_stmt_text(s, 11, r->data);
-	mmr_stmt_text(s, 12, r->hash);
-	mmr_stmt_text(s, 13, r->nodes);
+	mmr_stmt_text(s, 11, r->hash);
+	mmr_stmt_text(s, 12, r->nodes);
 }
 
 static double single_append_run(mmr_store *st, int64_t first, int64_t n)
@@ -224,7 +212,7 @@ static double group_run(mmr_audit_group *g, struct row *rows, int64_t base, int6
 static void read_rows(mmr_store *st, int64_t from, int64_t n, struct row *rows)
 {
 	mmr_error err;
-	static const char q[] = "SELECT data, hash, nodes FROM audit_leaves WHERE tenant = "
+	static const char q[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = "
 				"'bench' AND idx >= $1 ORDER BY idx";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(mmr_store_db(st), q, &s, &err);
@@ -232,15 +220,35 @@ static void read_rows(mmr_store *st, int64_t from, int64_t n, struct row *rows)
 		die(rc, &err, "select");
 	mmr_stmt_int(s, 1, from);
 	for (int64_t k = 0; k < n && mmr_stmt_step(s, &err) == MMR_DB_ROW; k++) {
-		free(rows[k].data);
-		rows[k].data = strdup(mmr_col_text(s, 0));
-		snprintf(rows[k].hash, sizeof rows[k].hash, "%s", mmr_col_text(s, 1));
-		snprintf(rows[k].nodes, sizeof rows[k].nodes, "%s", mmr_col_text(s, 2));
+		snprintf(rows[k].hash, sizeof rows[k].hash, "%s", mmr_col_text(s, 0));
+		snprintf(rows[k].nodes, sizeof rows[k].nodes, "%s", mmr_col_text(s, 1));
 	}
 	mmr_stmt_reset(s);
 }
 
-/* the big log: rows written directly (synchronous=OFF while building) */
+/* the big log: rows as appends write them (columns of typical events, leaf
+ * hash of their canonical data, nodes of levels 1-4 in the row, higher ones
+ * in audit_upper), written directly with synchronous=OFF while building */
+struct bulk_nodes {
+	char *low;
+	size_t len;
+	unsigned n_up, level[64];
+	mmr_hash up[64];
+};
+
+static void bulk_node(void *ud, unsigned level, uint64_t index, const mmr_hash h)
+{
+	(void)index;
+	struct bulk_nodes *a = ud;
+	if (level >= 5) {
+		a->level[a->n_up] = level;
+		memcpy(a->up[a->n_up++], h, MMR_HASH_LEN);
+		return;
+	}
+	mmr_hash_hex(h, a->low + a->len);
+	a->len += 64;
+}
+
 static void bulk_build(mmr_store *st, int64_t n)
 {
 	mmr_error err;
@@ -249,31 +257,54 @@ static void bulk_build(mmr_store *st, int64_t n)
 	if (rc)
 		die(rc, &err, "pragma");
 	static const char ins[] =
-		"INSERT INTO audit_leaves (tenant, idx, at, actor, action, data, hash, nodes) "
-		"VALUES ('big', $1, '2026-04-01T09:00:00.000Z', 'b', 'bench.bulk', $2, $3, $4)";
+		"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
+		"before_digest, after_digest, decision, hash, nodes) "
+		"VALUES ('big', $1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)";
+	static const char ins_up[] = "INSERT INTO audit_upper (tenant, idx, level, hash) "
+				     "VALUES ('big', $1, $2, $3)";
 	struct mmr_log_frontier f = {0};
 	char nodes[64 * 64 + 1];
 	for (int64_t i = 0; i < n; i += 100000) {
 		if ((rc = mmr_db_begin(db, &err)))
 			die(rc, &err, "begin");
 		for (int64_t k = i; k < i + 100000 && k < n; k++) {
-			char data[48], hx[65];
-			int len = snprintf(data, sizeof data, "{\"bulk\":%" PRId64 "}", k);
+			struct mmr_audit_event ev;
+			char id[32], hx[65];
+			event(k, &ev, id, sizeof id);
+			ev.tenant = "big";
+			char *data = mmr_audit_leaf_data(&ev, k, ev.at);
 			mmr_hash lh;
-			mmr_log_leaf_hash(data, (size_t)len, lh);
-			struct nodes_acc a = {nodes, 0};
-			mmr_log_frontier_push(&f, lh, acc_node, &a);
+			mmr_log_leaf_hash(data, strlen(data), lh);
+			free(data);
+			struct bulk_nodes a = {.low = nodes};
+			mmr_log_frontier_push(&f, lh, bulk_node, &a);
 			nodes[a.len] = 0;
 			mmr_hash_hex(lh, hx);
 			mmr_stmt *s;
 			if ((rc = mmr_db_prepare(db, ins, &s, &err)))
 				die(rc, &err, "prepare");
 			mmr_stmt_int(s, 1, k);
-			mmr_stmt_text(s, 2, data);
-			mmr_stmt_text(s, 3, hx);
-			mmr_stmt_text(s, 4, nodes);
+			mmr_stmt_text(s, 2, ev.at);
+			mmr_stmt_text(s, 3, ev.actor);
+			mmr_stmt_text(s, 4, ev.action);
+			mmr_stmt_text(s, 5, ev.object_kind);
+			mmr_stmt_text(s, 6, ev.object_id);
+			mmr_stmt_text(s, 7, ev.before);
+			mmr_stmt_text(s, 8, ev.after);
+			mmr_stmt_text(s, 9, hx);
+			mmr_stmt_text(s, 10, nodes);
 			if ((rc = mmr_stmt_run(s, &err)))
 				die(rc, &err, "bulk insert");
+			for (unsigned u = 0; u < a.n_up; u++) {
+				if ((rc = mmr_db_prepare(db, ins_up, &s, &err)))
+					die(rc, &err, "prepare");
+				mmr_hash_hex(a.up[u], hx);
+				mmr_stmt_int(s, 1, k);
+				mmr_stmt_int(s, 2, a.level[u]);
+				mmr_stmt_text(s, 3, hx);
+				if ((rc = mmr_stmt_run(s, &err)))
+					die(rc, &err, "bulk insert upper");
+			}
 		}
 		if ((rc = mmr_db_commit(db, &err)))
 			die(rc, &err, "commit");
@@ -369,8 +400,6 @@ int main(int argc, char **argv)
 		printf("log.append_vs_raw: %.2f (goal 0.7)\n", g_app / g_raw);
 		printf("log.append_vs_raw.goal_ratio: %.2f (goal 0.7)\n", g_app / g_raw / 0.7);
 	}
-	for (int64_t k = 0; k < round; k++)
-		free(rows[k].data);
 	free(rows);
 
 	json_t *cp = NULL;

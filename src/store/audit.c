@@ -61,11 +61,47 @@ static void sb_str(struct sbuf *b, const char *s)
 	sb_put(b, s, strlen(s));
 }
 
+/* Whether s[0 … n) holds a byte JSON needs escaped (", \\ or a control
+ * byte): eight bytes at a time (SWAR), as most strings here hold none. */
+static bool needs_escape(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+		/* a zero byte in q or bs, or a byte < 0x20 in w (high bit clear) */
+		uint64_t hit = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
+		if (hit & highs)
+			return true;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			return true;
+	}
+	return false;
+}
+
 /* a JSON string (or null) */
 static void sb_jstr(struct sbuf *b, const char *s)
 {
 	if (!s) {
 		sb_put(b, "null", 4);
+		return;
+	}
+	size_t n = strlen(s);
+	if (!needs_escape(s, n)) {
+		sb_grow(b, n + 2);
+		if (b->oom)
+			return;
+		char *o = b->p + b->len;
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		b->p[b->len] = 0;
 		return;
 	}
 	sb_put(b, "\"", 1);
@@ -89,20 +125,35 @@ static void sb_jstr(struct sbuf *b, const char *s)
 	sb_put(b, "\"", 1);
 }
 
-/* The canonical data: fixed key order, decision embedded as stored (compact,
- * sorted keys). Built from the columns, so verify can rebuild it. */
+/* Append the canonical data to *bp: fixed key order, decision embedded as
+ * stored (compact, sorted keys). Built from the columns, so verify can
+ * rebuild it. */
 static void leaf_data_into(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
 			   const char *actor, const char *action, const char *okind,
 			   const char *oid, const char *before, const char *after,
 			   const char *decision)
 {
-	struct sbuf b = *bp;
-	b.len = 0;
-	char num[32];
+	struct sbuf b = *bp; /* appended to */
+	char num[48], dig[24];
 	sb_str(&b, "{\"v\":1,\"tenant\":");
 	sb_jstr(&b, tenant);
-	snprintf(num, sizeof num, ",\"index\":%" PRId64 ",\"at\":", index);
-	sb_str(&b, num);
+	/* ,"index":N,"at": — the number by hand (snprintf shows in verify) */
+	size_t nd = 0;
+	uint64_t u = index < 0 ? (uint64_t)0 - (uint64_t)index : (uint64_t)index;
+	do {
+		dig[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t nl = 0;
+	memcpy(num, ",\"index\":", 9);
+	nl = 9;
+	if (index < 0)
+		num[nl++] = '-';
+	while (nd)
+		num[nl++] = dig[--nd];
+	memcpy(num + nl, ",\"at\":", 6);
+	nl += 6;
+	sb_put(&b, num, nl);
 	sb_jstr(&b, at);
 	sb_str(&b, ",\"actor\":");
 	sb_jstr(&b, actor);
@@ -1314,6 +1365,238 @@ struct vcp {
 	mmr_hash root;
 };
 
+/* The walk over one tenant's rows in index order: the right edge of the tree
+ * (f), the upper nodes of the current batch (up, pos: the next expected), and
+ * the checkpoints still to reach (next_cp). */
+struct vwalk {
+	struct vstate *v;
+	const char *tenant;
+	struct mmr_log_frontier f;
+	struct vupper *up;
+	size_t n_up, pos;
+	const struct vcp *cps;
+	size_t n_cps, next_cp;
+	mmr_audit_progress_fn progress;
+	void *ud;
+	int64_t *done, total;
+};
+
+/* Push leaf `idx` (hash lh, the row's nodes column) on the tree: it must be
+ * the next index, every node it completes must equal the stored one (the
+ * row's low levels, audit_upper's higher ones, nothing extra), and each
+ * checkpoint reached must have the computed root. false: a problem was
+ * reported. */
+static bool vwalk_push(struct vwalk *w, int64_t idx, const mmr_hash lh, const char *nodes,
+		       size_t nodes_len)
+{
+	struct vstate *v = w->v;
+	if (idx != (int64_t)w->f.size) {
+		problem(v, w->tenant, "index", (int64_t)w->f.size,
+			"索引 %" PRIu64 " の行がありません (次の行は %" PRId64
+			"): 削除または並べ替えられています",
+			w->f.size, idx);
+		return false;
+	}
+	struct vnode vn = {.stored = nodes,
+			   .stored_len = nodes_len,
+			   .row = idx,
+			   .up = w->up,
+			   .n_up = w->n_up,
+			   .pos = &w->pos};
+	mmr_log_frontier_push(&w->f, lh, check_node, &vn);
+	if (!vn.bad && vn.stored_len != vn.low * 64) { /* extra nodes */
+		vn.bad = true;
+		vn.level_bad = (unsigned)vn.low + 1;
+	}
+	if (!vn.bad && w->pos < w->n_up && w->up[w->pos].idx <= idx) {
+		problem(v, w->tenant, "index", w->up[w->pos].idx,
+			"索引 %" PRId64 " に余分な節点 (高さ %u) があります", w->up[w->pos].idx,
+			w->up[w->pos].level);
+		return false;
+	}
+	if (vn.bad) {
+		problem(v, w->tenant, "index", idx,
+			"索引 %" PRId64 " に記録された節点 (高さ %u) が木と合いません", idx,
+			vn.level_bad);
+		return false;
+	}
+	while (w->next_cp < w->n_cps && w->cps[w->next_cp].size <= (int64_t)w->f.size) {
+		const struct vcp *c = &w->cps[w->next_cp++];
+		mmr_hash root;
+		if (c->size == 0)
+			mmr_log_empty_root(root);
+		else
+			mmr_log_frontier_root(&w->f, root);
+		if (memcmp(root, c->root, MMR_HASH_LEN)) {
+			problem(v, w->tenant, "checkpoint", c->size,
+				"チェックポイント (大きさ %" PRId64
+				") の根が記録から計算した根と合いません "
+				"(索引 %" PRId64 " までのどこかが改ざんされています)",
+				c->size, c->size - 1);
+			return false;
+		}
+	}
+	(*w->done)++;
+	if (w->progress && (*w->done & 0xffff) == 0)
+		w->progress(w->ud, *w->done, w->total);
+	return true;
+}
+
+/* Leaf rows read ahead: their data rebuilt from the columns (in `data`),
+ * stored hash and nodes copied, leaf hash filled in by vchunk_hash. */
+#define VCHUNK 512
+struct vrow {
+	int64_t idx;
+	size_t off, len; /* the leaf data in the chunk's buffer */
+	bool stored_ok;
+	mmr_hash stored, lh;
+	size_t nodes_len;
+	char nodes[64 * (UPPER_LEVEL - 1) + 1]; /* a longer column is wrong anyway */
+};
+struct vchunk {
+	size_t n;
+	struct sbuf data;
+	struct vrow r[VCHUNK];
+};
+
+/* Add the current row of `s` (q_leaves' columns); false when out of memory. */
+static bool vchunk_add(struct vchunk *c, mmr_stmt *s, const char *tenant)
+{
+	struct vrow *r = &c->r[c->n];
+	r->idx = mmr_col_int(s, 0);
+	r->off = c->data.len;
+	leaf_data_into(&c->data, tenant, r->idx, mmr_col_text(s, 1), mmr_col_text(s, 2),
+		       mmr_col_text(s, 3), mmr_col_text(s, 4), mmr_col_text(s, 5),
+		       mmr_col_text(s, 6), mmr_col_text(s, 7), mmr_col_text(s, 8));
+	if (c->data.oom)
+		return false;
+	r->len = c->data.len - r->off;
+	const char *h = mmr_col_text(s, 9), *nodes = mmr_col_text(s, 10);
+	r->stored_ok = h && !mmr_hash_from_hex(h, r->stored);
+	r->nodes_len = nodes ? strlen(nodes) : 0;
+	size_t keep = r->nodes_len < sizeof r->nodes - 1 ? r->nodes_len : sizeof r->nodes - 1;
+	if (nodes)
+		memcpy(r->nodes, nodes, keep);
+	r->nodes[keep] = 0;
+	c->n++;
+	return true;
+}
+
+static void vchunk_hash(struct vchunk *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		mmr_log_leaf_hash(c->data.p + c->r[i].off, c->r[i].len, c->r[i].lh);
+}
+
+/* Walk the chunk's rows in order; false: a problem was reported. */
+static bool vchunk_walk(struct vwalk *w, const struct vchunk *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrow *r = &c->r[i];
+		if (r->idx == (int64_t)w->f.size &&
+		    (!r->stored_ok || memcmp(r->lh, r->stored, MMR_HASH_LEN))) {
+			problem(w->v, w->tenant, "row", r->idx,
+				"索引 %" PRId64 " の行の内容が記録された葉のハッシュと合いません "
+				"(列が書き換えられたか、行が並べ替えられています)",
+				r->idx);
+			return false;
+		}
+		if (!vwalk_push(w, r->idx, r->lh, r->nodes, r->nodes_len))
+			return false;
+	}
+	return true;
+}
+
+/* One helper thread hashes a chunk's leaf data and walks it on the tree
+ * while the caller reads the next chunk from the database (the two halves of
+ * verify take about as long). The walk (w) belongs to the thread from
+ * hasher_submit to hasher_wait; the caller reads it only in between. Without
+ * the thread (it could not start), chunks are done in place. */
+struct vhasher {
+	bool started, running, stop;
+	pthread_t t;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vwalk *w;
+	bool failed;	    /* a problem was reported: later chunks are skipped */
+	struct vchunk *job; /* being done; NULL when idle */
+};
+
+static void hasher_do(struct vhasher *h, struct vchunk *c)
+{
+	if (h->failed)
+		return;
+	vchunk_hash(c);
+	h->failed = !vchunk_walk(h->w, c);
+}
+
+static void *hasher_main(void *arg)
+{
+	struct vhasher *h = arg;
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (!h->job && !h->stop)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (!h->job)
+			break;
+		struct vchunk *c = h->job;
+		pthread_mutex_unlock(&h->mu);
+		hasher_do(h, c);
+		pthread_mutex_lock(&h->mu);
+		h->job = NULL;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static void hasher_start(struct vhasher *h, struct vwalk *w)
+{
+	h->started = true;
+	h->w = w;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	h->running = pthread_create(&h->t, NULL, hasher_main, h) == 0;
+}
+
+static void hasher_submit(struct vhasher *h, struct vchunk *c)
+{
+	if (!h->running) {
+		hasher_do(h, c);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->job = c;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Wait until the submitted chunk is hashed. */
+static void hasher_wait(struct vhasher *h)
+{
+	if (!h->running)
+		return;
+	pthread_mutex_lock(&h->mu);
+	while (h->job)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void hasher_stop(struct vhasher *h)
+{
+	if (!h->started)
+		return;
+	if (h->running) {
+		pthread_mutex_lock(&h->mu);
+		h->stop = true;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->t, NULL); /* finishes a chunk it was hashing */
+	}
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+}
+
 /* One pass over the tenant's rows in index order (pruned hashes first, then
  * the leaves): each leaf's data is checked against its columns and hashed,
  * the hash pushed on the right edge of the tree (a stack of subtree roots),
@@ -1324,14 +1607,13 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			 struct vstate *v, json_t *summary, mmr_error *err)
 {
 	mmr_db *db = st->db;
-	struct mmr_log_frontier f = {0};
 	int rc;
 	mmr_stmt *s;
 	struct vcp *cps = NULL;
-	size_t n_cps = 0, cap_cps = 0;
-	struct vupper *up = NULL;
-	size_t n_up = 0, cap_up = 0;
-	struct sbuf buf = {0}; /* the leaf data being rebuilt */
+	size_t n_cps = 0, cap_cps = 0, cap_up = 0;
+	struct vwalk w = {0};
+	struct vchunk *ch[2] = {NULL, NULL};
+	struct vhasher hs = {0};
 	/* checkpoints, ascending; a note must be signed and agree with its row */
 	static const char q_cps[] =
 		"SELECT size, root, note FROM audit_checkpoints WHERE tenant = $1 ORDER BY size";
@@ -1379,7 +1661,15 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 	if (rc != MMR_DB_DONE)
 		goto out;
 	rc = MMR_OK;
-	size_t next_cp = 0;
+	/* the walk's state, shared by the pruned and the leaf rows */
+	w.v = v;
+	w.tenant = tenant;
+	w.cps = cps;
+	w.n_cps = n_cps;
+	w.progress = progress;
+	w.ud = ud;
+	w.done = done;
+	w.total = total;
 	/* pruned leaves: hashes only */
 	static const char q_pruned[] =
 		"SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
@@ -1389,113 +1679,81 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 		"after_digest, decision, hash, nodes FROM audit_leaves WHERE tenant = $1 "
 		"AND idx >= $2 ORDER BY idx LIMIT 20000";
 	for (int pass = 0; pass < 2 && !v->problem; pass++) {
-		int64_t from = (int64_t)f.size;
+		int64_t from = (int64_t)w.f.size;
 		for (;;) {
 			/* a batch holds rows [from, from + VERIFY_BATCH) unless one is
 			 * missing, which is reported at the gap */
-			if ((rc = load_upper(db, tenant, from, from + VERIFY_BATCH, &up, &n_up,
+			if ((rc = load_upper(db, tenant, from, from + VERIFY_BATCH, &w.up, &w.n_up,
 					     &cap_up, err)))
 				goto out;
-			size_t pos = 0;
+			w.pos = 0;
 			if ((rc = mmr_db_prepare(db, pass ? q_leaves : q_pruned, &s, err)))
 				goto out;
 			mmr_stmt_text(s, 1, tenant);
 			mmr_stmt_int(s, 2, from);
 			int64_t rows = 0;
-			while (!v->problem && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			if (pass && !ch[0] &&
+			    (!(ch[0] = calloc(1, sizeof *ch[0])) || !(ch[1] = calloc(1, sizeof *ch[1])))) {
+				mmr_stmt_reset(s);
+				rc = MMR_ENOMEM;
+				mmr_error_set(err, rc, "メモリが足りません");
+				goto out;
+			}
+			if (pass && !hs.started)
+				hasher_start(&hs, &w);
+			struct vchunk *cur = pass ? ch[0] : NULL, *pending = NULL;
+			if (cur) {
+				cur->n = 0;
+				cur->data.len = 0;
+			}
+			/* v->problem is the helper's while it walks: pass 1 looks at
+			 * hs.failed after hasher_wait instead */
+			while ((pass || !v->problem) && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 				rows++;
-				int64_t idx = mmr_col_int(s, 0);
-				int hc = pass ? 9 : 1, nc = pass ? 10 : 2;
-				if (idx != (int64_t)f.size) {
-					problem(v, tenant, "index", (int64_t)f.size,
-						"索引 %" PRIu64
-						" の行がありません (次の行は %" PRId64
-						"): 削除または並べ替えられています",
-						f.size, idx);
-					break;
-				}
-				mmr_hash lh, stored_h;
-				const char *stored = mmr_col_text(s, hc);
-				bool stored_ok = stored && !mmr_hash_from_hex(stored, stored_h);
-				if (pass) {
-					/* the leaf data rebuilt from the columns must
-					 * hash to the stored leaf hash */
-					const char *col[8];
-					for (int i = 0; i < 8; i++)
-						col[i] = mmr_col_text(s, 1 + i);
-					leaf_data_into(&buf, tenant, idx, col[0], col[1], col[2],
-						       col[3], col[4], col[5], col[6], col[7]);
-					if (buf.oom) {
-						mmr_stmt_reset(s);
-						mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
-						rc = MMR_ENOMEM;
-						goto out;
-					}
-					mmr_log_leaf_hash(buf.p, buf.len, lh);
-					if (!stored_ok || memcmp(lh, stored_h, MMR_HASH_LEN)) {
-						problem(v, tenant, "row", idx,
+				if (!pass) {
+					mmr_hash lh = {0};
+					int64_t idx = mmr_col_int(s, 0);
+					const char *stored = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+					if (idx == (int64_t)w.f.size &&
+					    (!stored || mmr_hash_from_hex(stored, lh))) {
+						problem(v, tenant, "index", idx,
 							"索引 %" PRId64
-							" の行の内容が記録された葉のハッシュと合いません "
-							"(列が書き換えられたか、行が並べ替えられています)",
+							" (削除済みの範囲) のハッシュが壊れています",
 							idx);
 						break;
 					}
-				} else if (!stored_ok) {
-					problem(v, tenant, "index", idx,
-						"索引 %" PRId64
-						" (削除済みの範囲) のハッシュが壊れています",
-						idx);
-					break;
-				} else {
-					memcpy(lh, stored_h, MMR_HASH_LEN);
-				}
-				struct vnode vn = {.stored = mmr_col_text(s, nc),
-						   .row = idx,
-						   .up = up,
-						   .n_up = n_up,
-						   .pos = &pos};
-				vn.stored_len = vn.stored ? strlen(vn.stored) : 0;
-				mmr_log_frontier_push(&f, lh, check_node, &vn);
-				if (!vn.bad && vn.stored_len != vn.low * 64) { /* extra nodes */
-					vn.bad = true;
-					vn.level_bad = (unsigned)vn.low + 1;
-				}
-				if (!vn.bad && pos < n_up && up[pos].idx <= idx) {
-					problem(v, tenant, "index", up[pos].idx,
-						"索引 %" PRId64 " に余分な節点 (高さ %u) があります",
-						up[pos].idx, up[pos].level);
-					break;
-				}
-				if (vn.bad) {
-					problem(v, tenant, "index", idx,
-						"索引 %" PRId64
-						" に記録された節点 (高さ %u) が木と合いません",
-						idx, vn.level_bad);
-					break;
-				}
-				/* checkpoints at this size */
-				while (next_cp < n_cps && cps[next_cp].size <= (int64_t)f.size) {
-					const struct vcp *c = &cps[next_cp++];
-					mmr_hash root;
-					if (c->size == 0)
-						mmr_log_empty_root(root);
-					else
-						mmr_log_frontier_root(&f, root);
-					if (memcmp(root, c->root, MMR_HASH_LEN)) {
-						problem(v, tenant, "checkpoint", c->size,
-							"チェックポイント (大きさ %" PRId64
-							") の根が記録から計算した根と合いません "
-							"(索引 %" PRId64
-							" までのどこかが改ざんされています)",
-							c->size, c->size - 1);
+					if (!vwalk_push(&w, idx, lh, nodes, nodes ? strlen(nodes) : 0))
 						break;
-					}
+					continue;
 				}
-				(*done)++;
-				if (progress && (*done & 0xffff) == 0)
-					progress(ud, *done, total);
+				/* leaf rows: gathered in chunks whose leaf data another
+				 * thread hashes while the next chunk is read */
+				if (!vchunk_add(cur, s, tenant)) {
+					mmr_stmt_reset(s);
+					rc = MMR_ENOMEM;
+					mmr_error_set(err, rc, "メモリが足りません");
+					goto out;
+				}
+				if (cur->n == VCHUNK) {
+					hasher_wait(&hs); /* the chunk before */
+					if (hs.failed)
+						break;
+					hasher_submit(&hs, cur);
+					struct vchunk *next = pending ? pending : ch[1];
+					pending = cur;
+					cur = next;
+					cur->n = 0;
+					cur->data.len = 0;
+				}
 			}
 			mmr_stmt_reset(s);
+			if (pass) { /* what was read and not walked yet, in order */
+				hasher_wait(&hs);
+				if (!hs.failed && cur->n) {
+					hasher_submit(&hs, cur);
+					hasher_wait(&hs);
+				}
+			}
 			if (v->problem) {
 				rc = MMR_OK;
 				break;
@@ -1505,7 +1763,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			rc = MMR_OK;
 			if (rows < VERIFY_BATCH)
 				break;
-			from = (int64_t)f.size;
+			from = (int64_t)w.f.size;
 		}
 	}
 	/* upper nodes beyond the last row */
@@ -1515,9 +1773,9 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 		if ((rc = mmr_db_prepare(db, q_extra, &s, err)))
 			goto out;
 		mmr_stmt_text(s, 1, tenant);
-		mmr_stmt_int(s, 2, (int64_t)f.size);
+		mmr_stmt_int(s, 2, (int64_t)w.f.size);
 		rc = mmr_stmt_step(s, err);
-		if (rc == MMR_DB_ROW && next_cp == n_cps)
+		if (rc == MMR_DB_ROW && w.next_cp == n_cps)
 			problem(v, tenant, "index", mmr_col_int(s, 0),
 				"索引 %" PRId64 " に余分な節点 (高さ %" PRId64 ") があります",
 				mmr_col_int(s, 0), mmr_col_int(s, 1));
@@ -1527,28 +1785,33 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 		rc = MMR_OK;
 	}
 	/* checkpoints beyond the rows: truncated */
-	if (!v->problem && next_cp < n_cps) {
-		int64_t csize = cps[next_cp].size;
-		if (csize == 0 && f.size == 0) {
+	if (!v->problem && w.next_cp < n_cps) {
+		int64_t csize = cps[w.next_cp].size;
+		if (csize == 0 && w.f.size == 0) {
 			/* the empty tree */
 		} else {
-			problem(v, tenant, "index", (int64_t)f.size,
+			problem(v, tenant, "index", (int64_t)w.f.size,
 				"索引 %" PRIu64 " 以降の行がありません: チェックポイントは %" PRId64
 				" 件を署名しています (末尾が切り詰められています)",
-				f.size, csize);
+				w.f.size, csize);
 		}
 	}
 	mmr_hash root;
-	mmr_log_frontier_root(&f, root);
+	mmr_log_frontier_root(&w.f, root);
 	char rhx[65];
 	mmr_hash_hex(root, rhx);
 	json_array_append_new(summary, json_pack("{s:s, s:I, s:s, s:I}", "tenant", tenant, "size",
-						 (json_int_t)f.size, "root", rhx, "checkpoints",
+						 (json_int_t)w.f.size, "root", rhx, "checkpoints",
 						 (json_int_t)n_cps));
 out:
+	hasher_stop(&hs);
+	for (int i = 0; i < 2; i++)
+		if (ch[i]) {
+			free(ch[i]->data.p);
+			free(ch[i]);
+		}
 	free(cps);
-	free(up);
-	free(buf.p);
+	free(w.up);
 	return rc;
 }
 
