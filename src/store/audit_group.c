@@ -1,12 +1,15 @@
 /*
  * audit_group.c — group commit for the audit log (see audit_group.h).
  *
- * Callers queue a request that lives on their own stack and sleep on the
- * own condition variable until the committer marks it done. The committer
- * takes the whole queue, runs it in one transaction (a savepoint per
- * request), commits, and wakes exactly the callers of that transaction.
+ * Callers queue a request that lives on their own stack and sleep on its
+ * own semaphore until the committer posts it. The committer takes the whole
+ * queue, runs it in one transaction (a savepoint per request), commits, and
+ * wakes exactly the callers of that transaction — outside the queue's lock,
+ * so that a woken caller never waits for the lock the committer holds, and
+ * a caller sleeping or waking takes no lock at all.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +22,7 @@ struct request {
 	void *ud;
 	int rc;
 	mmr_error err;
-	bool done;
-	pthread_cond_t wake; /* signalled once done: no herd of callers per commit */
+	sem_t done; /* posted once rc and err are final: no herd of callers per commit */
 	struct request *next;
 };
 
@@ -77,14 +79,18 @@ static void *committer(void *arg)
 		g->head = g->tail = NULL;
 		pthread_mutex_unlock(&g->lock);
 		run_batch(g, batch);
-		pthread_mutex_lock(&g->lock);
+		uint64_t n = 0;
+		for (struct request *r = batch; r; r = r->next)
+			n++;
+		pthread_mutex_lock(&g->lock); /* counted before any caller returns */
 		g->commits++;
+		g->works += n;
+		pthread_mutex_unlock(&g->lock);
 		for (struct request *r = batch, *next; r; r = next) {
-			next = r->next; /* r may be gone once done is seen */
-			g->works++;
-			r->done = true;
-			pthread_cond_signal(&r->wake);
+			next = r->next; /* r is gone once posted */
+			sem_post(&r->done);
 		}
+		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
@@ -136,11 +142,11 @@ void mmr_audit_group_close(mmr_audit_group *g)
 int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_error *err)
 {
 	struct request r = {.fn = fn, .ud = ud};
-	pthread_cond_init(&r.wake, NULL);
+	sem_init(&r.done, 0, 0);
 	pthread_mutex_lock(&g->lock);
 	if (g->stop) {
 		pthread_mutex_unlock(&g->lock);
-		pthread_cond_destroy(&r.wake);
+		sem_destroy(&r.done);
 		mmr_error_set(err, MMR_EINVAL, "監査ログの書き込みは終了しています");
 		return MMR_EINVAL;
 	}
@@ -150,10 +156,10 @@ int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_
 		g->head = &r;
 	g->tail = &r;
 	pthread_cond_signal(&g->queued);
-	while (!r.done)
-		pthread_cond_wait(&r.wake, &g->lock);
 	pthread_mutex_unlock(&g->lock);
-	pthread_cond_destroy(&r.wake);
+	while (sem_wait(&r.done) != 0) /* EINTR */
+		;
+	sem_destroy(&r.done);
 	if (r.rc && err)
 		*err = r.err;
 	return r.rc;

@@ -454,6 +454,44 @@ static void tamper(void **state)
 	tamper_run(70, NULL, sql, "index", 500);
 }
 
+/* The canonical leaf data escapes what JSON needs escaped wherever it falls
+ * in a string (the builder scans eight bytes at a time) and copies the rest
+ * verbatim: it parses back to the very strings. */
+static void leaf_data_escapes(void **state)
+{
+	(void)state;
+	const char *cases[] = {
+		"plain",
+		"十六文字より長い日本語の利用者名です",
+		"a\"b",
+		"0123456\"",
+		"01234567\\",
+		"0123456789abcdef\n",
+		"\x01\x1f\t\r",
+		"abcdefgh\x1fijklmnop",
+		"\x7f and ~ stay",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mmr_audit_event ev = {.tenant = "t", .actor = cases[i], .action = "x.y"};
+		char *d = mmr_audit_leaf_data(&ev, 12345678901, "2026-04-01T00:00:00.000Z");
+		json_error_t je;
+		json_t *o = json_loads(d, 0, &je);
+		if (!o)
+			fail_msg("case %zu: %s: %s", i, d, je.text);
+		assert_string_equal(json_string_value(json_object_get(o, "actor")), cases[i]);
+		assert_int_equal(json_integer_value(json_object_get(o, "index")), 12345678901);
+		json_decref(o);
+		free(d);
+	}
+	struct mmr_audit_event ev = {.tenant = "t", .actor = "a\"b", .action = "x.y"};
+	char *d = mmr_audit_leaf_data(&ev, 0, "2026-04-01T00:00:00.000Z");
+	assert_string_equal(d, "{\"v\":1,\"tenant\":\"t\",\"index\":0,\"at\":\"2026-04-01T00:00:"
+			       "00.000Z\",\"actor\":\"a\\\"b\",\"action\":\"x.y\",\"object_kind\":"
+			       "null,\"object_id\":null,\"before\":null,\"after\":null,\"decision\":"
+			       "null}");
+	free(d);
+}
+
 static void export_prune(void **state)
 {
 	struct fx *f = *state;
@@ -866,6 +904,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(append_proofs_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_transaction, setup, teardown),
 		cmocka_unit_test(tamper),
+		cmocka_unit_test(leaf_data_escapes),
 		cmocka_unit_test_setup_teardown(export_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(services_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(proofs_cached, setup, teardown),
