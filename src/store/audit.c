@@ -6,9 +6,12 @@
  * canonical data is rebuilt from them: leaf_data), leaf hash and `nodes`: the
  * hex hashes of the complete nodes of levels 1 … UPPER_LEVEL − 1 leaf i
  * finishes (node (L, j) covers leaves [j·2^L, (j+1)·2^L) and is finished by
- * leaf (j+1)·2^L − 1). Nodes of level ≥ UPPER_LEVEL are rows (tenant, idx =
- * the leaf that finishes them, level) of audit_upper. Pruned leaves keep
- * (hash, nodes) in audit_pruned; their upper nodes stay in audit_upper.
+ * leaf (j+1)·2^L − 1). Nodes of level ≥ UPPER_LEVEL are rows of audit_upper
+ * keyed (tenant, band, anc, level, j): bands of UPPER_BAND levels, under the
+ * ancestor just above the band, so that the siblings a proof needs in one
+ * band are one range; idx (the leaf that finishes the node) orders them for
+ * verify. Pruned leaves keep (hash, nodes) in audit_pruned; their upper nodes
+ * stay in audit_upper.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -259,9 +262,22 @@ struct nodesrc {
 /* Nodes of this level and above live in audit_upper (one leaf in 16 finishes
  * one), so that a proof's upper siblings come from a small table. */
 #define UPPER_LEVEL 5
+#define UPPER_BAND 4
 
-static const char q_upper[] =
-	"SELECT hash FROM audit_upper WHERE tenant = $1 AND idx = $2 AND level = $3";
+static unsigned upper_band(unsigned level)
+{
+	return (level - UPPER_LEVEL) / UPPER_BAND;
+}
+
+/* the node's ancestor at the level just above its band */
+static uint64_t upper_anc(unsigned level, uint64_t j)
+{
+	unsigned above = UPPER_LEVEL + UPPER_BAND * (upper_band(level) + 1);
+	return j >> (above - level);
+}
+
+static const char q_upper[] = "SELECT hash FROM audit_upper WHERE tenant = $1 AND band = $2 "
+			      "AND anc = $3 AND level = $4 AND j = $5";
 
 static int upper_node(struct nodesrc *ns, unsigned level, uint64_t row, mmr_hash out,
 		      mmr_error *err)
@@ -270,9 +286,12 @@ static int upper_node(struct nodesrc *ns, unsigned level, uint64_t row, mmr_hash
 	int rc = mmr_db_prepare(ns->st->db, q_upper, &s, err);
 	if (rc)
 		return rc;
+	uint64_t j = ((row + 1) >> level) - 1;
 	mmr_stmt_text(s, 1, ns->tenant);
-	mmr_stmt_int(s, 2, (int64_t)row);
-	mmr_stmt_int(s, 3, (int64_t)level);
+	mmr_stmt_int(s, 2, (int64_t)upper_band(level));
+	mmr_stmt_int(s, 3, (int64_t)upper_anc(level, j));
+	mmr_stmt_int(s, 4, (int64_t)level);
+	mmr_stmt_int(s, 5, (int64_t)j);
 	rc = mmr_stmt_step(s, err);
 	if (rc == MMR_DB_ROW) {
 		rc = mmr_hash_from_hex(mmr_col_text(s, 0), out) ? MMR_EIO : MMR_OK;
@@ -559,7 +578,8 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		"before_digest, after_digest, decision, hash, nodes) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 	static const char ins_upper[] =
-		"INSERT INTO audit_upper (tenant, idx, level, hash) VALUES ($1, $2, $3, $4)";
+		"INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7)";
 	rc = mmr_db_prepare(db, ins, &s, err);
 	if (!rc) {
 		mmr_stmt_text(s, 1, ev->tenant);
@@ -579,11 +599,16 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	for (unsigned i = 0; !rc && i < nn.n_upper; i++) {
 		char hx[65];
 		mmr_hash_hex(nn.upper[i], hx);
+		unsigned level = nn.upper_level[i];
+		uint64_t j = ((n + 1) >> level) - 1;
 		if (!(rc = mmr_db_prepare(db, ins_upper, &s, err))) {
 			mmr_stmt_text(s, 1, ev->tenant);
-			mmr_stmt_int(s, 2, (int64_t)n);
-			mmr_stmt_int(s, 3, (int64_t)nn.upper_level[i]);
-			mmr_stmt_text(s, 4, hx);
+			mmr_stmt_int(s, 2, (int64_t)upper_band(level));
+			mmr_stmt_int(s, 3, (int64_t)upper_anc(level, j));
+			mmr_stmt_int(s, 4, (int64_t)level);
+			mmr_stmt_int(s, 5, (int64_t)j);
+			mmr_stmt_int(s, 6, (int64_t)n);
+			mmr_stmt_text(s, 7, hx);
 			rc = mmr_stmt_run(s, err);
 		}
 	}
@@ -998,38 +1023,45 @@ static const char q_rows[] =
 	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
 	"$24)";
 
-static const char q_upper_rows[] =
-	"SELECT idx, level, hash FROM audit_upper WHERE tenant = $1 AND idx IN ($2, $3, $4, $5, "
-	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
-	"$24)";
+static const char q_rows_range[] = "SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+				   "AND idx >= $2 AND idx <= $3";
 
-/* Read the upper nodes among todo[0 … nt) (up to 23 per query) from
- * audit_upper. */
+static const char q_upper_band[] = "SELECT level, j, hash FROM audit_upper WHERE tenant = $1 "
+				   "AND band = $2 AND anc = $3";
+
+/* Read the upper nodes among todo[0 … nt) from audit_upper: one range (at
+ * most 30 rows) per band and ancestor. */
 static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, mmr_error *err)
 {
-	for (size_t start = 0; start < nt; start += 23) {
-		size_t end = start + 23 < nt ? start + 23 : nt;
+	bool done[CACHE_MAX] = {false};
+	for (size_t t0 = 0; t0 < nt; t0++) {
+		if (done[t0])
+			continue;
+		size_t i0 = todo[t0];
+		unsigned band = upper_band(c->level[i0]);
+		uint64_t anc = upper_anc(c->level[i0], c->index[i0]);
+		for (size_t t = t0; t < nt; t++) /* the others in this range */
+			if (upper_band(c->level[todo[t]]) == band &&
+			    upper_anc(c->level[todo[t]], c->index[todo[t]]) == anc)
+				done[t] = true;
 		mmr_stmt *s;
-		int rc = mmr_db_prepare(c->ns->st->db, q_upper_rows, &s, err);
+		int rc = mmr_db_prepare(c->ns->st->db, q_upper_band, &s, err);
 		if (rc)
 			return rc;
 		mmr_stmt_text(s, 1, c->ns->tenant);
-		for (size_t i = 0; i < 23; i++)
-			mmr_stmt_int(s, (int)i + 2,
-				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
-									 c->index[todo[start + i]])
-						     : -1);
+		mmr_stmt_int(s, 2, (int64_t)band);
+		mmr_stmt_int(s, 3, (int64_t)anc);
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
-			uint64_t row = (uint64_t)mmr_col_int(s, 0);
-			unsigned level = (unsigned)mmr_col_int(s, 1);
-			for (size_t t = start; t < end; t++) {
+			unsigned level = (unsigned)mmr_col_int(s, 0);
+			uint64_t j = (uint64_t)mmr_col_int(s, 1);
+			for (size_t t = t0; t < nt; t++) {
 				size_t i = todo[t];
-				if (c->level[i] != level || node_row(level, c->index[i]) != row)
+				if (c->level[i] != level || c->index[i] != j || c->have[i])
 					continue;
 				c->have[i] = !mmr_hash_from_hex(mmr_col_text(s, 2), c->h[i]);
 				if (c->have[i] && level >= NODE_CACHE_MIN_LEVEL &&
-				    row < c->stable_below)
-					cache_put(c->ns->st, c->tenant, level, c->index[i], c->h[i]);
+				    node_row(level, j) < c->stable_below)
+					cache_put(c->ns->st, c->tenant, level, j, c->h[i]);
 			}
 		}
 		mmr_stmt_reset(s);
@@ -1054,18 +1086,33 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 	int urc = cache_fill_upper(c, up, nu, err);
 	if (urc)
 		return urc;
-	for (size_t start = 0; start < nt; start += 23) {
-		size_t end = start + 23 < nt ? start + 23 : nt;
+	/* a proof's low siblings lie in its leaf's block of 2^UPPER_LEVEL rows:
+	 * then one range of rows, else lists of up to 23 */
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t t = 0; t < nt; t++) {
+		uint64_t row = node_row(c->level[todo[t]], c->index[todo[t]]);
+		lo = row < lo ? row : lo;
+		hi = row > hi ? row : hi;
+	}
+	bool range = nt > 1 && hi - lo < 2 * ((uint64_t)1 << UPPER_LEVEL);
+	for (size_t start = 0; start < nt; start += range ? nt : 23) {
+		size_t end = range ? nt : (start + 23 < nt ? start + 23 : nt);
 		mmr_stmt *s;
-		int rc = mmr_db_prepare(c->ns->st->db, q_rows, &s, err);
+		int rc = mmr_db_prepare(c->ns->st->db, range ? q_rows_range : q_rows, &s, err);
 		if (rc)
 			return rc;
 		mmr_stmt_text(s, 1, c->ns->tenant);
-		for (size_t i = 0; i < 23; i++)
-			mmr_stmt_int(s, (int)i + 2,
-				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
-									 c->index[todo[start + i]])
-						     : -1);
+		if (range) {
+			mmr_stmt_int(s, 2, (int64_t)lo);
+			mmr_stmt_int(s, 3, (int64_t)hi);
+		} else {
+			for (size_t i = 0; i < 23; i++)
+				mmr_stmt_int(
+					s, (int)i + 2,
+					start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
+									    c->index[todo[start + i]])
+							: -1);
+		}
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			uint64_t row = (uint64_t)mmr_col_int(s, 0);
 			const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
@@ -1322,8 +1369,8 @@ static void check_node(void *ud, unsigned level, uint64_t index, const mmr_hash 
 static int load_upper(mmr_db *db, const char *tenant, int64_t from, int64_t to,
 		      struct vupper **up, size_t *n, size_t *cap, mmr_error *err)
 {
-	static const char q[] = "SELECT idx, level, hash FROM audit_upper WHERE tenant = $1 AND "
-				"idx >= $2 AND idx < $3 ORDER BY idx, level";
+	static const char q[] = "SELECT idx, level, hash, band, anc, j FROM audit_upper WHERE "
+				"tenant = $1 AND idx >= $2 AND idx < $3 ORDER BY idx, level";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(db, q, &s, err);
 	if (rc)
@@ -1348,8 +1395,17 @@ static int load_upper(mmr_db *db, const char *tenant, int64_t from, int64_t to,
 		u->idx = mmr_col_int(s, 0);
 		u->level = (unsigned)mmr_col_int(s, 1);
 		const char *hx = mmr_col_text(s, 2);
-		/* a malformed hash never equals a computed one */
-		if (hx && strlen(hx) == 64)
+		/* the key must be the node's (proofs look it up by it): a row
+		 * under another key, like a malformed hash, never matches */
+		bool key_ok = false;
+		if (u->level >= UPPER_LEVEL && u->level < 64 && u->idx >= 0) {
+			uint64_t j = (((uint64_t)u->idx + 1) >> u->level) - 1;
+			key_ok = ((j + 1) << u->level) - 1 == (uint64_t)u->idx &&
+				 mmr_col_int(s, 3) == (int64_t)upper_band(u->level) &&
+				 mmr_col_int(s, 4) == (int64_t)upper_anc(u->level, j) &&
+				 mmr_col_int(s, 5) == (int64_t)j;
+		}
+		if (key_ok && hx && strlen(hx) == 64)
 			memcpy(u->hex, hx, 64);
 		else
 			memset(u->hex, '?', 64);

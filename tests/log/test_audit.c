@@ -442,14 +442,18 @@ static void tamper(void **state)
 	tamper_run(70, NULL, sql, "index", 63);
 	tamper_run(70, NULL, "DELETE FROM audit_upper WHERE tenant = 'toyohashi' AND idx = 31",
 		   "index", 31);
+	/* a node moved to another key: proofs would not find it */
+	tamper_run(70, NULL,
+		   "UPDATE audit_upper SET j = j + 1000 WHERE tenant = 'toyohashi' AND idx = 31",
+		   "index", 31);
 	snprintf(sql, sizeof sql,
-		 "INSERT INTO audit_upper (tenant, idx, level, hash) VALUES ('toyohashi', 40, 5, "
-		 "%s)",
+		 "INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) VALUES "
+		 "('toyohashi', 0, 7, 5, 99, 40, %s)",
 		 z);
 	tamper_run(70, NULL, sql, "index", 40);
 	snprintf(sql, sizeof sql,
-		 "INSERT INTO audit_upper (tenant, idx, level, hash) VALUES ('toyohashi', 500, 5, "
-		 "%s)",
+		 "INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) VALUES "
+		 "('toyohashi', 0, 8, 5, 100, 500, %s)",
 		 z);
 	tamper_run(70, NULL, sql, "index", 500);
 }
