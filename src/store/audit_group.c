@@ -6,7 +6,10 @@
  * queue, runs it in one transaction (a savepoint per request), commits, and
  * wakes exactly the callers of that transaction — outside the queue's lock,
  * so that a woken caller never waits for the lock the committer holds, and
- * a caller sleeping or waking takes no lock at all.
+ * a caller sleeping or waking takes no lock at all. The committer wakes only
+ * the first caller; each woken caller wakes two more (a binary tree over the
+ * batch), so the wake-ups (a system call each) leave the committer's path
+ * and run on the callers' threads.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -24,6 +27,7 @@ struct request {
 	mmr_error err;
 	sem_t done; /* posted once rc and err are final: no herd of callers per commit */
 	struct request *next;
+	struct request *kid[2]; /* whom this caller wakes once woken */
 };
 
 struct mmr_audit_group {
@@ -34,6 +38,8 @@ struct mmr_audit_group {
 	struct request *head, *tail;
 	bool stop;
 	uint64_t commits, works;
+	struct request **tree; /* the committer's: a batch by position */
+	size_t cap_tree;
 };
 
 /* One transaction over `batch`: each request's rc and err are final after. */
@@ -86,9 +92,28 @@ static void *committer(void *arg)
 		g->commits++;
 		g->works += n;
 		pthread_mutex_unlock(&g->lock);
-		for (struct request *r = batch, *next; r; r = next) {
-			next = r->next; /* r is gone once posted */
-			sem_post(&r->done);
+		if (n > g->cap_tree) {
+			struct request **t = realloc(g->tree, n * sizeof *t);
+			if (t) {
+				g->tree = t;
+				g->cap_tree = n;
+			}
+		}
+		if (n <= g->cap_tree) { /* wake the root; each woken caller wakes its kids */
+			size_t i = 0;
+			for (struct request *r = batch; r; r = r->next)
+				g->tree[i++] = r;
+			for (i = 0; i < n; i++) {
+				g->tree[i]->kid[0] = 2 * i + 1 < n ? g->tree[2 * i + 1] : NULL;
+				g->tree[i]->kid[1] = 2 * i + 2 < n ? g->tree[2 * i + 2] : NULL;
+			}
+			sem_post(&g->tree[0]->done);
+		} else { /* no memory for the tree: wake them all from here */
+			for (struct request *r = batch, *next; r; r = next) {
+				next = r->next; /* r is gone once posted */
+				r->kid[0] = r->kid[1] = NULL;
+				sem_post(&r->done);
+			}
 		}
 		pthread_mutex_lock(&g->lock);
 	}
@@ -136,6 +161,7 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	mmr_store_close(g->st);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->queued);
+	free(g->tree);
 	free(g);
 }
 
@@ -159,6 +185,9 @@ int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_
 	pthread_mutex_unlock(&g->lock);
 	while (sem_wait(&r.done) != 0) /* EINTR */
 		;
+	for (int k = 0; k < 2; k++) /* still asleep: only this caller posts them */
+		if (r.kid[k])
+			sem_post(&r.kid[k]->done);
 	sem_destroy(&r.done);
 	if (r.rc && err)
 		*err = r.err;
