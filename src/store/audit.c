@@ -1116,11 +1116,11 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 			mmr_stmt_int(s, 3, (int64_t)hi);
 		} else {
 			for (size_t i = 0; i < 23; i++)
-				mmr_stmt_int(
-					s, (int)i + 2,
-					start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
-									    c->index[todo[start + i]])
-							: -1);
+				mmr_stmt_int(s, (int)i + 2,
+					     start + i < end
+						     ? (int64_t)node_row(c->level[todo[start + i]],
+									 c->index[todo[start + i]])
+						     : -1);
 		}
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			uint64_t row = (uint64_t)mmr_col_int(s, 0);
@@ -1340,8 +1340,8 @@ struct vupper {
 struct vnode {
 	const char *stored; /* the row's nodes column */
 	size_t stored_len;
-	size_t low;	    /* low-level nodes seen */
-	int64_t row;	    /* the leaf being pushed */
+	size_t low;  /* low-level nodes seen */
+	int64_t row; /* the leaf being pushed */
 	const struct vupper *up;
 	size_t n_up, *pos; /* the next upper row expected */
 	bool bad;
@@ -1375,8 +1375,8 @@ static void check_node(void *ud, unsigned level, uint64_t index, const mmr_hash 
 }
 
 /* Load the upper nodes of rows [from, to) into *up (grown as needed). */
-static int load_upper(mmr_db *db, const char *tenant, int64_t from, int64_t to,
-		      struct vupper **up, size_t *n, size_t *cap, mmr_error *err)
+static int load_upper(mmr_db *db, const char *tenant, int64_t from, int64_t to, struct vupper **up,
+		      size_t *n, size_t *cap, mmr_error *err)
 {
 	static const char q[] = "SELECT idx, level, hash, band, anc, j FROM audit_upper WHERE "
 				"tenant = $1 AND idx >= $2 AND idx < $3 ORDER BY idx, level";
@@ -1758,7 +1758,8 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			mmr_stmt_int(s, 2, from);
 			int64_t rows = 0;
 			if (pass && !ch[0] &&
-			    (!(ch[0] = calloc(1, sizeof *ch[0])) || !(ch[1] = calloc(1, sizeof *ch[1])))) {
+			    (!(ch[0] = calloc(1, sizeof *ch[0])) ||
+			     !(ch[1] = calloc(1, sizeof *ch[1])))) {
 				mmr_stmt_reset(s);
 				rc = MMR_ENOMEM;
 				mmr_error_set(err, rc, "メモリが足りません");
@@ -1773,21 +1774,24 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			}
 			/* v->problem is the helper's while it walks: pass 1 looks at
 			 * hs.failed after hasher_wait instead */
-			while ((pass || !v->problem) && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			while ((pass || !v->problem) &&
+			       (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 				rows++;
 				if (!pass) {
 					mmr_hash lh = {0};
 					int64_t idx = mmr_col_int(s, 0);
-					const char *stored = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+					const char *stored = mmr_col_text(s, 1),
+						   *nodes = mmr_col_text(s, 2);
 					if (idx == (int64_t)w.f.size &&
 					    (!stored || mmr_hash_from_hex(stored, lh))) {
 						problem(v, tenant, "index", idx,
-							"索引 %" PRId64
-							" (削除済みの範囲) のハッシュが壊れています",
+							"索引 %" PRId64 " (削除済みの範囲) "
+									"のハッシュが壊れています",
 							idx);
 						break;
 					}
-					if (!vwalk_push(&w, idx, lh, nodes, nodes ? strlen(nodes) : 0))
+					if (!vwalk_push(&w, idx, lh, nodes,
+							nodes ? strlen(nodes) : 0))
 						break;
 					continue;
 				}
@@ -1833,8 +1837,9 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 	}
 	/* upper nodes beyond the last row */
 	if (!v->problem) {
-		static const char q_extra[] = "SELECT idx, level FROM audit_upper WHERE tenant = $1 "
-					      "AND idx >= $2 ORDER BY idx, level LIMIT 1";
+		static const char q_extra[] =
+			"SELECT idx, level FROM audit_upper WHERE tenant = $1 "
+			"AND idx >= $2 ORDER BY idx, level LIMIT 1";
 		if ((rc = mmr_db_prepare(db, q_extra, &s, err)))
 			goto out;
 		mmr_stmt_text(s, 1, tenant);
@@ -1985,11 +1990,10 @@ int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to
 			json_t *e = entry_json(s, 0);
 			json_object_set_new(e, "leaf_hash", json_string(mmr_col_text(s, 9)));
 			/* the leaf data (what was hashed), rebuilt from the columns */
-			char *data = leaf_data(tenant, mmr_col_int(s, 0), mmr_col_text(s, 1),
-					       mmr_col_text(s, 2), mmr_col_text(s, 3),
-					       mmr_col_text(s, 4), mmr_col_text(s, 5),
-					       mmr_col_text(s, 6), mmr_col_text(s, 7),
-					       mmr_col_text(s, 8));
+			char *data = leaf_data(
+				tenant, mmr_col_int(s, 0), mmr_col_text(s, 1), mmr_col_text(s, 2),
+				mmr_col_text(s, 3), mmr_col_text(s, 4), mmr_col_text(s, 5),
+				mmr_col_text(s, 6), mmr_col_text(s, 7), mmr_col_text(s, 8));
 			json_object_set_new(e, "data", data ? json_string(data) : json_null());
 			free(data);
 			json_array_append_new(batch, e);

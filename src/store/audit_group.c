@@ -205,8 +205,8 @@ static int append_fn(mmr_store *st, void *ud, mmr_error *err)
 	return mmr_audit_append(st, w->ev, &w->index, err);
 }
 
-int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev,
-			   int64_t *index_out, mmr_error *err)
+int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev, int64_t *index_out,
+			   mmr_error *err)
 {
 	struct append_work w = {ev, -1};
 	int rc = mmr_audit_group_run(g, append_fn, &w, err);

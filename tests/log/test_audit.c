@@ -433,7 +433,8 @@ static void tamper(void **state)
 		    "index", 6);
 	/* upper nodes (level >= 5, audit_upper) in a log of 70 leaves: leaf 31
 	 * completes (5, 0), leaf 63 completes (5, 1) and (6, 0) */
-	static const char z[] = "'0000000000000000000000000000000000000000000000000000000000000000'";
+	static const char z[] =
+		"'0000000000000000000000000000000000000000000000000000000000000000'";
 	char sql[512];
 	snprintf(sql, sizeof sql,
 		 "UPDATE audit_upper SET hash = %s WHERE tenant = 'toyohashi' AND idx = 63 "
@@ -489,10 +490,11 @@ static void leaf_data_escapes(void **state)
 	}
 	struct mmr_audit_event ev = {.tenant = "t", .actor = "a\"b", .action = "x.y"};
 	char *d = mmr_audit_leaf_data(&ev, 0, "2026-04-01T00:00:00.000Z");
-	assert_string_equal(d, "{\"v\":1,\"tenant\":\"t\",\"index\":0,\"at\":\"2026-04-01T00:00:"
-			       "00.000Z\",\"actor\":\"a\\\"b\",\"action\":\"x.y\",\"object_kind\":"
-			       "null,\"object_id\":null,\"before\":null,\"after\":null,\"decision\":"
-			       "null}");
+	assert_string_equal(d,
+			    "{\"v\":1,\"tenant\":\"t\",\"index\":0,\"at\":\"2026-04-01T00:00:"
+			    "00.000Z\",\"actor\":\"a\\\"b\",\"action\":\"x.y\",\"object_kind\":"
+			    "null,\"object_id\":null,\"before\":null,\"after\":null,\"decision\":"
+			    "null}");
 	free(d);
 }
 
