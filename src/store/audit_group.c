@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/audit_group.h"
 #include "store/db.h"
@@ -38,15 +39,25 @@ struct mmr_audit_group {
 	struct request *head, *tail;
 	bool stop;
 	uint64_t commits, works;
-	struct request **tree; /* the committer's: a batch by position */
+	double work_s, commit_s; /* the committer's, read under lock */
+	struct request **tree;	 /* the committer's: a batch by position */
 	size_t cap_tree;
 };
 
-/* One transaction over `batch`: each request's rc and err are final after. */
-static void run_batch(mmr_audit_group *g, struct request *batch)
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One transaction over `batch`: each request's rc and err are final after.
+ * *work_s and *commit_s receive the time spent in each half. */
+static void run_batch(mmr_audit_group *g, struct request *batch, double *work_s, double *commit_s)
 {
 	mmr_db *db = mmr_store_db(g->st);
 	mmr_error err;
+	double t0 = mono_s();
 	int rc = mmr_db_begin(db, &err);
 	for (struct request *r = batch; r; r = r->next) {
 		if (rc) {
@@ -62,8 +73,11 @@ static void run_batch(mmr_audit_group *g, struct request *batch)
 		else
 			r->rc = mmr_db_commit(db, &r->err);
 	}
+	double t1 = mono_s();
 	if (!rc)
 		rc = mmr_db_commit(db, &err);
+	*work_s = t1 - t0;
+	*commit_s = mono_s() - t1;
 	if (rc) /* nothing of the batch is kept */
 		for (struct request *r = batch; r; r = r->next)
 			if (!r->rc) {
@@ -84,13 +98,16 @@ static void *committer(void *arg)
 		struct request *batch = g->head;
 		g->head = g->tail = NULL;
 		pthread_mutex_unlock(&g->lock);
-		run_batch(g, batch);
+		double work_s, commit_s;
+		run_batch(g, batch, &work_s, &commit_s);
 		uint64_t n = 0;
 		for (struct request *r = batch; r; r = r->next)
 			n++;
 		pthread_mutex_lock(&g->lock); /* counted before any caller returns */
 		g->commits++;
 		g->works += n;
+		g->work_s += work_s;
+		g->commit_s += commit_s;
 		pthread_mutex_unlock(&g->lock);
 		if (n > g->cap_tree) {
 			struct request **t = realloc(g->tree, n * sizeof *t);
@@ -213,6 +230,14 @@ int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev,
 	if (!rc && index_out)
 		*index_out = w.index;
 	return rc;
+}
+
+void mmr_audit_group_times(mmr_audit_group *g, double *work_s, double *commit_s)
+{
+	pthread_mutex_lock(&g->lock);
+	*work_s = g->work_s;
+	*commit_s = g->commit_s;
+	pthread_mutex_unlock(&g->lock);
 }
 
 void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works)
