@@ -996,6 +996,8 @@ struct nodecache {
 	uint64_t index[CACHE_MAX];
 	bool have[CACHE_MAX];
 	mmr_hash h[CACHE_MAX];
+	int64_t entry_index; /* the proof's leaf: its entry, when a range read it */
+	json_t *entry;
 };
 
 static uint64_t node_row(unsigned level, uint64_t index)
@@ -1032,8 +1034,10 @@ static const char q_rows[] =
 	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
 	"$24)";
 
-static const char q_rows_range[] = "SELECT idx, hash, nodes FROM audit_leaves WHERE tenant = $1 "
-				   "AND idx >= $2 AND idx <= $3";
+/* the entry's columns come along (entry_json), hash and nodes last */
+static const char q_rows_range[] =
+	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
+	"decision, hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx >= $2 AND idx <= $3";
 
 static const char q_upper_band[] = "SELECT level, j, hash FROM audit_upper WHERE tenant = $1 "
 				   "AND band = $2 AND anc = $3";
@@ -1124,7 +1128,10 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 		}
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			uint64_t row = (uint64_t)mmr_col_int(s, 0);
-			const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+			const char *hash = mmr_col_text(s, range ? 9 : 1),
+				   *nodes = mmr_col_text(s, range ? 10 : 2);
+			if (range && (int64_t)row == c->entry_index && !c->entry)
+				c->entry = entry_json(s, 0);
 			for (size_t t = start; t < end; t++) {
 				size_t i = todo[t];
 				if (node_row(c->level[i], c->index[i]) != row)
@@ -1175,35 +1182,40 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 			json_t **out, mmr_error *err)
 {
 	*out = NULL;
-	int64_t cur = 0;
-	int rc = mmr_audit_size(st, tenant, &cur, err);
-	if (rc)
-		return rc;
-	if (index < 0 || index >= cur) {
-		mmr_error_set(err, MMR_ENOTFOUND,
-			      "索引 %" PRId64 " は団体 %s の監査ログ (%" PRId64 " 件) にありません",
-			      index, tenant, cur);
-		return MMR_ENOTFOUND;
-	}
+	int rc;
 	json_t *cp = NULL;
-	if (size == 0) {
+	if (size == 0 && index >= 0) {
 		rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &cp, err);
 		if (rc && rc != MMR_ENOTFOUND)
 			return rc;
 		int64_t cps = cp ? json_integer_value(json_object_get(cp, "size")) : 0;
-		size = cps > index ? cps : cur;
-		if (cps <= index) {
+		if (cps > index) { /* in the signed tree: the current size is not needed */
+			size = cps;
+		} else {
 			json_decref(cp);
 			cp = NULL;
 		}
 	}
-	if (size <= index || size > cur) {
-		json_decref(cp);
-		mmr_error_set(err, MMR_EINVAL,
-			      "木の大きさ %" PRId64 " は索引 %" PRId64
-			      " を含みません (最大 %" PRId64 ")",
-			      size, index, cur);
-		return MMR_EINVAL;
+	if (!cp) {
+		int64_t cur = 0;
+		if ((rc = mmr_audit_size(st, tenant, &cur, err)))
+			return rc;
+		if (index < 0 || index >= cur) {
+			mmr_error_set(err, MMR_ENOTFOUND,
+				      "索引 %" PRId64 " は団体 %s の監査ログ (%" PRId64
+				      " 件) にありません",
+				      index, tenant, cur);
+			return MMR_ENOTFOUND;
+		}
+		if (size == 0)
+			size = cur;
+		if (size <= index || size > cur) {
+			mmr_error_set(err, MMR_EINVAL,
+				      "木の大きさ %" PRId64 " は索引 %" PRId64
+				      " を含みません (最大 %" PRId64 ")",
+				      size, index, cur);
+			return MMR_EINVAL;
+		}
 	}
 	struct nodesrc ns = {st, tenant};
 	mmr_hash proof[MMR_LOG_MAX_PROOF], root, leaf;
@@ -1218,6 +1230,7 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 		return MMR_ENOMEM;
 	}
 	nc->ns = &ns;
+	nc->entry_index = index;
 	nc->tenant = fnv64(tenant);
 	nc->stable_below = cp ? (uint64_t)json_integer_value(json_object_get(cp, "size")) : 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -1231,12 +1244,15 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 		    (rc = cache_node(nc, 0, (uint64_t)index, leaf, err)))
 			break;
 	}
+	json_t *entry = nc->entry; /* read with the low siblings, or NULL */
 	free(nc);
 	if (rc) {
+		json_decref(entry);
 		json_decref(cp);
 		return rc;
 	}
 	if (!mmr_log_verify_inclusion((uint64_t)index, (uint64_t)size, leaf, proof, n, root)) {
+		json_decref(entry);
 		json_decref(cp);
 		mmr_error_set(err, MMR_EIO,
 			      "索引 %" PRId64
@@ -1254,7 +1270,9 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 			    cp ? json_incref(json_object_get(cp, "note")) : json_null());
 	json_decref(cp);
 	mmr_stmt *s;
-	if (!(rc = mmr_db_prepare(st->db, q_entry, &s, err))) {
+	if (entry)
+		json_object_set_new(o, "entry", entry);
+	else if (!(rc = mmr_db_prepare(st->db, q_entry, &s, err))) {
 		mmr_stmt_text(s, 1, tenant);
 		mmr_stmt_int(s, 2, index);
 		rc = mmr_stmt_step(s, err);
@@ -1786,7 +1804,7 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 					    (!stored || mmr_hash_from_hex(stored, lh))) {
 						problem(v, tenant, "index", idx,
 							"索引 %" PRId64 " (削除済みの範囲) "
-									"のハッシュが壊れています",
+							"のハッシュが壊れています",
 							idx);
 						break;
 					}

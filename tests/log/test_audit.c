@@ -217,6 +217,10 @@ static void append_proofs_checkpoints(void **state)
 			i == 0	      ? "tenant.add"
 			: (i - 1) % 2 ? "ledger.update"
 				      : "ledger.create");
+		/* the entry is the leaf's own row (read with its neighbours) */
+		assert_int_equal(
+			json_integer_value(json_object_get(json_object_get(p, "entry"), "index")),
+			i);
 		json_decref(p);
 	}
 	json_t *p = NULL;
