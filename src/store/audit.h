@@ -5,8 +5,12 @@
  * mmr_audit_append() adds a leaf inside the caller's current transaction (or
  * its own when there is none), so that the record and the state change it
  * describes commit together: neither exists without the other. An append
- * writes one row (the leaf, its hash and the hashes of the nodes it
- * completes), reads O(log n) stored nodes at most, and never rebuilds.
+ * writes one row (the leaf's columns, its hash and the hashes of the low
+ * nodes it completes; one append in 16 also writes the upper nodes it
+ * completes to audit_upper), reads O(log n) stored nodes at most, and never
+ * rebuilds. The canonical leaf data is not stored: it is rebuilt from the
+ * columns (mmr_audit_leaf_data), and verify checks it against the stored
+ * leaf hash.
  *
  * Everything else answers JSON (jansson, new references) for the CLI, the
  * API and the pages: checkpoints (signed notes), inclusion and consistency
