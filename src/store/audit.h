@@ -113,7 +113,9 @@ int mmr_audit_consistency(mmr_store *st, const char *tenant, int64_t m, int64_t 
  * and root. Answers MMR_OK with *report {"ok":true,…} when all holds; when
  * something does not, MMR_OK as well with "ok":false and "problem":
  * {"tenant","kind":"index"|"row"|"checkpoint","index","message"} naming the
- * first. Errors (I/O) are returned as codes. */
+ * first. Errors (I/O) are returned as codes. The leaves are hashed on a
+ * helper thread while the next rows are read, so `progress` may be called
+ * from that thread: never two calls at once, and all before this returns. */
 typedef void (*mmr_audit_progress_fn)(void *ud, int64_t done, int64_t total);
 int mmr_audit_verify(mmr_store *st, const char *tenant, const uint8_t *pk,
 		     mmr_audit_progress_fn progress, void *ud, json_t **report, mmr_error *err);
