@@ -1,11 +1,17 @@
 /*
  * audit.c — the tamper-evident audit log in the store (see audit.h).
  *
- * Layout (migrations/…/0002_audit.sql): leaf i of a tenant is the row
- * (tenant, idx = i) of audit_leaves with its canonical data, leaf hash and
- * `nodes`: the hex hashes of the complete nodes leaf i finishes, levels 1, 2,
- * … (node (L, j) covers leaves [j·2^L, (j+1)·2^L) and is finished by leaf
- * (j+1)·2^L − 1). Pruned leaves keep (hash, nodes) in audit_pruned.
+ * Layout (migrations/…/0002_audit.sql, 0008_audit_narrow.sql): leaf i of a
+ * tenant is the row (tenant, idx = i) of audit_leaves with its columns (the
+ * canonical data is rebuilt from them: leaf_data), leaf hash and `nodes`: the
+ * hex hashes of the complete nodes of levels 1 … UPPER_LEVEL − 1 leaf i
+ * finishes (node (L, j) covers leaves [j·2^L, (j+1)·2^L) and is finished by
+ * leaf (j+1)·2^L − 1). Nodes of level ≥ UPPER_LEVEL are rows of audit_upper
+ * keyed (tenant, band, anc, level, j): bands of UPPER_BAND levels, under the
+ * ancestor just above the band, so that the siblings a proof needs in one
+ * band are one range; idx (the leaf that finishes the node) orders them for
+ * verify. Pruned leaves keep (hash, nodes) in audit_pruned; their upper nodes
+ * stay in audit_upper.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -58,11 +64,47 @@ static void sb_str(struct sbuf *b, const char *s)
 	sb_put(b, s, strlen(s));
 }
 
+/* Whether s[0 … n) holds a byte JSON needs escaped (", \\ or a control
+ * byte): eight bytes at a time (SWAR), as most strings here hold none. */
+static bool needs_escape(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+		/* a zero byte in q or bs, or a byte < 0x20 in w (high bit clear) */
+		uint64_t hit = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
+		if (hit & highs)
+			return true;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			return true;
+	}
+	return false;
+}
+
 /* a JSON string (or null) */
 static void sb_jstr(struct sbuf *b, const char *s)
 {
 	if (!s) {
 		sb_put(b, "null", 4);
+		return;
+	}
+	size_t n = strlen(s);
+	if (!needs_escape(s, n)) {
+		sb_grow(b, n + 2);
+		if (b->oom)
+			return;
+		char *o = b->p + b->len;
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		b->p[b->len] = 0;
 		return;
 	}
 	sb_put(b, "\"", 1);
@@ -86,20 +128,35 @@ static void sb_jstr(struct sbuf *b, const char *s)
 	sb_put(b, "\"", 1);
 }
 
-/* The canonical data: fixed key order, decision embedded as stored (compact,
- * sorted keys). Built from the columns, so verify can rebuild it. */
+/* Append the canonical data to *bp: fixed key order, decision embedded as
+ * stored (compact, sorted keys). Built from the columns, so verify can
+ * rebuild it. */
 static void leaf_data_into(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
 			   const char *actor, const char *action, const char *okind,
 			   const char *oid, const char *before, const char *after,
 			   const char *decision)
 {
-	struct sbuf b = *bp;
-	b.len = 0;
-	char num[32];
+	struct sbuf b = *bp; /* appended to */
+	char num[48], dig[24];
 	sb_str(&b, "{\"v\":1,\"tenant\":");
 	sb_jstr(&b, tenant);
-	snprintf(num, sizeof num, ",\"index\":%" PRId64 ",\"at\":", index);
-	sb_str(&b, num);
+	/* ,"index":N,"at": — the number by hand (snprintf shows in verify) */
+	size_t nd = 0;
+	uint64_t u = index < 0 ? (uint64_t)0 - (uint64_t)index : (uint64_t)index;
+	do {
+		dig[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t nl = 0;
+	memcpy(num, ",\"index\":", 9);
+	nl = 9;
+	if (index < 0)
+		num[nl++] = '-';
+	while (nd)
+		num[nl++] = dig[--nd];
+	memcpy(num + nl, ",\"at\":", 6);
+	nl += 6;
+	sb_put(&b, num, nl);
 	sb_jstr(&b, at);
 	sb_str(&b, ",\"actor\":");
 	sb_jstr(&b, actor);
@@ -223,6 +280,55 @@ struct nodesrc {
 	const char *tenant;
 };
 
+/* Nodes of this level and above live in audit_upper (one leaf in 16 finishes
+ * one), so that a proof's upper siblings come from a small table. */
+#define UPPER_LEVEL 5
+#define UPPER_BAND 4
+
+static unsigned upper_band(unsigned level)
+{
+	return (level - UPPER_LEVEL) / UPPER_BAND;
+}
+
+/* the node's ancestor at the level just above its band */
+static uint64_t upper_anc(unsigned level, uint64_t j)
+{
+	unsigned above = UPPER_LEVEL + UPPER_BAND * (upper_band(level) + 1);
+	return j >> (above - level);
+}
+
+static const char q_upper[] = "SELECT hash FROM audit_upper WHERE tenant = $1 AND band = $2 "
+			      "AND anc = $3 AND level = $4 AND j = $5";
+
+static int upper_node(struct nodesrc *ns, unsigned level, uint64_t row, mmr_hash out,
+		      mmr_error *err)
+{
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(ns->st->db, q_upper, &s, err);
+	if (rc)
+		return rc;
+	uint64_t j = ((row + 1) >> level) - 1;
+	mmr_stmt_text(s, 1, ns->tenant);
+	mmr_stmt_int(s, 2, (int64_t)upper_band(level));
+	mmr_stmt_int(s, 3, (int64_t)upper_anc(level, j));
+	mmr_stmt_int(s, 4, (int64_t)level);
+	mmr_stmt_int(s, 5, (int64_t)j);
+	rc = mmr_stmt_step(s, err);
+	if (rc == MMR_DB_ROW) {
+		rc = mmr_hash_from_hex(mmr_col_text(s, 0), out) ? MMR_EIO : MMR_OK;
+		if (rc)
+			mmr_error_set(err, MMR_EIO,
+				      "監査ログ %s の節点 (行 %" PRIu64 ", 高さ %u) が壊れています",
+				      ns->tenant, row, level);
+	} else if (rc == MMR_DB_DONE) {
+		rc = MMR_ENOTFOUND;
+		mmr_error_set(err, rc, "監査ログ %s に節点 (行 %" PRIu64 ", 高さ %u) がありません",
+			      ns->tenant, row, level);
+	}
+	mmr_stmt_reset(s);
+	return rc;
+}
+
 static const char q_row[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx = $2";
 static const char q_row_pruned[] =
 	"SELECT hash, nodes FROM audit_pruned WHERE tenant = $1 AND idx = $2";
@@ -231,6 +337,8 @@ static int db_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_e
 {
 	struct nodesrc *ns = ud;
 	uint64_t row = level ? ((index + 1) << level) - 1 : index;
+	if (level >= UPPER_LEVEL)
+		return upper_node(ns, level, row, out, err);
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(ns->st->db, q_row, &s, err);
 	if (rc)
@@ -331,18 +439,23 @@ int mmr_audit_root(mmr_store *st, const char *tenant, int64_t size, mmr_hash roo
 /* ---- append ------------------------------------------------------------------------ */
 
 struct newnodes {
-	char hex[64 * 64 + 1];
+	char hex[64 * (UPPER_LEVEL - 1) + 1]; /* levels 1 … UPPER_LEVEL − 1 */
 	size_t len;
+	unsigned n_upper;
+	unsigned upper_level[64];
+	mmr_hash upper[64];
 };
 
 static void collect_node(void *ud, unsigned level, uint64_t index, const mmr_hash h)
 {
-	(void)level;
 	(void)index;
 	struct newnodes *nn = ud;
-	char hx[65];
-	mmr_hash_hex(h, hx);
-	memcpy(nn->hex + nn->len, hx, 64);
+	if (level >= UPPER_LEVEL) {
+		nn->upper_level[nn->n_upper] = level;
+		memcpy(nn->upper[nn->n_upper++], h, MMR_HASH_LEN);
+		return;
+	}
+	mmr_hash_hex(h, nn->hex + nn->len);
 	nn->len += 64;
 	nn->hex[nn->len] = 0;
 }
@@ -357,15 +470,20 @@ static int64_t tenant_lock_key(const char *tenant)
 
 /* The right edge of each log this store appended to last, so that an append
  * reads one row (the last leaf, to check that the edge is still the log's)
- * instead of the O(log n) nodes it merges with. An edge is trusted only when
- * the log's last row is the leaf it ends with (same index, same hash): a
+ * instead of the O(log n) nodes it merges with. An edge is trusted when the
+ * log's last row is the leaf it ends with (same index, same hash): a
  * rollback, or an append through another connection, makes it stale and it
- * is loaded again from the stored nodes. */
+ * is loaded again from the stored nodes. Within the write transaction that
+ * set it (same db epoch: no rollback since), it is trusted without reading
+ * the row: no other connection can append meanwhile (SQLite holds the write
+ * lock, PostgreSQL the tenant's advisory lock) — so a group commit's appends
+ * after the first in a transaction read nothing. */
 #define EDGE_SLOTS 8
 struct edge {
 	char tenant[65];
 	bool valid;
-	mmr_hash last; /* hash of leaf f.size - 1 */
+	uint64_t epoch; /* the db epoch of the transaction that last appended */
+	mmr_hash last;	/* hash of leaf f.size - 1 */
 	struct mmr_log_frontier f;
 };
 struct mmr_audit_cache {
@@ -428,11 +546,15 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		if ((rc = mmr_stmt_run(s, err)))
 			return rc;
 	}
+	struct edge *e = edge_slot(st, ev->tenant);
+	bool trusted = e && e->valid && e->epoch == db->epoch;
 	/* the last leaf: the log's size and the hash its right edge ends with */
 	s = NULL;
-	rc = last_leaf(db, ev->tenant, &s, err);
-	uint64_t n = 0;
+	rc = trusted ? MMR_DB_DONE : last_leaf(db, ev->tenant, &s, err);
+	uint64_t n = trusted ? e->f.size : 0;
 	mmr_hash prev = {0};
+	if (trusted)
+		memcpy(prev, e->last, MMR_HASH_LEN);
 	if (rc == MMR_DB_ROW) {
 		n = (uint64_t)mmr_col_int(s, 0) + 1;
 		if (mmr_hash_from_hex(mmr_col_text(s, 1), prev)) {
@@ -449,7 +571,6 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		mmr_stmt_reset(s);
 	if (rc)
 		return rc;
-	struct edge *e = edge_slot(st, ev->tenant);
 	struct mmr_log_frontier f;
 	if (e && e->valid && e->f.size == n && !memcmp(e->last, prev, MMR_HASH_LEN)) {
 		f = e->f;
@@ -474,15 +595,20 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	}
 	mmr_hash lh;
 	mmr_log_leaf_hash(data, strlen(data), lh);
-	struct newnodes nn = {.len = 0};
+	struct newnodes nn;
+	nn.len = 0;
+	nn.n_upper = 0;
 	nn.hex[0] = 0;
 	mmr_log_frontier_push(&f, lh, collect_node, &nn);
 	char lhx[65];
 	mmr_hash_hex(lh, lhx);
 	static const char ins[] =
 		"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
-		"before_digest, after_digest, decision, data, hash, nodes) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+		"before_digest, after_digest, decision, hash, nodes) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+	static const char ins_upper[] =
+		"INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7)";
 	rc = mmr_db_prepare(db, ins, &s, err);
 	if (!rc) {
 		mmr_stmt_text(s, 1, ev->tenant);
@@ -495,10 +621,25 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		mmr_stmt_text(s, 8, ev->before);
 		mmr_stmt_text(s, 9, ev->after);
 		mmr_stmt_text(s, 10, dec);
-		mmr_stmt_text(s, 11, data);
-		mmr_stmt_text(s, 12, lhx);
-		mmr_stmt_text(s, 13, nn.hex);
+		mmr_stmt_text(s, 11, lhx);
+		mmr_stmt_text(s, 12, nn.hex);
 		rc = mmr_stmt_run(s, err);
+	}
+	for (unsigned i = 0; !rc && i < nn.n_upper; i++) {
+		char hx[65];
+		mmr_hash_hex(nn.upper[i], hx);
+		unsigned level = nn.upper_level[i];
+		uint64_t j = ((n + 1) >> level) - 1;
+		if (!(rc = mmr_db_prepare(db, ins_upper, &s, err))) {
+			mmr_stmt_text(s, 1, ev->tenant);
+			mmr_stmt_int(s, 2, (int64_t)upper_band(level));
+			mmr_stmt_int(s, 3, (int64_t)upper_anc(level, j));
+			mmr_stmt_int(s, 4, (int64_t)level);
+			mmr_stmt_int(s, 5, (int64_t)j);
+			mmr_stmt_int(s, 6, (int64_t)n);
+			mmr_stmt_text(s, 7, hx);
+			rc = mmr_stmt_run(s, err);
+		}
 	}
 	free(dec);
 	free(data);
@@ -506,6 +647,7 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		e->f = f;
 		memcpy(e->last, lh, MMR_HASH_LEN);
 		e->valid = true;
+		e->epoch = db->epoch;
 	}
 	if (!rc && index_out)
 		*index_out = (int64_t)n;
@@ -875,6 +1017,8 @@ struct nodecache {
 	uint64_t index[CACHE_MAX];
 	bool have[CACHE_MAX];
 	mmr_hash h[CACHE_MAX];
+	int64_t entry_index; /* the proof's leaf: its entry, when a range read it */
+	json_t *entry;
 };
 
 static uint64_t node_row(unsigned level, uint64_t index)
@@ -911,29 +1055,104 @@ static const char q_rows[] =
 	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
 	"$24)";
 
-static int cache_fill(struct nodecache *c, mmr_error *err)
+/* the entry's columns come along (entry_json), hash and nodes last */
+static const char q_rows_range[] =
+	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
+	"decision, hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx >= $2 AND idx <= $3";
+
+static const char q_upper_band[] = "SELECT level, j, hash FROM audit_upper WHERE tenant = $1 "
+				   "AND band = $2 AND anc = $3";
+
+/* Read the upper nodes among todo[0 … nt) from audit_upper: one range (at
+ * most 30 rows) per band and ancestor. */
+static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, mmr_error *err)
 {
-	c->recording = false;
-	/* the ones still to read, first */
-	size_t todo[CACHE_MAX], nt = 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (!c->have[i])
-			todo[nt++] = i;
-	for (size_t start = 0; start < nt; start += 23) {
-		size_t end = start + 23 < nt ? start + 23 : nt;
+	bool done[CACHE_MAX] = {false};
+	for (size_t t0 = 0; t0 < nt; t0++) {
+		if (done[t0])
+			continue;
+		size_t i0 = todo[t0];
+		unsigned band = upper_band(c->level[i0]);
+		uint64_t anc = upper_anc(c->level[i0], c->index[i0]);
+		for (size_t t = t0; t < nt; t++) /* the others in this range */
+			if (upper_band(c->level[todo[t]]) == band &&
+			    upper_anc(c->level[todo[t]], c->index[todo[t]]) == anc)
+				done[t] = true;
 		mmr_stmt *s;
-		int rc = mmr_db_prepare(c->ns->st->db, q_rows, &s, err);
+		int rc = mmr_db_prepare(c->ns->st->db, q_upper_band, &s, err);
 		if (rc)
 			return rc;
 		mmr_stmt_text(s, 1, c->ns->tenant);
-		for (size_t i = 0; i < 23; i++)
-			mmr_stmt_int(s, (int)i + 2,
-				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
+		mmr_stmt_int(s, 2, (int64_t)band);
+		mmr_stmt_int(s, 3, (int64_t)anc);
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			unsigned level = (unsigned)mmr_col_int(s, 0);
+			uint64_t j = (uint64_t)mmr_col_int(s, 1);
+			for (size_t t = t0; t < nt; t++) {
+				size_t i = todo[t];
+				if (c->level[i] != level || c->index[i] != j || c->have[i])
+					continue;
+				c->have[i] = !mmr_hash_from_hex(mmr_col_text(s, 2), c->h[i]);
+				if (c->have[i] && level >= NODE_CACHE_MIN_LEVEL &&
+				    node_row(level, j) < c->stable_below)
+					cache_put(c->ns->st, c->tenant, level, j, c->h[i]);
+			}
+		}
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_DONE)
+			return rc;
+	}
+	return MMR_OK;
+}
+
+static int cache_fill(struct nodecache *c, mmr_error *err)
+{
+	c->recording = false;
+	/* the ones still to read: leaf rows (low levels), and upper nodes */
+	size_t todo[CACHE_MAX], nt = 0, up[CACHE_MAX], nu = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->have[i]) {
+			if (c->level[i] >= UPPER_LEVEL)
+				up[nu++] = i;
+			else
+				todo[nt++] = i;
+		}
+	int urc = cache_fill_upper(c, up, nu, err);
+	if (urc)
+		return urc;
+	/* a proof's low siblings lie in its leaf's block of 2^UPPER_LEVEL rows:
+	 * then one range of rows, else lists of up to 23 */
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t t = 0; t < nt; t++) {
+		uint64_t row = node_row(c->level[todo[t]], c->index[todo[t]]);
+		lo = row < lo ? row : lo;
+		hi = row > hi ? row : hi;
+	}
+	bool range = nt > 1 && hi - lo < 2 * ((uint64_t)1 << UPPER_LEVEL);
+	for (size_t start = 0; start < nt; start += range ? nt : 23) {
+		size_t end = range ? nt : (start + 23 < nt ? start + 23 : nt);
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(c->ns->st->db, range ? q_rows_range : q_rows, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, c->ns->tenant);
+		if (range) {
+			mmr_stmt_int(s, 2, (int64_t)lo);
+			mmr_stmt_int(s, 3, (int64_t)hi);
+		} else {
+			for (size_t i = 0; i < 23; i++)
+				mmr_stmt_int(s, (int)i + 2,
+					     start + i < end
+						     ? (int64_t)node_row(c->level[todo[start + i]],
 									 c->index[todo[start + i]])
 						     : -1);
+		}
 		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			uint64_t row = (uint64_t)mmr_col_int(s, 0);
-			const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+			const char *hash = mmr_col_text(s, range ? 9 : 1),
+				   *nodes = mmr_col_text(s, range ? 10 : 2);
+			if (range && (int64_t)row == c->entry_index && !c->entry)
+				c->entry = entry_json(s, 0);
 			for (size_t t = start; t < end; t++) {
 				size_t i = todo[t];
 				if (node_row(c->level[i], c->index[i]) != row)
@@ -984,35 +1203,40 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 			json_t **out, mmr_error *err)
 {
 	*out = NULL;
-	int64_t cur = 0;
-	int rc = mmr_audit_size(st, tenant, &cur, err);
-	if (rc)
-		return rc;
-	if (index < 0 || index >= cur) {
-		mmr_error_set(err, MMR_ENOTFOUND,
-			      "索引 %" PRId64 " は団体 %s の監査ログ (%" PRId64 " 件) にありません",
-			      index, tenant, cur);
-		return MMR_ENOTFOUND;
-	}
+	int rc;
 	json_t *cp = NULL;
-	if (size == 0) {
+	if (size == 0 && index >= 0) {
 		rc = mmr_audit_latest_checkpoint(st, tenant, NULL, &cp, err);
 		if (rc && rc != MMR_ENOTFOUND)
 			return rc;
 		int64_t cps = cp ? json_integer_value(json_object_get(cp, "size")) : 0;
-		size = cps > index ? cps : cur;
-		if (cps <= index) {
+		if (cps > index) { /* in the signed tree: the current size is not needed */
+			size = cps;
+		} else {
 			json_decref(cp);
 			cp = NULL;
 		}
 	}
-	if (size <= index || size > cur) {
-		json_decref(cp);
-		mmr_error_set(err, MMR_EINVAL,
-			      "木の大きさ %" PRId64 " は索引 %" PRId64
-			      " を含みません (最大 %" PRId64 ")",
-			      size, index, cur);
-		return MMR_EINVAL;
+	if (!cp) {
+		int64_t cur = 0;
+		if ((rc = mmr_audit_size(st, tenant, &cur, err)))
+			return rc;
+		if (index < 0 || index >= cur) {
+			mmr_error_set(err, MMR_ENOTFOUND,
+				      "索引 %" PRId64 " は団体 %s の監査ログ (%" PRId64
+				      " 件) にありません",
+				      index, tenant, cur);
+			return MMR_ENOTFOUND;
+		}
+		if (size == 0)
+			size = cur;
+		if (size <= index || size > cur) {
+			mmr_error_set(err, MMR_EINVAL,
+				      "木の大きさ %" PRId64 " は索引 %" PRId64
+				      " を含みません (最大 %" PRId64 ")",
+				      size, index, cur);
+			return MMR_EINVAL;
+		}
 	}
 	struct nodesrc ns = {st, tenant};
 	mmr_hash proof[MMR_LOG_MAX_PROOF], root, leaf;
@@ -1027,6 +1251,7 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 		return MMR_ENOMEM;
 	}
 	nc->ns = &ns;
+	nc->entry_index = index;
 	nc->tenant = fnv64(tenant);
 	nc->stable_below = cp ? (uint64_t)json_integer_value(json_object_get(cp, "size")) : 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -1040,12 +1265,15 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 		    (rc = cache_node(nc, 0, (uint64_t)index, leaf, err)))
 			break;
 	}
+	json_t *entry = nc->entry; /* read with the low siblings, or NULL */
 	free(nc);
 	if (rc) {
+		json_decref(entry);
 		json_decref(cp);
 		return rc;
 	}
 	if (!mmr_log_verify_inclusion((uint64_t)index, (uint64_t)size, leaf, proof, n, root)) {
+		json_decref(entry);
 		json_decref(cp);
 		mmr_error_set(err, MMR_EIO,
 			      "索引 %" PRId64
@@ -1063,7 +1291,9 @@ static int proof_locked(mmr_store *st, const char *tenant, int64_t index, int64_
 			    cp ? json_incref(json_object_get(cp, "note")) : json_null());
 	json_decref(cp);
 	mmr_stmt *s;
-	if (!(rc = mmr_db_prepare(st->db, q_entry, &s, err))) {
+	if (entry)
+		json_object_set_new(o, "entry", entry);
+	else if (!(rc = mmr_db_prepare(st->db, q_entry, &s, err))) {
 		mmr_stmt_text(s, 1, tenant);
 		mmr_stmt_int(s, 2, index);
 		rc = mmr_stmt_step(s, err);
@@ -1139,8 +1369,20 @@ static void problem(struct vstate *v, const char *tenant, const char *kind, int6
 			       (json_int_t)index, "message", msg);
 }
 
+/* The upper nodes (audit_upper) of one batch of rows, by (idx, level). */
+struct vupper {
+	int64_t idx;
+	unsigned level;
+	char hex[64];
+};
+
 struct vnode {
 	const char *stored; /* the row's nodes column */
+	size_t stored_len;
+	size_t low;  /* low-level nodes seen */
+	int64_t row; /* the leaf being pushed */
+	const struct vupper *up;
+	size_t n_up, *pos; /* the next upper row expected */
 	bool bad;
 	unsigned level_bad;
 };
@@ -1149,89 +1391,315 @@ static void check_node(void *ud, unsigned level, uint64_t index, const mmr_hash 
 {
 	(void)index;
 	struct vnode *vn = ud;
-	char hx[65];
-	mmr_hash_hex(h, hx);
-	size_t off = (size_t)(level - 1) * 64;
 	if (vn->bad)
 		return;
-	if (!vn->stored || strlen(vn->stored) < off + 64 || memcmp(vn->stored + off, hx, 64)) {
+	char hx[65];
+	mmr_hash_hex(h, hx);
+	if (level >= UPPER_LEVEL) {
+		const struct vupper *u = *vn->pos < vn->n_up ? &vn->up[*vn->pos] : NULL;
+		if (!u || u->idx != vn->row || u->level != level || memcmp(u->hex, hx, 64)) {
+			vn->bad = true;
+			vn->level_bad = level;
+			return;
+		}
+		(*vn->pos)++;
+		return;
+	}
+	size_t off = (size_t)(level - 1) * 64;
+	vn->low++;
+	if (!vn->stored || vn->stored_len < off + 64 || memcmp(vn->stored + off, hx, 64)) {
 		vn->bad = true;
 		vn->level_bad = level;
 	}
 }
 
-#define VERIFY_BATCH 20000
-
-/* ---- the row's columns against its data, without building a copy -------------------- */
-
-struct cursor {
-	const char *p, *end;
-};
-
-static bool match_lit(struct cursor *c, const char *s, size_t n)
+/* Load the upper nodes of rows [from, to) into *up (grown as needed). */
+static int load_upper(mmr_db *db, const char *tenant, int64_t from, int64_t to, struct vupper **up,
+		      size_t *n, size_t *cap, mmr_error *err)
 {
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n))
-		return false;
-	c->p += n;
-	return true;
-}
-
-/* v encoded as sb_jstr would: a JSON string, or null */
-static bool match_jstr(struct cursor *c, const char *v)
-{
-	if (!v)
-		return match_lit(c, "null", 4);
-	if (!match_lit(c, "\"", 1))
-		return false;
-	const char *run = v;
-	for (const unsigned char *q = (const unsigned char *)v;; q++) {
-		if (*q >= 0x20 && *q != '"' && *q != '\\')
-			continue;
-		if (!match_lit(c, run, (size_t)((const char *)q - run)))
-			return false;
-		if (!*q)
-			break;
-		char esc[8];
-		size_t n = 2;
-		switch (*q) {
-		case '"': memcpy(esc, "\\\"", 2); break;
-		case '\\': memcpy(esc, "\\\\", 2); break;
-		case '\n': memcpy(esc, "\\n", 2); break;
-		case '\t': memcpy(esc, "\\t", 2); break;
-		case '\r': memcpy(esc, "\\r", 2); break;
-		default: n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *q);
+	static const char q[] = "SELECT idx, level, hash, band, anc, j FROM audit_upper WHERE "
+				"tenant = $1 AND idx >= $2 AND idx < $3 ORDER BY idx, level";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, from);
+	mmr_stmt_int(s, 3, to);
+	*n = 0;
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+		if (*n == *cap) {
+			size_t nc = *cap ? 2 * *cap : 1024;
+			struct vupper *g = realloc(*up, nc * sizeof *g);
+			if (!g) {
+				mmr_stmt_reset(s);
+				mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+				return MMR_ENOMEM;
+			}
+			*up = g;
+			*cap = nc;
 		}
-		if (!match_lit(c, esc, n))
-			return false;
-		run = (const char *)q + 1;
+		struct vupper *u = &(*up)[(*n)++];
+		u->idx = mmr_col_int(s, 0);
+		u->level = (unsigned)mmr_col_int(s, 1);
+		const char *hx = mmr_col_text(s, 2);
+		/* the key must be the node's (proofs look it up by it): a row
+		 * under another key, like a malformed hash, never matches */
+		bool key_ok = false;
+		if (u->level >= UPPER_LEVEL && u->level < 64 && u->idx >= 0) {
+			uint64_t j = (((uint64_t)u->idx + 1) >> u->level) - 1;
+			key_ok = ((j + 1) << u->level) - 1 == (uint64_t)u->idx &&
+				 mmr_col_int(s, 3) == (int64_t)upper_band(u->level) &&
+				 mmr_col_int(s, 4) == (int64_t)upper_anc(u->level, j) &&
+				 mmr_col_int(s, 5) == (int64_t)j;
+		}
+		if (key_ok && hx && strlen(hx) == 64)
+			memcpy(u->hex, hx, 64);
+		else
+			memset(u->hex, '?', 64);
 	}
-	return match_lit(c, "\"", 1);
+	mmr_stmt_reset(s);
+	return rc == MMR_DB_DONE ? MMR_OK : rc;
 }
 
-#define LIT(c, s) match_lit(c, s, sizeof s - 1)
-
-/* Whether `data` (len bytes) is exactly leaf_data() of these columns. */
-static bool data_matches(const char *data, size_t len, const char *tenant, int64_t index,
-			 const char *const col[9])
-{
-	struct cursor c = {data, data + len};
-	char num[32];
-	int nn = snprintf(num, sizeof num, ",\"index\":%" PRId64 ",\"at\":", index);
-	return LIT(&c, "{\"v\":1,\"tenant\":") && match_jstr(&c, tenant) &&
-	       match_lit(&c, num, (size_t)nn) && match_jstr(&c, col[0]) &&
-	       LIT(&c, ",\"actor\":") && match_jstr(&c, col[1]) && LIT(&c, ",\"action\":") &&
-	       match_jstr(&c, col[2]) && LIT(&c, ",\"object_kind\":") && match_jstr(&c, col[3]) &&
-	       LIT(&c, ",\"object_id\":") && match_jstr(&c, col[4]) && LIT(&c, ",\"before\":") &&
-	       match_jstr(&c, col[5]) && LIT(&c, ",\"after\":") && match_jstr(&c, col[6]) &&
-	       LIT(&c, ",\"decision\":") &&
-	       (col[7] ? match_lit(&c, col[7], strlen(col[7])) : LIT(&c, "null")) &&
-	       LIT(&c, "}") && c.p == c.end;
-}
+#define VERIFY_BATCH 20000
 
 struct vcp {
 	int64_t size;
 	mmr_hash root;
 };
+
+/* The walk over one tenant's rows in index order: the right edge of the tree
+ * (f), the upper nodes of the current batch (up, pos: the next expected), and
+ * the checkpoints still to reach (next_cp). */
+struct vwalk {
+	struct vstate *v;
+	const char *tenant;
+	struct mmr_log_frontier f;
+	struct vupper *up;
+	size_t n_up, pos;
+	const struct vcp *cps;
+	size_t n_cps, next_cp;
+	mmr_audit_progress_fn progress;
+	void *ud;
+	int64_t *done, total;
+};
+
+/* Push leaf `idx` (hash lh, the row's nodes column) on the tree: it must be
+ * the next index, every node it completes must equal the stored one (the
+ * row's low levels, audit_upper's higher ones, nothing extra), and each
+ * checkpoint reached must have the computed root. false: a problem was
+ * reported. */
+static bool vwalk_push(struct vwalk *w, int64_t idx, const mmr_hash lh, const char *nodes,
+		       size_t nodes_len)
+{
+	struct vstate *v = w->v;
+	if (idx != (int64_t)w->f.size) {
+		problem(v, w->tenant, "index", (int64_t)w->f.size,
+			"索引 %" PRIu64 " の行がありません (次の行は %" PRId64
+			"): 削除または並べ替えられています",
+			w->f.size, idx);
+		return false;
+	}
+	struct vnode vn = {.stored = nodes,
+			   .stored_len = nodes_len,
+			   .row = idx,
+			   .up = w->up,
+			   .n_up = w->n_up,
+			   .pos = &w->pos};
+	mmr_log_frontier_push(&w->f, lh, check_node, &vn);
+	if (!vn.bad && vn.stored_len != vn.low * 64) { /* extra nodes */
+		vn.bad = true;
+		vn.level_bad = (unsigned)vn.low + 1;
+	}
+	if (!vn.bad && w->pos < w->n_up && w->up[w->pos].idx <= idx) {
+		problem(v, w->tenant, "index", w->up[w->pos].idx,
+			"索引 %" PRId64 " に余分な節点 (高さ %u) があります", w->up[w->pos].idx,
+			w->up[w->pos].level);
+		return false;
+	}
+	if (vn.bad) {
+		problem(v, w->tenant, "index", idx,
+			"索引 %" PRId64 " に記録された節点 (高さ %u) が木と合いません", idx,
+			vn.level_bad);
+		return false;
+	}
+	while (w->next_cp < w->n_cps && w->cps[w->next_cp].size <= (int64_t)w->f.size) {
+		const struct vcp *c = &w->cps[w->next_cp++];
+		mmr_hash root;
+		if (c->size == 0)
+			mmr_log_empty_root(root);
+		else
+			mmr_log_frontier_root(&w->f, root);
+		if (memcmp(root, c->root, MMR_HASH_LEN)) {
+			problem(v, w->tenant, "checkpoint", c->size,
+				"チェックポイント (大きさ %" PRId64
+				") の根が記録から計算した根と合いません "
+				"(索引 %" PRId64 " までのどこかが改ざんされています)",
+				c->size, c->size - 1);
+			return false;
+		}
+	}
+	(*w->done)++;
+	if (w->progress && (*w->done & 0xffff) == 0)
+		w->progress(w->ud, *w->done, w->total);
+	return true;
+}
+
+/* Leaf rows read ahead: their data rebuilt from the columns (in `data`),
+ * stored hash and nodes copied, leaf hash filled in by vchunk_hash. */
+#define VCHUNK 512
+struct vrow {
+	int64_t idx;
+	size_t off, len; /* the leaf data in the chunk's buffer */
+	bool stored_ok;
+	mmr_hash stored, lh;
+	size_t nodes_len;
+	char nodes[64 * (UPPER_LEVEL - 1) + 1]; /* a longer column is wrong anyway */
+};
+struct vchunk {
+	size_t n;
+	struct sbuf data;
+	struct vrow r[VCHUNK];
+};
+
+/* Add the current row of `s` (q_leaves' columns); false when out of memory. */
+static bool vchunk_add(struct vchunk *c, mmr_stmt *s, const char *tenant)
+{
+	struct vrow *r = &c->r[c->n];
+	r->idx = mmr_col_int(s, 0);
+	r->off = c->data.len;
+	leaf_data_into(&c->data, tenant, r->idx, mmr_col_text(s, 1), mmr_col_text(s, 2),
+		       mmr_col_text(s, 3), mmr_col_text(s, 4), mmr_col_text(s, 5),
+		       mmr_col_text(s, 6), mmr_col_text(s, 7), mmr_col_text(s, 8));
+	if (c->data.oom)
+		return false;
+	r->len = c->data.len - r->off;
+	const char *h = mmr_col_text(s, 9), *nodes = mmr_col_text(s, 10);
+	r->stored_ok = h && !mmr_hash_from_hex(h, r->stored);
+	r->nodes_len = nodes ? strlen(nodes) : 0;
+	size_t keep = r->nodes_len < sizeof r->nodes - 1 ? r->nodes_len : sizeof r->nodes - 1;
+	if (nodes)
+		memcpy(r->nodes, nodes, keep);
+	r->nodes[keep] = 0;
+	c->n++;
+	return true;
+}
+
+static void vchunk_hash(struct vchunk *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		mmr_log_leaf_hash(c->data.p + c->r[i].off, c->r[i].len, c->r[i].lh);
+}
+
+/* Walk the chunk's rows in order; false: a problem was reported. */
+static bool vchunk_walk(struct vwalk *w, const struct vchunk *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vrow *r = &c->r[i];
+		if (r->idx == (int64_t)w->f.size &&
+		    (!r->stored_ok || memcmp(r->lh, r->stored, MMR_HASH_LEN))) {
+			problem(w->v, w->tenant, "row", r->idx,
+				"索引 %" PRId64 " の行の内容が記録された葉のハッシュと合いません "
+				"(列が書き換えられたか、行が並べ替えられています)",
+				r->idx);
+			return false;
+		}
+		if (!vwalk_push(w, r->idx, r->lh, r->nodes, r->nodes_len))
+			return false;
+	}
+	return true;
+}
+
+/* One helper thread hashes a chunk's leaf data and walks it on the tree
+ * while the caller reads the next chunk from the database (the two halves of
+ * verify take about as long). The walk (w) belongs to the thread from
+ * hasher_submit to hasher_wait; the caller reads it only in between. Without
+ * the thread (it could not start), chunks are done in place. */
+struct vhasher {
+	bool started, running, stop;
+	pthread_t t;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vwalk *w;
+	bool failed;	    /* a problem was reported: later chunks are skipped */
+	struct vchunk *job; /* being done; NULL when idle */
+};
+
+static void hasher_do(struct vhasher *h, struct vchunk *c)
+{
+	if (h->failed)
+		return;
+	vchunk_hash(c);
+	h->failed = !vchunk_walk(h->w, c);
+}
+
+static void *hasher_main(void *arg)
+{
+	struct vhasher *h = arg;
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (!h->job && !h->stop)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (!h->job)
+			break;
+		struct vchunk *c = h->job;
+		pthread_mutex_unlock(&h->mu);
+		hasher_do(h, c);
+		pthread_mutex_lock(&h->mu);
+		h->job = NULL;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static void hasher_start(struct vhasher *h, struct vwalk *w)
+{
+	h->started = true;
+	h->w = w;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	h->running = pthread_create(&h->t, NULL, hasher_main, h) == 0;
+}
+
+static void hasher_submit(struct vhasher *h, struct vchunk *c)
+{
+	if (!h->running) {
+		hasher_do(h, c);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->job = c;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Wait until the submitted chunk is hashed. */
+static void hasher_wait(struct vhasher *h)
+{
+	if (!h->running)
+		return;
+	pthread_mutex_lock(&h->mu);
+	while (h->job)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void hasher_stop(struct vhasher *h)
+{
+	if (!h->started)
+		return;
+	if (h->running) {
+		pthread_mutex_lock(&h->mu);
+		h->stop = true;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->t, NULL); /* finishes a chunk it was hashing */
+	}
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+}
 
 /* One pass over the tenant's rows in index order (pruned hashes first, then
  * the leaves): each leaf's data is checked against its columns and hashed,
@@ -1243,11 +1711,13 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			 struct vstate *v, json_t *summary, mmr_error *err)
 {
 	mmr_db *db = st->db;
-	struct mmr_log_frontier f = {0};
 	int rc;
 	mmr_stmt *s;
 	struct vcp *cps = NULL;
-	size_t n_cps = 0, cap_cps = 0;
+	size_t n_cps = 0, cap_cps = 0, cap_up = 0;
+	struct vwalk w = {0};
+	struct vchunk *ch[2] = {NULL, NULL};
+	struct vhasher hs = {0};
 	/* checkpoints, ascending; a note must be signed and agree with its row */
 	static const char q_cps[] =
 		"SELECT size, root, note FROM audit_checkpoints WHERE tenant = $1 ORDER BY size";
@@ -1295,100 +1765,103 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 	if (rc != MMR_DB_DONE)
 		goto out;
 	rc = MMR_OK;
-	size_t next_cp = 0;
+	/* the walk's state, shared by the pruned and the leaf rows */
+	w.v = v;
+	w.tenant = tenant;
+	w.cps = cps;
+	w.n_cps = n_cps;
+	w.progress = progress;
+	w.ud = ud;
+	w.done = done;
+	w.total = total;
 	/* pruned leaves: hashes only */
 	static const char q_pruned[] =
 		"SELECT idx, hash, nodes FROM audit_pruned WHERE tenant = $1 "
 		"AND idx >= $2 ORDER BY idx LIMIT 20000";
 	static const char q_leaves[] =
 		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
-		"after_digest, decision, data, hash, nodes FROM audit_leaves WHERE tenant = $1 "
+		"after_digest, decision, hash, nodes FROM audit_leaves WHERE tenant = $1 "
 		"AND idx >= $2 ORDER BY idx LIMIT 20000";
 	for (int pass = 0; pass < 2 && !v->problem; pass++) {
-		int64_t from = (int64_t)f.size;
+		int64_t from = (int64_t)w.f.size;
 		for (;;) {
+			/* a batch holds rows [from, from + VERIFY_BATCH) unless one is
+			 * missing, which is reported at the gap */
+			if ((rc = load_upper(db, tenant, from, from + VERIFY_BATCH, &w.up, &w.n_up,
+					     &cap_up, err)))
+				goto out;
+			w.pos = 0;
 			if ((rc = mmr_db_prepare(db, pass ? q_leaves : q_pruned, &s, err)))
 				goto out;
 			mmr_stmt_text(s, 1, tenant);
 			mmr_stmt_int(s, 2, from);
 			int64_t rows = 0;
-			while (!v->problem && (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+			if (pass && !ch[0] &&
+			    (!(ch[0] = calloc(1, sizeof *ch[0])) ||
+			     !(ch[1] = calloc(1, sizeof *ch[1])))) {
+				mmr_stmt_reset(s);
+				rc = MMR_ENOMEM;
+				mmr_error_set(err, rc, "メモリが足りません");
+				goto out;
+			}
+			if (pass && !hs.started)
+				hasher_start(&hs, &w);
+			struct vchunk *cur = pass ? ch[0] : NULL, *pending = NULL;
+			if (cur) {
+				cur->n = 0;
+				cur->data.len = 0;
+			}
+			/* v->problem is the helper's while it walks: pass 1 looks at
+			 * hs.failed after hasher_wait instead */
+			while ((pass || !v->problem) &&
+			       (rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 				rows++;
-				int64_t idx = mmr_col_int(s, 0);
-				int hc = pass ? 10 : 1, nc = pass ? 11 : 2;
-				if (idx != (int64_t)f.size) {
-					problem(v, tenant, "index", (int64_t)f.size,
-						"索引 %" PRIu64
-						" の行がありません (次の行は %" PRId64
-						"): 削除または並べ替えられています",
-						f.size, idx);
-					break;
-				}
-				mmr_hash lh, stored_h;
-				const char *stored = mmr_col_text(s, hc);
-				bool stored_ok = stored && !mmr_hash_from_hex(stored, stored_h);
-				if (pass) {
-					const char *col[9];
-					for (int i = 0; i < 9; i++)
-						col[i] = mmr_col_text(s, 1 + i);
-					const char *data = col[8];
-					size_t len = data ? strlen(data) : 0;
-					if (!data || !data_matches(data, len, tenant, idx, col)) {
-						problem(v, tenant, "row", idx,
-							"索引 %" PRId64 " の行の列と記録された内容 "
-							"(data) が違います",
-							idx);
-						break;
-					}
-					mmr_log_leaf_hash(data, len, lh);
-					if (!stored_ok || memcmp(lh, stored_h, MMR_HASH_LEN)) {
+				if (!pass) {
+					mmr_hash lh = {0};
+					int64_t idx = mmr_col_int(s, 0);
+					const char *stored = mmr_col_text(s, 1),
+						   *nodes = mmr_col_text(s, 2);
+					if (idx == (int64_t)w.f.size &&
+					    (!stored || mmr_hash_from_hex(stored, lh))) {
 						problem(v, tenant, "index", idx,
-							"索引 %" PRId64
-							" の葉のハッシュが内容と合いません",
+							"索引 %" PRId64 " (削除済みの範囲) "
+							"のハッシュが壊れています",
 							idx);
 						break;
 					}
-				} else if (!stored_ok) {
-					problem(v, tenant, "index", idx,
-						"索引 %" PRId64
-						" (削除済みの範囲) のハッシュが壊れています",
-						idx);
-					break;
-				} else {
-					memcpy(lh, stored_h, MMR_HASH_LEN);
-				}
-				struct vnode vn = {.stored = mmr_col_text(s, nc)};
-				mmr_log_frontier_push(&f, lh, check_node, &vn);
-				if (vn.bad) {
-					problem(v, tenant, "index", idx,
-						"索引 %" PRId64
-						" に記録された節点 (高さ %u) が木と合いません",
-						idx, vn.level_bad);
-					break;
-				}
-				/* checkpoints at this size */
-				while (next_cp < n_cps && cps[next_cp].size <= (int64_t)f.size) {
-					const struct vcp *c = &cps[next_cp++];
-					mmr_hash root;
-					if (c->size == 0)
-						mmr_log_empty_root(root);
-					else
-						mmr_log_frontier_root(&f, root);
-					if (memcmp(root, c->root, MMR_HASH_LEN)) {
-						problem(v, tenant, "checkpoint", c->size,
-							"チェックポイント (大きさ %" PRId64
-							") の根が記録から計算した根と合いません "
-							"(索引 %" PRId64
-							" までのどこかが改ざんされています)",
-							c->size, c->size - 1);
+					if (!vwalk_push(&w, idx, lh, nodes,
+							nodes ? strlen(nodes) : 0))
 						break;
-					}
+					continue;
 				}
-				(*done)++;
-				if (progress && (*done & 0xffff) == 0)
-					progress(ud, *done, total);
+				/* leaf rows: gathered in chunks whose leaf data another
+				 * thread hashes while the next chunk is read */
+				if (!vchunk_add(cur, s, tenant)) {
+					mmr_stmt_reset(s);
+					rc = MMR_ENOMEM;
+					mmr_error_set(err, rc, "メモリが足りません");
+					goto out;
+				}
+				if (cur->n == VCHUNK) {
+					hasher_wait(&hs); /* the chunk before */
+					if (hs.failed)
+						break;
+					hasher_submit(&hs, cur);
+					struct vchunk *next = pending ? pending : ch[1];
+					pending = cur;
+					cur = next;
+					cur->n = 0;
+					cur->data.len = 0;
+				}
 			}
 			mmr_stmt_reset(s);
+			if (pass) { /* what was read and not walked yet, in order */
+				hasher_wait(&hs);
+				if (!hs.failed && cur->n) {
+					hasher_submit(&hs, cur);
+					hasher_wait(&hs);
+				}
+			}
 			if (v->problem) {
 				rc = MMR_OK;
 				break;
@@ -1398,30 +1871,56 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			rc = MMR_OK;
 			if (rows < VERIFY_BATCH)
 				break;
-			from = (int64_t)f.size;
+			from = (int64_t)w.f.size;
 		}
 	}
+	/* upper nodes beyond the last row */
+	if (!v->problem) {
+		static const char q_extra[] =
+			"SELECT idx, level FROM audit_upper WHERE tenant = $1 "
+			"AND idx >= $2 ORDER BY idx, level LIMIT 1";
+		if ((rc = mmr_db_prepare(db, q_extra, &s, err)))
+			goto out;
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_int(s, 2, (int64_t)w.f.size);
+		rc = mmr_stmt_step(s, err);
+		if (rc == MMR_DB_ROW && w.next_cp == n_cps)
+			problem(v, tenant, "index", mmr_col_int(s, 0),
+				"索引 %" PRId64 " に余分な節点 (高さ %" PRId64 ") があります",
+				mmr_col_int(s, 0), mmr_col_int(s, 1));
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_ROW && rc != MMR_DB_DONE)
+			goto out;
+		rc = MMR_OK;
+	}
 	/* checkpoints beyond the rows: truncated */
-	if (!v->problem && next_cp < n_cps) {
-		int64_t csize = cps[next_cp].size;
-		if (csize == 0 && f.size == 0) {
+	if (!v->problem && w.next_cp < n_cps) {
+		int64_t csize = cps[w.next_cp].size;
+		if (csize == 0 && w.f.size == 0) {
 			/* the empty tree */
 		} else {
-			problem(v, tenant, "index", (int64_t)f.size,
+			problem(v, tenant, "index", (int64_t)w.f.size,
 				"索引 %" PRIu64 " 以降の行がありません: チェックポイントは %" PRId64
 				" 件を署名しています (末尾が切り詰められています)",
-				f.size, csize);
+				w.f.size, csize);
 		}
 	}
 	mmr_hash root;
-	mmr_log_frontier_root(&f, root);
+	mmr_log_frontier_root(&w.f, root);
 	char rhx[65];
 	mmr_hash_hex(root, rhx);
 	json_array_append_new(summary, json_pack("{s:s, s:I, s:s, s:I}", "tenant", tenant, "size",
-						 (json_int_t)f.size, "root", rhx, "checkpoints",
+						 (json_int_t)w.f.size, "root", rhx, "checkpoints",
 						 (json_int_t)n_cps));
 out:
+	hasher_stop(&hs);
+	for (int i = 0; i < 2; i++)
+		if (ch[i]) {
+			free(ch[i]->data.p);
+			free(ch[i]);
+		}
 	free(cps);
+	free(w.up);
 	return rc;
 }
 
@@ -1510,8 +2009,7 @@ int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to
 	struct nodesrc ns = {st, tenant};
 	static const char q[] =
 		"SELECT idx, at, actor, action, object_kind, object_id, before_digest, "
-		"after_digest, decision, hash, data FROM audit_leaves WHERE tenant = $1 AND idx >= "
-		"$2 "
+		"after_digest, decision, hash FROM audit_leaves WHERE tenant = $1 AND idx >= $2 "
 		"AND idx < $3 ORDER BY idx LIMIT 1000";
 	char *all = NULL; /* file digest over the lines */
 	size_t all_len = 0;
@@ -1530,7 +2028,13 @@ int mmr_audit_export(mmr_store *st, const char *tenant, int64_t from, int64_t to
 		while ((r2 = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
 			json_t *e = entry_json(s, 0);
 			json_object_set_new(e, "leaf_hash", json_string(mmr_col_text(s, 9)));
-			json_object_set_new(e, "data", json_string(mmr_col_text(s, 10)));
+			/* the leaf data (what was hashed), rebuilt from the columns */
+			char *data = leaf_data(
+				tenant, mmr_col_int(s, 0), mmr_col_text(s, 1), mmr_col_text(s, 2),
+				mmr_col_text(s, 3), mmr_col_text(s, 4), mmr_col_text(s, 5),
+				mmr_col_text(s, 6), mmr_col_text(s, 7), mmr_col_text(s, 8));
+			json_object_set_new(e, "data", data ? json_string(data) : json_null());
+			free(data);
 			json_array_append_new(batch, e);
 		}
 		mmr_stmt_reset(s);

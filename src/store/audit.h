@@ -5,8 +5,12 @@
  * mmr_audit_append() adds a leaf inside the caller's current transaction (or
  * its own when there is none), so that the record and the state change it
  * describes commit together: neither exists without the other. An append
- * writes one row (the leaf, its hash and the hashes of the nodes it
- * completes), reads O(log n) stored nodes at most, and never rebuilds.
+ * writes one row (the leaf's columns, its hash and the hashes of the low
+ * nodes it completes; one append in 16 also writes the upper nodes it
+ * completes to audit_upper), reads O(log n) stored nodes at most, and never
+ * rebuilds. The canonical leaf data is not stored: it is rebuilt from the
+ * columns (mmr_audit_leaf_data), and verify checks it against the stored
+ * leaf hash.
  *
  * Everything else answers JSON (jansson, new references) for the CLI, the
  * API and the pages: checkpoints (signed notes), inclusion and consistency
@@ -109,7 +113,9 @@ int mmr_audit_consistency(mmr_store *st, const char *tenant, int64_t m, int64_t 
  * and root. Answers MMR_OK with *report {"ok":true,…} when all holds; when
  * something does not, MMR_OK as well with "ok":false and "problem":
  * {"tenant","kind":"index"|"row"|"checkpoint","index","message"} naming the
- * first. Errors (I/O) are returned as codes. */
+ * first. Errors (I/O) are returned as codes. The leaves are hashed on a
+ * helper thread while the next rows are read, so `progress` may be called
+ * from that thread: never two calls at once, and all before this returns. */
 typedef void (*mmr_audit_progress_fn)(void *ud, int64_t done, int64_t total);
 int mmr_audit_verify(mmr_store *st, const char *tenant, const uint8_t *pk,
 		     mmr_audit_progress_fn progress, void *ud, json_t **report, mmr_error *err);

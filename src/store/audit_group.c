@@ -1,15 +1,22 @@
 /*
  * audit_group.c — group commit for the audit log (see audit_group.h).
  *
- * Callers queue a request that lives on their own stack and sleep on the
- * own condition variable until the committer marks it done. The committer
- * takes the whole queue, runs it in one transaction (a savepoint per
- * request), commits, and wakes exactly the callers of that transaction.
+ * Callers queue a request that lives on their own stack and sleep on its
+ * own semaphore until the committer posts it. The committer takes the whole
+ * queue, runs it in one transaction (a savepoint per request), commits, and
+ * wakes exactly the callers of that transaction — outside the queue's lock,
+ * so that a woken caller never waits for the lock the committer holds, and
+ * a caller sleeping or waking takes no lock at all. The committer wakes only
+ * the first caller; each woken caller wakes two more (a binary tree over the
+ * batch), so the wake-ups (a system call each) leave the committer's path
+ * and run on the callers' threads.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/audit_group.h"
 #include "store/db.h"
@@ -19,9 +26,9 @@ struct request {
 	void *ud;
 	int rc;
 	mmr_error err;
-	bool done;
-	pthread_cond_t wake; /* signalled once done: no herd of callers per commit */
+	sem_t done; /* posted once rc and err are final: no herd of callers per commit */
 	struct request *next;
+	struct request *kid[2]; /* whom this caller wakes once woken */
 };
 
 struct mmr_audit_group {
@@ -32,13 +39,25 @@ struct mmr_audit_group {
 	struct request *head, *tail;
 	bool stop;
 	uint64_t commits, works;
+	double work_s, commit_s; /* the committer's, read under lock */
+	struct request **tree;	 /* the committer's: a batch by position */
+	size_t cap_tree;
 };
 
-/* One transaction over `batch`: each request's rc and err are final after. */
-static void run_batch(mmr_audit_group *g, struct request *batch)
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One transaction over `batch`: each request's rc and err are final after.
+ * *work_s and *commit_s receive the time spent in each half. */
+static void run_batch(mmr_audit_group *g, struct request *batch, double *work_s, double *commit_s)
 {
 	mmr_db *db = mmr_store_db(g->st);
 	mmr_error err;
+	double t0 = mono_s();
 	int rc = mmr_db_begin(db, &err);
 	for (struct request *r = batch; r; r = r->next) {
 		if (rc) {
@@ -54,8 +73,11 @@ static void run_batch(mmr_audit_group *g, struct request *batch)
 		else
 			r->rc = mmr_db_commit(db, &r->err);
 	}
+	double t1 = mono_s();
 	if (!rc)
 		rc = mmr_db_commit(db, &err);
+	*work_s = t1 - t0;
+	*commit_s = mono_s() - t1;
 	if (rc) /* nothing of the batch is kept */
 		for (struct request *r = batch; r; r = r->next)
 			if (!r->rc) {
@@ -76,15 +98,41 @@ static void *committer(void *arg)
 		struct request *batch = g->head;
 		g->head = g->tail = NULL;
 		pthread_mutex_unlock(&g->lock);
-		run_batch(g, batch);
-		pthread_mutex_lock(&g->lock);
+		double work_s, commit_s;
+		run_batch(g, batch, &work_s, &commit_s);
+		uint64_t n = 0;
+		for (struct request *r = batch; r; r = r->next)
+			n++;
+		pthread_mutex_lock(&g->lock); /* counted before any caller returns */
 		g->commits++;
-		for (struct request *r = batch, *next; r; r = next) {
-			next = r->next; /* r may be gone once done is seen */
-			g->works++;
-			r->done = true;
-			pthread_cond_signal(&r->wake);
+		g->works += n;
+		g->work_s += work_s;
+		g->commit_s += commit_s;
+		pthread_mutex_unlock(&g->lock);
+		if (n > g->cap_tree) {
+			struct request **t = realloc(g->tree, n * sizeof *t);
+			if (t) {
+				g->tree = t;
+				g->cap_tree = n;
+			}
 		}
+		if (n <= g->cap_tree) { /* wake the root; each woken caller wakes its kids */
+			size_t i = 0;
+			for (struct request *r = batch; r; r = r->next)
+				g->tree[i++] = r;
+			for (i = 0; i < n; i++) {
+				g->tree[i]->kid[0] = 2 * i + 1 < n ? g->tree[2 * i + 1] : NULL;
+				g->tree[i]->kid[1] = 2 * i + 2 < n ? g->tree[2 * i + 2] : NULL;
+			}
+			sem_post(&g->tree[0]->done);
+		} else { /* no memory for the tree: wake them all from here */
+			for (struct request *r = batch, *next; r; r = next) {
+				next = r->next; /* r is gone once posted */
+				r->kid[0] = r->kid[1] = NULL;
+				sem_post(&r->done);
+			}
+		}
+		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
@@ -130,17 +178,18 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	mmr_store_close(g->st);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->queued);
+	free(g->tree);
 	free(g);
 }
 
 int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_error *err)
 {
 	struct request r = {.fn = fn, .ud = ud};
-	pthread_cond_init(&r.wake, NULL);
+	sem_init(&r.done, 0, 0);
 	pthread_mutex_lock(&g->lock);
 	if (g->stop) {
 		pthread_mutex_unlock(&g->lock);
-		pthread_cond_destroy(&r.wake);
+		sem_destroy(&r.done);
 		mmr_error_set(err, MMR_EINVAL, "監査ログの書き込みは終了しています");
 		return MMR_EINVAL;
 	}
@@ -150,10 +199,13 @@ int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_
 		g->head = &r;
 	g->tail = &r;
 	pthread_cond_signal(&g->queued);
-	while (!r.done)
-		pthread_cond_wait(&r.wake, &g->lock);
 	pthread_mutex_unlock(&g->lock);
-	pthread_cond_destroy(&r.wake);
+	while (sem_wait(&r.done) != 0) /* EINTR */
+		;
+	for (int k = 0; k < 2; k++) /* still asleep: only this caller posts them */
+		if (r.kid[k])
+			sem_post(&r.kid[k]->done);
+	sem_destroy(&r.done);
 	if (r.rc && err)
 		*err = r.err;
 	return r.rc;
@@ -170,14 +222,22 @@ static int append_fn(mmr_store *st, void *ud, mmr_error *err)
 	return mmr_audit_append(st, w->ev, &w->index, err);
 }
 
-int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev,
-			   int64_t *index_out, mmr_error *err)
+int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev, int64_t *index_out,
+			   mmr_error *err)
 {
 	struct append_work w = {ev, -1};
 	int rc = mmr_audit_group_run(g, append_fn, &w, err);
 	if (!rc && index_out)
 		*index_out = w.index;
 	return rc;
+}
+
+void mmr_audit_group_times(mmr_audit_group *g, double *work_s, double *commit_s)
+{
+	pthread_mutex_lock(&g->lock);
+	*work_s = g->work_s;
+	*commit_s = g->commit_s;
+	pthread_mutex_unlock(&g->lock);
 }
 
 void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works)

@@ -45,11 +45,16 @@ int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_
 
 /* mmr_audit_append through the group: *index_out (may be NULL) is the leaf's
  * index, valid once this returns MMR_OK (the leaf is durable). */
-int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev,
-			   int64_t *index_out, mmr_error *err);
+int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev, int64_t *index_out,
+			   mmr_error *err);
 
 /* Transactions committed and pieces of work run so far (their ratio is the
  * mean group size). */
 void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works);
+
+/* Seconds the committer spent so far running work (the statements of the
+ * transactions) and committing them (WAL writes and fsync): where a group's
+ * time goes. */
+void mmr_audit_group_times(mmr_audit_group *g, double *work_s, double *commit_s);
 
 #endif

@@ -88,8 +88,11 @@ static int tx_run(mmr_db *db, const char *sql, mmr_error *err)
 static int begin_as(mmr_db *db, const char *first, mmr_error *err)
 {
 	int rc = tx_run(db, db->depth ? q_savepoint : first, err);
-	if (!rc)
+	if (!rc) {
+		if (db->depth == 0)
+			db->epoch++;
 		db->depth++;
+	}
 	return rc;
 }
 
@@ -124,6 +127,8 @@ int mmr_db_commit(mmr_db *db, mmr_error *err)
 		return rc;
 	}
 	db->depth--;
+	if (db->depth == 0)
+		db->epoch++;
 	return MMR_OK;
 }
 
@@ -140,6 +145,7 @@ void mmr_db_rollback(mmr_db *db)
 {
 	if (db->depth == 0)
 		return;
+	db->epoch++;
 	for (size_t i = 0; i < db->n_cache; i++)
 		mmr_stmt_reset(db->cache[i]);
 	if (db->depth > 1) {

@@ -40,6 +40,10 @@ struct mmr_db {
 	mmr_stmt **cache;
 	size_t n_cache, cap_cache;
 	int depth; /* transaction nesting: inner begins are savepoints */
+	/* changes when a transaction begins or ends and at every rollback (of a
+	 * savepoint too): what a caller cached while it stays the same is
+	 * still what the open transaction holds */
+	uint64_t epoch;
 };
 
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err);

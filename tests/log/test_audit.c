@@ -104,6 +104,30 @@ static void append_n(struct fx *f, const char *tenant, int n, const char *at)
 	}
 }
 
+/* The leaf data of the current row of `s` (columns idx, at, actor, action,
+ * object_kind, object_id, before_digest, after_digest, decision), rebuilt
+ * as mmr_audit_leaf_data makes it; `action` (non-NULL) replaces the row's.
+ * Caller frees. */
+static const char q_cols[] = "SELECT idx, at, actor, action, object_kind, object_id, "
+			     "before_digest, after_digest, decision FROM audit_leaves "
+			     "WHERE tenant = $1 ORDER BY idx";
+static char *row_data(mmr_stmt *s, const char *tenant, const char *action)
+{
+	const char *d = mmr_col_text(s, 8);
+	json_t *dec = d ? json_loads(d, JSON_DECODE_ANY, NULL) : NULL;
+	struct mmr_audit_event ev = {.tenant = tenant,
+				     .actor = mmr_col_text(s, 2),
+				     .action = action ? action : mmr_col_text(s, 3),
+				     .object_kind = mmr_col_text(s, 4),
+				     .object_id = mmr_col_text(s, 5),
+				     .before = mmr_col_text(s, 6),
+				     .after = mmr_col_text(s, 7),
+				     .decision = dec};
+	char *out = mmr_audit_leaf_data(&ev, mmr_col_int(s, 0), mmr_col_text(s, 1));
+	json_decref(dec);
+	return out;
+}
+
 static int64_t size_of(struct fx *f, const char *tenant)
 {
 	mmr_error err;
@@ -137,17 +161,18 @@ static void append_proofs_checkpoints(void **state)
 	append_n(f, "other", 5, NULL);
 	assert_int_equal(size_of(f, "toyohashi"), 37);
 	assert_int_equal(size_of(f, "other"), 6);
-	/* the stored tree equals the tree recomputed from the rows' data */
+	/* the stored tree equals the tree recomputed from the rows' columns */
 	struct mmr_log_frontier fr = {0};
 	mmr_db *db = mmr_store_db(f->st);
 	mmr_stmt *s;
-	static const char q[] = "SELECT data FROM audit_leaves WHERE tenant = $1 ORDER BY idx";
+	static const char *q = q_cols;
 	must(mmr_db_prepare(db, q, &s, &err), &err);
 	mmr_stmt_text(s, 1, "toyohashi");
 	while (mmr_stmt_step(s, &err) == MMR_DB_ROW) {
-		const char *d = mmr_col_text(s, 0);
+		char *d = row_data(s, "toyohashi", NULL);
 		mmr_hash lh;
 		mmr_log_leaf_hash(d, strlen(d), lh);
+		free(d);
 		mmr_log_frontier_push(&fr, lh, NULL, NULL);
 	}
 	mmr_stmt_reset(s);
@@ -158,9 +183,10 @@ static void append_proofs_checkpoints(void **state)
 		must(mmr_db_prepare(db, q, &s, &err), &err);
 		mmr_stmt_text(s, 1, "toyohashi");
 		for (int64_t i = 0; i < size && mmr_stmt_step(s, &err) == MMR_DB_ROW; i++) {
-			const char *d = mmr_col_text(s, 0);
+			char *d = row_data(s, "toyohashi", NULL);
 			mmr_hash lh;
 			mmr_log_leaf_hash(d, strlen(d), lh);
+			free(d);
 			mmr_log_frontier_push(&part, lh, NULL, NULL);
 		}
 		mmr_stmt_reset(s);
@@ -191,6 +217,10 @@ static void append_proofs_checkpoints(void **state)
 			i == 0	      ? "tenant.add"
 			: (i - 1) % 2 ? "ledger.update"
 				      : "ledger.create");
+		/* the entry is the leaf's own row (read with its neighbours) */
+		assert_int_equal(
+			json_integer_value(json_object_get(json_object_get(p, "entry"), "index")),
+			i);
 		json_decref(p);
 	}
 	json_t *p = NULL;
@@ -277,6 +307,7 @@ static void drop_triggers(struct fx *f)
 	if (backend_pg)
 		must(mmr_db_exec(db,
 				 "DROP TRIGGER audit_leaves_refuse ON audit_leaves; "
+				 "DROP TRIGGER audit_upper_refuse ON audit_upper; "
 				 "DROP TRIGGER audit_checkpoints_refuse ON audit_checkpoints",
 				 &err),
 		     &err);
@@ -284,27 +315,34 @@ static void drop_triggers(struct fx *f)
 		must(mmr_db_exec(db,
 				 "DROP TRIGGER audit_leaves_no_update; "
 				 "DROP TRIGGER audit_leaves_no_delete; "
+				 "DROP TRIGGER audit_upper_no_update; "
+				 "DROP TRIGGER audit_upper_no_delete; "
 				 "DROP TRIGGER audit_checkpoints_no_update; "
 				 "DROP TRIGGER audit_checkpoints_no_delete",
 				 &err),
 		     &err);
 }
 
-/* tamper with a fresh log of 20 leaves (checkpoints at 10 and 20) by `sql`;
- * verify must fail naming `kind` and `index` */
-static void tamper_case(const char *sql, const char *kind, int64_t index)
+/* tamper with a fresh log of `leaves` leaves (checkpoints at 10 and at the
+ * end) by `sql`, or, when `fn` is given, by fn(f) making the SQL; verify
+ * must fail naming `kind` and `index` */
+static void tamper_run(int leaves, char *(*fn)(struct fx *f), const char *sql, const char *kind,
+		       int64_t index)
 {
 	struct fx *f;
 	assert_int_equal(setup((void **)&f), 0);
 	mmr_error err;
 	append_n(f, "toyohashi", 9, NULL); /* + tenant.add */
 	checkpoint(f, "toyohashi");
-	append_n(f, "toyohashi", 10, NULL);
+	append_n(f, "toyohashi", leaves - 10, NULL);
 	checkpoint(f, "toyohashi");
 	json_t *rep = verify(f);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
 	json_decref(rep);
 	drop_triggers(f);
+	char *made = fn ? fn(f) : NULL;
+	if (made)
+		sql = made;
 	must(mmr_db_exec(mmr_store_db(f->st), sql, &err), &err);
 	rep = verify(f);
 	json_t *pb = json_object_get(rep, "problem");
@@ -316,7 +354,42 @@ static void tamper_case(const char *sql, const char *kind, int64_t index)
 		fail_msg("%s: got %s %" PRId64 " (%s), want %s %" PRId64, sql, k, i,
 			 json_string_value(json_object_get(pb, "message")), kind, index);
 	json_decref(rep);
+	free(made);
 	teardown((void **)&f);
+}
+
+static void tamper_case(const char *sql, const char *kind, int64_t index)
+{
+	tamper_run(20, NULL, sql, kind, index);
+}
+
+/* SQL that rewrites leaf 12's action and its leaf hash consistently (the
+ * hash of the rebuilt data): only the tree above it can tell */
+static char *consistent_edit(struct fx *f)
+{
+	mmr_error err;
+	mmr_stmt *s;
+	must(mmr_db_prepare(mmr_store_db(f->st), q_cols, &s, &err), &err);
+	mmr_stmt_text(s, 1, "toyohashi");
+	char *sql = NULL;
+	while (mmr_stmt_step(s, &err) == MMR_DB_ROW) {
+		if (mmr_col_int(s, 0) != 12)
+			continue;
+		char *d = row_data(s, "toyohashi", "ledger.delete");
+		mmr_hash lh;
+		char hx[65];
+		mmr_log_leaf_hash(d, strlen(d), lh);
+		mmr_hash_hex(lh, hx);
+		free(d);
+		sql = malloc(512);
+		snprintf(sql, 512,
+			 "UPDATE audit_leaves SET action = 'ledger.delete', hash = '%s' WHERE "
+			 "tenant = 'toyohashi' AND idx = 12",
+			 hx);
+	}
+	mmr_stmt_reset(s);
+	assert_non_null(sql);
+	return sql;
 }
 
 static void tamper(void **state)
@@ -326,11 +399,14 @@ static void tamper(void **state)
 	tamper_case("UPDATE audit_leaves SET actor = 'someone' WHERE tenant = 'toyohashi' AND "
 		    "idx = 7",
 		    "row", 7);
-	/* edited consistently: columns, data and hash rewritten */
-	tamper_case("UPDATE audit_leaves SET data = replace(data, '\"ledger.create\"', "
-		    "'\"ledger.delete\"'), action = 'ledger.delete' WHERE tenant = 'toyohashi' "
-		    "AND idx = 12",
-		    "index", 12);
+	/* edited consistently: a column and the leaf hash rewritten; the node
+	 * leaf 13 completes (over 12 and 13) no longer matches */
+	tamper_run(20, consistent_edit, "(consistent edit of leaf 12)", "index", 13);
+	/* the leaf hash alone rewritten */
+	tamper_case("UPDATE audit_leaves SET hash = "
+		    "'1111111111111111111111111111111111111111111111111111111111111111' WHERE "
+		    "tenant = 'toyohashi' AND idx = 5",
+		    "row", 5);
 	/* deleted */
 	tamper_case("DELETE FROM audit_leaves WHERE tenant = 'toyohashi' AND idx = 4", "index", 4);
 	/* reordered: two rows swap their contents */
@@ -355,6 +431,75 @@ static void tamper(void **state)
 	tamper_case("UPDATE audit_leaves SET nodes = replace(nodes, substr(nodes, 1, 2), 'zz') "
 		    "WHERE tenant = 'toyohashi' AND idx = 15",
 		    "index", 15);
+	/* a node appended to a row's nodes */
+	tamper_case("UPDATE audit_leaves SET nodes = nodes || substr(hash, 1, 64) "
+		    "WHERE tenant = 'toyohashi' AND idx = 6",
+		    "index", 6);
+	/* upper nodes (level >= 5, audit_upper) in a log of 70 leaves: leaf 31
+	 * completes (5, 0), leaf 63 completes (5, 1) and (6, 0) */
+	static const char z[] =
+		"'0000000000000000000000000000000000000000000000000000000000000000'";
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "UPDATE audit_upper SET hash = %s WHERE tenant = 'toyohashi' AND idx = 63 "
+		 "AND level = 6",
+		 z);
+	tamper_run(70, NULL, sql, "index", 63);
+	tamper_run(70, NULL, "DELETE FROM audit_upper WHERE tenant = 'toyohashi' AND idx = 31",
+		   "index", 31);
+	/* a node moved to another key: proofs would not find it */
+	tamper_run(70, NULL,
+		   "UPDATE audit_upper SET j = j + 1000 WHERE tenant = 'toyohashi' AND idx = 31",
+		   "index", 31);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) VALUES "
+		 "('toyohashi', 0, 7, 5, 99, 40, %s)",
+		 z);
+	tamper_run(70, NULL, sql, "index", 40);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) VALUES "
+		 "('toyohashi', 0, 8, 5, 100, 500, %s)",
+		 z);
+	tamper_run(70, NULL, sql, "index", 500);
+}
+
+/* The canonical leaf data escapes what JSON needs escaped wherever it falls
+ * in a string (the builder scans eight bytes at a time) and copies the rest
+ * verbatim: it parses back to the very strings. */
+static void leaf_data_escapes(void **state)
+{
+	(void)state;
+	const char *cases[] = {
+		"plain",
+		"十六文字より長い日本語の利用者名です",
+		"a\"b",
+		"0123456\"",
+		"01234567\\",
+		"0123456789abcdef\n",
+		"\x01\x1f\t\r",
+		"abcdefgh\x1fijklmnop",
+		"\x7f and ~ stay",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mmr_audit_event ev = {.tenant = "t", .actor = cases[i], .action = "x.y"};
+		char *d = mmr_audit_leaf_data(&ev, 12345678901, "2026-04-01T00:00:00.000Z");
+		json_error_t je;
+		json_t *o = json_loads(d, 0, &je);
+		if (!o)
+			fail_msg("case %zu: %s: %s", i, d, je.text);
+		assert_string_equal(json_string_value(json_object_get(o, "actor")), cases[i]);
+		assert_int_equal(json_integer_value(json_object_get(o, "index")), 12345678901);
+		json_decref(o);
+		free(d);
+	}
+	struct mmr_audit_event ev = {.tenant = "t", .actor = "a\"b", .action = "x.y"};
+	char *d = mmr_audit_leaf_data(&ev, 0, "2026-04-01T00:00:00.000Z");
+	assert_string_equal(d,
+			    "{\"v\":1,\"tenant\":\"t\",\"index\":0,\"at\":\"2026-04-01T00:00:"
+			    "00.000Z\",\"actor\":\"a\\\"b\",\"action\":\"x.y\",\"object_kind\":"
+			    "null,\"object_id\":null,\"before\":null,\"after\":null,\"decision\":"
+			    "null}");
+	free(d);
 }
 
 static void export_prune(void **state)
@@ -545,14 +690,15 @@ static void services_record(void **state)
 	assert_int_equal(count_action(f, "toyohashi", "session.signin_locked"), 1);
 	/* no password, typed or hashed, is anywhere in the log */
 	mmr_stmt *s;
-	static const char qd[] = "SELECT data FROM audit_leaves";
-	must(mmr_db_prepare(mmr_store_db(f->st), qd, &s, &err), &err);
+	must(mmr_db_prepare(mmr_store_db(f->st), q_cols, &s, &err), &err);
+	mmr_stmt_text(s, 1, "toyohashi");
 	int rows = 0;
 	while (mmr_stmt_step(s, &err) == MMR_DB_ROW) {
-		const char *d = mmr_col_text(s, 0);
+		char *d = row_data(s, "toyohashi", NULL);
 		assert_null(strstr(d, pw));
 		assert_null(strstr(d, "wrong-Pass"));
 		assert_null(strstr(d, "argon2"));
+		free(d);
 		rows++;
 	}
 	mmr_stmt_reset(s);
@@ -768,6 +914,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(append_proofs_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_transaction, setup, teardown),
 		cmocka_unit_test(tamper),
+		cmocka_unit_test(leaf_data_escapes),
 		cmocka_unit_test_setup_teardown(export_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(services_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(proofs_cached, setup, teardown),
