@@ -22,11 +22,9 @@
 
 #include "store/audit.h"
 #include "store/audit_group.h"
+#include "storefx.h"
 
-static const char *root;
-static char target[512];
 static char keypath[512];
-static int backend_pg;
 static struct mmr_log_key key;
 
 struct fx {
@@ -43,20 +41,7 @@ static void must(int rc, const mmr_error *err)
 static void reset_db(void)
 {
 	mmr_error err;
-	if (backend_pg) {
-		mmr_db *db;
-		must(mmr_db_open(target, &db, &err), &err);
-		must(mmr_db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err),
-		     &err);
-		mmr_db_close(db);
-	} else {
-		char w[600];
-		unlink(target);
-		snprintf(w, sizeof w, "%s-wal", target);
-		unlink(w);
-		snprintf(w, sizeof w, "%s-shm", target);
-		unlink(w);
-	}
+	must(sfx_fresh(&err), &err);
 }
 
 static int setup(void **state)
@@ -64,11 +49,11 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 	mmr_error err;
 	reset_db();
-	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
 	char p[1024];
-	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/guideline.yaml", root);
+	snprintf(p, sizeof p, "%s/policy/guideline.yaml", sfx_root);
 	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
 	mmr_actor_system(&f->sys, "toyohashi");
 	*state = f;
@@ -304,7 +289,7 @@ static void drop_triggers(struct fx *f)
 {
 	mmr_error err;
 	mmr_db *db = mmr_store_db(f->st);
-	if (backend_pg)
+	if (sfx_pg)
 		must(mmr_db_exec(db,
 				 "DROP TRIGGER audit_leaves_refuse ON audit_leaves; "
 				 "DROP TRIGGER audit_upper_refuse ON audit_upper; "
@@ -514,8 +499,9 @@ static void export_prune(void **state)
 	assert_int_equal(mmr_audit_prune(f->st, "toyohashi", 10, now_ms, &pruned, &err),
 			 MMR_EDENIED);
 	char path[600];
-	snprintf(path, sizeof path, "%s.export.jsonl", target[0] == '/' ? target : "/tmp/x");
-	if (backend_pg)
+	snprintf(path, sizeof path, "%s.export.jsonl",
+		 sfx_target[0] == '/' ? sfx_target : "/tmp/x");
+	if (sfx_pg)
 		snprintf(path, sizeof path, "/tmp/mamori-test-audit-%d.jsonl", (int)getpid());
 	FILE *out = fopen(path, "w");
 	assert_non_null(out);
@@ -587,7 +573,7 @@ static void export_prune(void **state)
 	json_decref(p);
 	/* a pruned leaf's kept hash altered: caught */
 	drop_triggers(f);
-	if (backend_pg)
+	if (sfx_pg)
 		must(mmr_db_exec(mmr_store_db(f->st),
 				 "DROP TRIGGER audit_pruned_refuse ON audit_pruned", &err),
 		     &err);
@@ -742,7 +728,7 @@ static void proofs_cached(void **state)
 		}
 	/* a reopened store does not answer from the old one's cache */
 	mmr_store_close(f->st);
-	must(mmr_store_open(target, NULL, &f->st, &err), &err);
+	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
 	json_t *p = NULL;
 	must(mmr_audit_proof(f->st, "toyohashi", 700, 0, &p, &err), &err);
 	json_decref(p);
@@ -834,7 +820,7 @@ static void group_commit(void **state)
 	mmr_error err;
 	int64_t size0 = size_of(f, "toyohashi");
 	mmr_audit_group *g;
-	must(mmr_audit_group_open(target, NULL, &g, &err), &err);
+	must(mmr_audit_group_open(sfx_target, NULL, &g, &err), &err);
 	pthread_t t[G_THREADS];
 	struct gcaller c[G_THREADS];
 	for (int i = 0; i < G_THREADS; i++) {
@@ -888,22 +874,9 @@ static void group_commit(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: test_audit SRC_ROOT sqlite|postgres\n");
-		return 2;
-	}
-	root = argv[1];
-	if (!strcmp(argv[2], "postgres")) {
-		const char *pg = getenv("MAMORI_TEST_PG");
-		if (!pg) {
-			fprintf(stderr, "MAMORI_TEST_PG is not set (run under tests/pgtmp.sh)\n");
-			return 1;
-		}
-		snprintf(target, sizeof target, "%s", pg);
-		backend_pg = 1;
-	} else {
-		snprintf(target, sizeof target, "/tmp/mamori-test-audit-%d.db", (int)getpid());
-	}
+	int bad = sfx_args(argc, argv, "audit");
+	if (bad)
+		return bad;
 	snprintf(keypath, sizeof keypath, "/tmp/mamori-test-audit-%d.key", (int)getpid());
 	mmr_error err;
 	if (mmr_log_key_load(keypath, true, &key, &err)) {
@@ -922,7 +895,6 @@ int main(int argc, char **argv)
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	unlink(keypath);
-	if (!backend_pg)
-		reset_db();
+	sfx_remove();
 	return rc;
 }
