@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "mamori.h"
@@ -109,13 +110,41 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"decide", cmd_decide},	    {"policy", cmd_policy},   {"init", cmd_init},
-	{"tenant", cmd_tenant},	    {"user", cmd_user},	      {"serve", cmd_serve},
-	{"backup", cmd_backup},	    {"restore", cmd_backup},  {"import", cmd_import},
-	{"export", cmd_import},	    {"zones", cmd_zones},     {"mail", cmd_mail},
-	{"milter", cmd_mail},	    {"log", cmd_log},	      {"sanitize", cmd_sanitize},
-	{"incident", cmd_incident}, {"notify", cmd_incident}, {"report", cmd_report},
+	{"decide", cmd_decide},	    {"policy", cmd_policy},
+#ifndef MAMORI_CLI_CORE
+	{"init", cmd_init},	    {"tenant", cmd_tenant},	{"user", cmd_user},
+	{"serve", cmd_serve},	    {"backup", cmd_backup},	{"restore", cmd_backup},
+	{"import", cmd_import},	    {"export", cmd_import},	{"zones", cmd_zones},
+	{"mail", cmd_mail},	    {"milter", cmd_mail},	{"log", cmd_log},
+	{"sanitize", cmd_sanitize}, {"incident", cmd_incident}, {"notify", cmd_incident},
+	{"report", cmd_report},
+#endif
 };
+
+#ifdef MAMORI_CLI_CORE
+/*
+ * `mamori` itself links only the core (libyaml, jansson): `mamori decide`
+ * starts in a few milliseconds, where loading the hundred libraries of the
+ * store, web, mail and sanitization modules took 45 ms. Every other command
+ * runs in `mamori-tools`, installed beside it, with the same arguments.
+ */
+static int run_tools(char **argv)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
+	if (n <= 0) {
+		cli_fail("EIO", "実行ファイルの場所がわかりません: %s", strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	snprintf(slash ? slash + 1 : self, sizeof self - (size_t)(slash ? slash + 1 - self : 0),
+		 "mamori-tools");
+	execv(self, argv);
+	cli_fail("EIO", "%s を実行できません: %s", self, strerror(errno));
+	return 1;
+}
+#endif
 
 static const struct command *command_find(const char *name)
 {
@@ -136,6 +165,10 @@ int main(int argc, char **argv)
 		const struct command *c = argc > 2 ? command_find(argv[2]) : NULL;
 		if (c)
 			return c->run(2, (char *[]){argv[2], "--help", NULL});
+#ifdef MAMORI_CLI_CORE
+		if (argc > 2)
+			return run_tools(argv);
+#endif
 		fputs(usage, stdout);
 		return 0;
 	}
@@ -146,6 +179,9 @@ int main(int argc, char **argv)
 	const struct command *c = command_find(cmd);
 	if (c)
 		return c->run(argc - 1, argv + 1);
+#ifdef MAMORI_CLI_CORE
+	return run_tools(argv);
+#endif
 	cli_fail("EINVAL", "未知のコマンド \"%s\"（mamori help を参照）(unknown command)", cmd);
 	return 2;
 }

@@ -10,8 +10,9 @@ M="$3"
 ROOT="$4"
 SUPP="$ROOT/tests/mail/valgrind.supp"
 run() {
+	# --trace-children: `mamori mail` runs in mamori-tools (exec'd by mamori)
 	"$V" -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-		--suppressions="$SUPP" "$@"
+		--trace-children=yes --suppressions="$SUPP" "$@"
 }
 status=0
 run "$TM" "$ROOT" > /tmp/mamori-valgrind-tm.$$ 2>&1 || {

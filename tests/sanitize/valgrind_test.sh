@@ -15,7 +15,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 python3 "$ROOT/tests/sanitize/make_fixtures.py" "$T/fx" || exit 1
 rm -f "$T/fx/bomb.docx"
-V="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$ROOT/tests/sanitize/valgrind.supp"
+# --trace-children: `mamori sanitize` runs in mamori-tools (exec'd by mamori)
+V="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes --suppressions=$ROOT/tests/sanitize/valgrind.supp"
 fails=0
 $V "$M" sanitize --in "$T/fx" --out "$T/out" >/dev/null 2>"$T/err"
 st=$?
