@@ -258,15 +258,25 @@ def body(port, db):
     idle.login("toyohashi", "aud1")
     check(idle.req("GET", "/api/v1/units")[0] == 200, "fresh session works")
     token_hash = hashlib.sha256(idle.token.encode()).hexdigest()
-    sql = "UPDATE sessions SET last_seen_at = last_seen_at - 16 * 60 WHERE token_hash = '%s'" % token_hash
-    if BACKEND == "postgres":
-        subprocess.run(["psql", "-q", "-c", sql, db], check=True)
-    else:
-        import sqlite3
-        con = sqlite3.connect(db)
-        con.execute(sql)
-        con.commit()
-        con.close()
+
+    def move_idle_clock(minutes):
+        sql = "UPDATE sessions SET last_seen_at = last_seen_at - %d * 60 WHERE token_hash = '%s'" % (
+            minutes, token_hash)
+        if BACKEND == "postgres":
+            subprocess.run(["psql", "-q", "-c", sql, db], check=True)
+        else:
+            import sqlite3
+            con = sqlite3.connect(db)
+            con.execute(sql)
+            con.commit()
+            con.close()
+    # a request restarts the idle clock: 5 minutes idle, a request, then 12
+    # more minutes is 12 idle minutes (not 17) and the session still works
+    move_idle_clock(5)
+    check(idle.req("GET", "/api/v1/units")[0] == 200, "5 minutes idle: still signed in")
+    move_idle_clock(12)
+    check(idle.req("GET", "/api/v1/units")[0] == 200, "a request restarted the idle clock")
+    move_idle_clock(16)
     st, j, _ = idle.req("GET", "/api/v1/units")
     check(st == 401, "idle session expired (%d)" % st)
 
