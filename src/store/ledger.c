@@ -1272,7 +1272,7 @@ int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 		return rc;
 	json_t *o = json_deep_copy(obj);
 	json_object_del(o, "id");
-	if ((rc = mmr_db_begin(st->db, err))) {
+	if (!st->bulk && (rc = mmr_db_begin(st->db, err))) {
 		json_decref(o);
 		return rc;
 	}
@@ -1282,7 +1282,8 @@ int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 		rc = mmr_audit_record(st, who, "ledger.create", kind,
 				      json_integer_value(json_object_get(*out, "id")), NULL, *out,
 				      NULL, err);
-	rc = mmr_db_end(st->db, rc, err);
+	if (!st->bulk)
+		rc = mmr_db_end(st->db, rc, err);
 	if (rc && *out) {
 		json_decref(*out);
 		*out = NULL;

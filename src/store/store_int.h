@@ -21,6 +21,9 @@ struct mmr_store {
 	struct mmr_tenant_entry tenants[MMR_STORE_MAX_TENANTS];
 	size_t n_tenants;
 	struct mmr_audit_cache *audit; /* audit.c: right edges of recent logs; NULL until used */
+	/* a SQLite bulk import is running: its one transaction is all or
+	 * nothing, so a row needs no savepoint of its own (see import.c) */
+	bool bulk;
 };
 
 /* err = "[field] message" */
