@@ -97,5 +97,21 @@ if [ -f "$ROOT/policy/kameoka.yaml" ]; then
 	contains "kameoka class I by internet mail is denied" "$T/out" '"effect": "deny"'
 fi
 
+# mamori is the core alone: decide runs without mamori-tools; any other
+# command runs in mamori-tools beside it (and says so when it is missing)
+mkdir -p "$T/alone"
+cp "$M" "$T/alone/mamori"
+echo "$req" | "$T/alone/mamori" decide --profile "$P/base.yaml" > "$T/out" 2>&1
+expect "decide without mamori-tools" 0 $?
+"$T/alone/mamori" tenant list --db "$T/x.db" > "$T/out" 2>&1
+expect "another command without mamori-tools" 1 $?
+contains "names what is missing" "$T/out" "mamori-tools"
+"$M" help serve > "$T/out" 2>&1
+expect "help for a command of mamori-tools" 0 $?
+contains "help comes from mamori-tools" "$T/out" "--listen"
+"$M" no-such-command > "$T/out" 2>&1
+expect "unknown command" 2 $?
+contains "unknown command is named" "$T/out" "no-such-command"
+
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
