@@ -668,13 +668,7 @@ int mmr_audit_append(mmr_store *st, const struct mmr_audit_event *ev, int64_t *i
 	if (own && (rc = mmr_db_begin(db, err)))
 		return rc;
 	rc = append_locked(st, ev, index_out, err);
-	if (own) {
-		if (rc)
-			mmr_db_rollback(db);
-		else
-			rc = mmr_db_commit(db, err);
-	}
-	return rc;
+	return own ? mmr_db_end(db, rc, err) : rc;
 }
 
 int mmr_audit_record(mmr_store *st, const mmr_actor *who, const char *action,

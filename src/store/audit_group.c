@@ -67,11 +67,7 @@ static void run_batch(mmr_audit_group *g, struct request *batch, double *work_s,
 		}
 		if ((r->rc = mmr_db_begin(db, &r->err))) /* a savepoint */
 			continue;
-		r->rc = r->fn(g->st, r->ud, &r->err);
-		if (r->rc)
-			mmr_db_rollback(db);
-		else
-			r->rc = mmr_db_commit(db, &r->err);
+		r->rc = mmr_db_end(db, r->fn(g->st, r->ud, &r->err), &r->err);
 	}
 	double t1 = mono_s();
 	if (!rc)

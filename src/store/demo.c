@@ -254,9 +254,5 @@ int mmr_store_demo(mmr_store *st, mmr_demo_report_fn report, void *ud, mmr_error
 		rc = demo_body(st, b, report, ud, err);
 	rc = rc ? rc : mmr_incident_demo(st, err);
 	rc = rc ? rc : mmr_work_demo(st, (int64_t)time(NULL), err);
-	if (rc) {
-		mmr_db_rollback(st->db);
-		return rc;
-	}
-	return mmr_db_commit(st->db, err);
+	return mmr_db_end(st->db, rc, err);
 }

@@ -716,15 +716,6 @@ static int exists_in(mmr_store *st, const char *tenant, const char *kind, int64_
 	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
 }
 
-static int tx_end(mmr_store *st, int rc, mmr_error *err)
-{
-	if (rc) {
-		mmr_db_rollback(st->db);
-		return rc;
-	}
-	return mmr_db_commit(st->db, err);
-}
-
 static void case_link(int64_t id, char out[48])
 {
 	snprintf(out, 48, "/incidents/%" PRId64, id);
@@ -847,7 +838,7 @@ int mmr_incident_report(mmr_store *st, const mmr_actor *who, json_t *in, int64_t
 		rc = mmr_notify_role(st, who->tenant, "csirt", "incident.reported", subj, desc,
 				     link, who->user_id, NULL, err);
 	}
-	if ((rc = tx_end(st, rc, err)))
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
 	mmr_actor sys = *who;
 	sys.admin = true; /* the reporter sees the case they reported */
@@ -1330,7 +1321,7 @@ static int triage_or_update(mmr_store *st, const mmr_actor *who, int64_t id, jso
 				     "incident.triaged", subj, mmr_jstr(c, "title"), link, err);
 	}
 	json_decref(c);
-	if ((rc = tx_end(st, rc, err))) {
+	if ((rc = mmr_db_end(st->db, rc, err))) {
 		json_decref(after);
 		return rc;
 	}
@@ -1429,7 +1420,7 @@ int mmr_incident_transition(mmr_store *st, const mmr_actor *who, int64_t id, con
 				     mmr_jstr(c, "title"), link, err);
 	}
 	json_decref(c);
-	if ((rc = tx_end(st, rc, err)))
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
 	return mmr_incident_get(st, who, id, now_ms, out, err);
 }
@@ -1455,7 +1446,7 @@ int mmr_incident_note(mmr_store *st, const mmr_actor *who, int64_t id, const cha
 		rc = audit(st, who, "incident.note", "incidents", id, NULL, a, err);
 		json_decref(a);
 	}
-	return tx_end(st, rc, err);
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_incident_ppc_filed(mmr_store *st, const mmr_actor *who, int64_t id, const char *which,
@@ -1516,7 +1507,7 @@ int mmr_incident_ppc_filed(mmr_store *st, const mmr_actor *who, int64_t id, cons
 			   "incidents", id, NULL, a, err);
 		json_decref(a);
 	}
-	return tx_end(st, rc, err);
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_incident_violation(mmr_store *st, const mmr_actor *who, int64_t id, int64_t user_id,
@@ -1623,7 +1614,7 @@ int mmr_incident_violation(mmr_store *st, const mmr_actor *who, int64_t id, int6
 		rc = mmr_notify_user(st, who->tenant, user_id, "incident.violation", subj,
 				     note ? note : step_name(step), link, err);
 	}
-	return tx_end(st, rc, err);
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_incident_ppc_due(mmr_store *st, const mmr_actor *who, int64_t now_ms, json_t **out,
@@ -1753,7 +1744,7 @@ int mmr_incident_plan_put(mmr_store *st, const mmr_actor *who, json_t *in, int64
 	}
 	if (!rc)
 		rc = audit(st, who, "incident.plan", "incident_plans", 0, NULL, in, err);
-	if ((rc = tx_end(st, rc, err)))
+	if ((rc = mmr_db_end(st->db, rc, err)))
 		return rc;
 	return mmr_incident_plan_get(st, who, out, err);
 }

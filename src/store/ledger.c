@@ -1053,10 +1053,7 @@ int mmr_user_add_role(mmr_store *st, const char *tenant, int64_t user_id, const 
 				      NULL, err);
 		json_decref(after);
 	}
-	if (!rc)
-		return mmr_db_commit(st->db, err);
-	mmr_db_rollback(st->db);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 static int user_roles_replace(mmr_store *st, const char *tenant, int64_t id, json_t *roles,

@@ -262,11 +262,7 @@ int mmr_user_set_email(mmr_store *st, const mmr_actor *who, int64_t user_id, con
 				      NULL, err);
 		json_decref(after);
 	}
-	if (rc) {
-		mmr_db_rollback(st->db);
-		return rc;
-	}
-	return mmr_db_commit(st->db, err);
+	return mmr_db_end(st->db, rc, err);
 }
 
 /* ---- e-mail ---- */

@@ -119,10 +119,7 @@ int mmr_user_set_password(mmr_store *st, const char *tenant, int64_t user_id, co
 				      NULL, err);
 		json_decref(after);
 	}
-	if (!rc)
-		return mmr_db_commit(st->db, err);
-	mmr_db_rollback(st->db);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_error *err)
@@ -144,10 +141,7 @@ int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_erro
 		rc = mmr_audit_record(st, &sys, "user.unlock", "users", user_id, NULL, NULL, NULL,
 				      err);
 	}
-	if (!rc)
-		return mmr_db_commit(st->db, err);
-	mmr_db_rollback(st->db);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 /* Whether the profile requires MFA of this user: a role in
@@ -313,10 +307,7 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 					  MMR_OK, err);
 		if (!rc && failed + 1 >= threshold)
 			rc = signin_event(st, tenant, login, uid, "session.lockout", MMR_OK, err);
-		if (!rc)
-			rc = mmr_db_commit(st->db, err);
-		else
-			mmr_db_rollback(st->db);
+		rc = mmr_db_end(st->db, rc, err);
 		if (rc)
 			return rc;
 		if (failed + 1 >= threshold) {
@@ -535,8 +526,5 @@ int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret,
 	if (!rc)
 		rc = mmr_audit_record(st, who, "user.totp_enrol", "users", who->user_id, NULL, NULL,
 				      NULL, err);
-	if (!rc)
-		return mmr_db_commit(st->db, err);
-	mmr_db_rollback(st->db);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }

@@ -291,10 +291,7 @@ int mmr_tenant_add(mmr_store *st, const char *id, const char *name, const char *
 		rc = mmr_audit_record(st, &sys, "tenant.add", "tenants", 0, NULL, after, NULL, err);
 		json_decref(after);
 	}
-	if (!rc)
-		return mmr_db_commit(st->db, err);
-	mmr_db_rollback(st->db);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_tenant_policy(mmr_store *st, const char *tenant, const mmr_policy **pol, mmr_error *err)

@@ -1847,10 +1847,7 @@ int mmr_record_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 		if (!rc)
 			rc = mmr_audit_record(st, who, "record.create", "work_records", id, NULL,
 					      *out, NULL, err);
-		if (!rc)
-			rc = mmr_db_commit(st->db, err);
-		else
-			mmr_db_rollback(st->db);
+		rc = mmr_db_end(st->db, rc, err);
 		if (rc && *out) {
 			json_decref(*out);
 			*out = NULL;

@@ -98,10 +98,7 @@ int mmr_zonecheck_run(mmr_store *st, const mmr_actor *who, const char *zones_nam
 			rc = mmr_audit_record(st, who, "zones.check", "zone_checks", id, NULL, rec,
 					      NULL, err);
 		json_decref(rec);
-		if (!rc)
-			rc = mmr_db_commit(st->db, err);
-		else
-			mmr_db_rollback(st->db);
+		rc = mmr_db_end(st->db, rc, err);
 	}
 	free(text);
 	free(svg);
