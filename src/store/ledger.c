@@ -186,19 +186,21 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
-/* Replace the placeholders $V / $U of the visibility text by numbers. */
 static bool is_int_type(enum ftype t)
 {
 	return t == FT_UNIT || t == FT_USER || t == FT_SYSTEM || t == FT_ASSET || t == FT_BOOL;
 }
 
-static void select_cols(struct sbuf *b, const struct ledger *l)
+/* The columns row_json reads, in its order (a SELECT list or a RETURNING). */
+static void row_cols(struct sbuf *b, const struct ledger *l)
 {
-	sb_add(b, "SELECT id");
+	sb_add(b, "id");
 	for (size_t i = 0; i < l->n; i++)
 		sb_add(b, ", %s", l->f[i].name);
 	if (l->extra_cols)
 		sb_add(b, ", %s", l->extra_cols);
+	if (l->updated_at)
+		sb_add(b, ", created_at, updated_at");
 }
 
 /* List and count statements are generated per combination of the filters a
@@ -232,7 +234,7 @@ static void where_filters(struct sbuf *b, const struct ledger *l, bool count, un
 		p += 2;
 	}
 	const char *vis = visibility(l->kind);
-	if (vis && (mask & (1u << (nf + 1)))) {
+	if (vis && (mask & (1u << (nf + 1)))) { /* its $U: the user's parameter */
 		sb_add(b, " AND ");
 		for (const char *c = vis; *c; c++) {
 			if (c[0] == '$' && c[1] == 'U') {
@@ -270,9 +272,8 @@ static const char *list_sql(struct ledger *l, bool count, unsigned mask)
 		if (count) {
 			sb_add(&b, "SELECT count(*)");
 		} else {
-			select_cols(&b, l);
-			if (l->updated_at)
-				sb_add(&b, ", created_at, updated_at");
+			sb_add(&b, "SELECT ");
+			row_cols(&b, l);
 		}
 		where_filters(&b, l, count, mask, nf);
 		if (!count)
@@ -304,12 +305,7 @@ static void generate(struct ledger *l)
 	/* the new row comes back with the columns `get` reads (one round trip
 	 * fewer than reading it again) */
 	sb_add(&b, ") RETURNING ");
-	struct sbuf cols = {0};
-	select_cols(&cols, l);
-	sb_add(&b, "%s", cols.s + strlen("SELECT "));
-	free(cols.s);
-	if (l->updated_at)
-		sb_add(&b, ", created_at, updated_at");
+	row_cols(&b, l);
 	l->ins = b.s;
 	/* update: $1 tenant, $2 id, fields from $3, then the time */
 	b = (struct sbuf){0};
@@ -322,9 +318,8 @@ static void generate(struct ledger *l)
 	l->upd = b.s;
 	/* get */
 	b = (struct sbuf){0};
-	select_cols(&b, l);
-	if (l->updated_at)
-		sb_add(&b, ", created_at, updated_at");
+	sb_add(&b, "SELECT ");
+	row_cols(&b, l);
 	sb_add(&b, " FROM %s WHERE tenant = $1 AND id = $2", l->table);
 	l->get = b.s;
 	/* delete */
