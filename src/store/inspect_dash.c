@@ -23,15 +23,12 @@ static const char *const ledger_names[] = {"assets", "systems", "devices", "user
 /* The ledgers' sizes for the whole body: kept by triggers (migration 0007). */
 static int ledger_counts(mmr_store *st, const char *tenant, json_t *out, mmr_error *err)
 {
-	static const char q[] = "SELECT n FROM ledger_counts WHERE tenant = $1 AND ledger = $2";
 	for (size_t i = 0; i < sizeof ledger_names / sizeof ledger_names[0]; i++) {
-		int64_t n = 0;
-		bool found;
-		int rc = mmr_iq_int(st->db, q, IPARAMS(IP_S(tenant), IP_S(ledger_names[i])), &n,
-				    &found, err);
+		int64_t n;
+		int rc = mmr_ledger_total(st, tenant, ledger_names[i], &n, err);
 		if (rc)
 			return rc;
-		json_object_set_new(out, ledger_names[i], json_integer(found ? n : 0));
+		json_object_set_new(out, ledger_names[i], json_integer(n));
 	}
 	return MMR_OK;
 }

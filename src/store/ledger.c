@@ -1367,6 +1367,22 @@ int mmr_ledger_delete(mmr_store *st, const mmr_actor *who, const char *kind, int
 	return rc;
 }
 
+int mmr_ledger_total(mmr_store *st, const char *tenant, const char *kind, int64_t *n,
+		     mmr_error *err)
+{
+	static const char q[] = "SELECT n FROM ledger_counts WHERE tenant = $1 AND ledger = $2";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, q, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_text(s, 2, kind);
+	rc = mmr_stmt_step(s, err);
+	*n = rc == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+	mmr_stmt_reset(s);
+	return rc == MMR_DB_ROW || rc == MMR_DB_DONE ? MMR_OK : rc;
+}
+
 int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
 		    const struct mmr_ledger_query *q, json_t **out, mmr_error *err)
 {
@@ -1453,21 +1469,9 @@ int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
 	int64_t total = 0, last = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		mmr_stmt *s;
-		/* the whole ledger: kept by triggers (migration 0007) */
-		if (pass == 1 && mask == 0) {
-			static const char qc[] = "SELECT n FROM ledger_counts WHERE tenant = $1 "
-						 "AND ledger = $2";
-			if ((rc = mmr_db_prepare(st->db, qc, &s, err)))
+		if (pass == 1 && mask == 0) { /* the whole ledger */
+			if ((rc = mmr_ledger_total(st, who->tenant, l->table, &total, err)))
 				break;
-			mmr_stmt_text(s, 1, who->tenant);
-			mmr_stmt_text(s, 2, l->table);
-			rc = mmr_stmt_step(s, err);
-			if (rc == MMR_DB_ROW)
-				total = mmr_col_int(s, 0);
-			mmr_stmt_reset(s);
-			if (rc != MMR_DB_ROW && rc != MMR_DB_DONE)
-				break;
-			rc = MMR_OK;
 			continue;
 		}
 		const char *sql = list_sql(l, pass == 1, mask);

@@ -52,4 +52,9 @@ static inline const char *mmr_jstr(const json_t *o, const char *k)
 void mmr_actor_add_role(const mmr_policy *pol, mmr_actor *actor, const char *role,
 			const char *scope, int64_t scope_id);
 
+/* How many rows a tenant's ledger holds (kind: "assets", …), as kept by the
+ * triggers of migration 0007: no count over the rows. */
+int mmr_ledger_total(mmr_store *st, const char *tenant, const char *kind, int64_t *n,
+		     mmr_error *err);
+
 #endif
