@@ -401,33 +401,22 @@ static int lock_referenced(mmr_store *st, const char *tenant, mmr_error *err)
 }
 
 /* PostgreSQL: the ledger's row count during a bulk import (the triggers stand
- * aside, see migration 0007). At the start, hold the counter row, so that
- * other writers of the ledger wait for the import rather than count beside
- * it; at the end, count once. */
-static int pg_count(mmr_store *st, const char *tenant, const char *kind, bool end, mmr_error *err)
+ * aside, see migration 0007). At the start, hold the counter row: writers of
+ * the ledger in other transactions then wait for the import in their
+ * trigger, so at the end the count is what it was plus the rows imported. */
+static int pg_count(mmr_store *st, const char *tenant, const char *kind, int64_t added,
+		    mmr_error *err)
 {
-	static const char hold[] =
-		"INSERT INTO ledger_counts (tenant, ledger, n) VALUES ($1, $2, 0) "
-		"ON CONFLICT (tenant, ledger) DO UPDATE SET n = ledger_counts.n";
-	static const char units[] = "UPDATE ledger_counts SET n = (SELECT count(*) FROM units "
-				    "WHERE tenant = $1) WHERE tenant = $1 AND ledger = $2";
-	static const char users[] = "UPDATE ledger_counts SET n = (SELECT count(*) FROM users "
-				    "WHERE tenant = $1) WHERE tenant = $1 AND ledger = $2";
-	static const char systems[] = "UPDATE ledger_counts SET n = (SELECT count(*) FROM systems "
-				      "WHERE tenant = $1) WHERE tenant = $1 AND ledger = $2";
-	static const char assets[] = "UPDATE ledger_counts SET n = (SELECT count(*) FROM assets "
-				     "WHERE tenant = $1) WHERE tenant = $1 AND ledger = $2";
-	const char *q = !end			   ? hold
-			: !strcmp(kind, "units")   ? units
-			: !strcmp(kind, "users")   ? users
-			: !strcmp(kind, "systems") ? systems
-						   : assets;
+	static const char q[] =
+		"INSERT INTO ledger_counts (tenant, ledger, n) VALUES ($1, $2, $3) "
+		"ON CONFLICT (tenant, ledger) DO UPDATE SET n = ledger_counts.n + $3";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(st->db, q, &s, err);
 	if (rc)
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
 	mmr_stmt_text(s, 2, kind);
+	mmr_stmt_int(s, 3, added);
 	return mmr_stmt_run(s, err);
 }
 
@@ -473,7 +462,7 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 			       "SET LOCAL mamori.bulk_import = on",
 			       err)) ||
 	     (rc = lock_referenced(st, who->tenant, err)) ||
-	     (rc = pg_count(st, who->tenant, kind, false, err)))) {
+	     (rc = pg_count(st, who->tenant, kind, 0, err)))) {
 		mmr_db_rollback(st->db);
 		json_decref(im.errors);
 		return rc;
@@ -504,7 +493,7 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 		return rc;
 	}
 	if (mmr_db_kind(st->db) == MMR_DB_POSTGRES &&
-	    (rc = pg_count(st, who->tenant, kind, true, err))) {
+	    (rc = pg_count(st, who->tenant, kind, (int64_t)im.imported, err))) {
 		mmr_db_rollback(st->db);
 		json_decref(im.errors);
 		return rc;

@@ -408,11 +408,11 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 	 * request waits a disk flush for its idle clock. */
 	static const char u[] = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
 	bool pg = mmr_db_kind(st->db) == MMR_DB_POSTGRES && !mmr_db_depth(st->db);
-	if (pg && ((rc = mmr_db_begin(st->db, err)) ||
-		   (rc = mmr_db_exec(st->db, "SET LOCAL synchronous_commit = off", err))))
-		return pg && mmr_db_depth(st->db) ? mmr_db_end(st->db, rc, err) : rc;
+	if (pg && (rc = mmr_db_begin(st->db, err)))
+		return rc;
+	rc = pg ? mmr_db_exec(st->db, "SET LOCAL synchronous_commit = off", err) : MMR_OK;
 	mmr_stmt *s;
-	if (!(rc = mmr_db_prepare(st->db, u, &s, err))) {
+	if (!rc && !(rc = mmr_db_prepare(st->db, u, &s, err))) {
 		mmr_stmt_text(s, 1, th);
 		mmr_stmt_int(s, 2, now);
 		rc = mmr_stmt_run(s, err);
