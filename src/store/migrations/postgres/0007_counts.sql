@@ -2,8 +2,8 @@
 -- an unfiltered ledger page does not count 100,000 rows for its total (PostgreSQL).
 -- A bulk import sets mamori.bulk_import for its transaction: the triggers then
 -- stand aside (each row is a subtransaction, and a counter row updated by every
-
-
+-- one of them would grow a chain of versions that each update walks); the
+-- import holds the counter row from its start and adds its rows at its end.
 CREATE TABLE ledger_counts (
   tenant TEXT NOT NULL,
   ledger TEXT NOT NULL,
