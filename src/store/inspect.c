@@ -999,7 +999,7 @@ int mmr_inspect_answers(mmr_store *st, const mmr_actor *who, int64_t round, int6
 	 * body-wide roles; anyone else sees the section they may answer for (their
 	 * own when none is named) */
 	int rc;
-	if (!(who->admin || who->auditor || who->body_scope)) {
+	if (!mmr_actor_sees_all(who)) {
 		if (!unit) {
 			static const char qu[] =
 				"SELECT unit_id FROM users WHERE tenant = $1 AND id = $2";

@@ -309,7 +309,7 @@ int mmr_dashboard(mmr_store *st, const mmr_actor *who, json_t **out, mmr_error *
 	 * 統括, auditors, body-wide managers); everyone else gets the sizes of
 	 * what they may see, and no body-wide incidents, applications,
 	 * compliance or classification figures (least privilege) */
-	if (!(who->admin || who->auditor || who->body_scope)) {
+	if (!mmr_actor_sees_all(who)) {
 		if ((rc = visible_counts(st, who, counts, err))) {
 			json_decref(counts);
 			return rc;

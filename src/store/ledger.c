@@ -840,11 +840,6 @@ static bool may_write(mmr_store *st, const mmr_actor *who, const struct ledger *
 	return false;
 }
 
-static bool sees_all(const mmr_actor *who)
-{
-	return who->admin || who->auditor || who->body_scope;
-}
-
 /* ---- asset specifics: classes table, copies ---- */
 
 /* The asset's classes: replaced on an update, only inserted for a new asset
@@ -1113,7 +1108,7 @@ static int get_row(mmr_store *st, const mmr_policy *pol, const struct ledger *l,
 /* Whether a restricted actor sees row `o` (same predicate as the list). */
 static bool may_read(mmr_store *st, const mmr_actor *who, const struct ledger *l, json_t *o)
 {
-	if (sees_all(who) || !strcmp(l->kind, "units"))
+	if (mmr_actor_sees_all(who) || !strcmp(l->kind, "units"))
 		return true;
 	if (may_write(st, who, l, o))
 		return true;
@@ -1462,7 +1457,7 @@ int mmr_ledger_list(mmr_store *st, const mmr_actor *who, const char *kind,
 			mask |= 1u << i;
 	if (class_axis)
 		mask |= 1u << nf;
-	bool restricted = visibility(kind) && !sees_all(who);
+	bool restricted = visibility(kind) && !mmr_actor_sees_all(who);
 	if (restricted)
 		mask |= 1u << (nf + 1);
 	json_t *items = json_array();

@@ -57,4 +57,11 @@ void mmr_actor_add_role(const mmr_policy *pol, mmr_actor *actor, const char *rol
 int mmr_ledger_total(mmr_store *st, const char *tenant, const char *kind, int64_t *n,
 		     mmr_error *err);
 
+/* Whether the actor sees the whole body (administrators, auditors, roles
+ * with a body-wide scope): ledgers, answers, the dashboard's figures. */
+static inline bool mmr_actor_sees_all(const mmr_actor *who)
+{
+	return who->admin || who->auditor || who->body_scope;
+}
+
 #endif
