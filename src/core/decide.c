@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/policy_int.h"
+#include "core/request_json.h"
 
 mmr_decision *mmr_decision_new(void)
 {
@@ -246,19 +247,46 @@ static char *reason(const mmr_policy *pol, const mmr_decision *d, const uint16_t
 	return b.p;
 }
 
-static char *decision_json(const mmr_policy *pol, const mmr_decision *d, size_t flags);
+static char *decision_text(const mmr_policy *pol, const mmr_decision *d, size_t flags)
+{
+	json_t *o = mmr_decision_value(pol, d);
+	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
 
 char *mmr_decision_json(const mmr_policy *pol, const mmr_decision *d)
 {
-	return decision_json(pol, d, JSON_INDENT(2));
+	return decision_text(pol, d, JSON_INDENT(2));
 }
 
 char *mmr_decision_json_compact(const mmr_policy *pol, const mmr_decision *d)
 {
-	return decision_json(pol, d, JSON_COMPACT);
+	return decision_text(pol, d, JSON_COMPACT);
 }
 
-static char *decision_json(const mmr_policy *pol, const mmr_decision *d, size_t flags)
+int mmr_decide_value(const mmr_policy *pol, const json_t *req, json_t **out, mmr_error *err)
+{
+	*out = NULL;
+	mmr_request *r;
+	int rc = mmr_request_from_json(pol, req, &r, err);
+	if (rc)
+		return rc;
+	mmr_decision *d = mmr_decision_new();
+	if (d) {
+		mmr_decide(pol, r, d);
+		*out = mmr_decision_value(pol, d);
+		mmr_decision_free(d);
+	}
+	mmr_request_free(r);
+	if (!*out) {
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません (ENOMEM)");
+		return MMR_ENOMEM;
+	}
+	return MMR_OK;
+}
+
+json_t *mmr_decision_value(const mmr_policy *pol, const mmr_decision *d)
 {
 	json_t *o = json_object();
 	json_t *approvers = json_array(), *obl = json_array(), *rules = json_array(),
@@ -296,7 +324,5 @@ static char *decision_json(const mmr_policy *pol, const mmr_decision *d, size_t 
 	char *why = reason(pol, d, ob, nob);
 	json_object_set_new(o, "reason", json_string(why ? why : ""));
 	free(why);
-	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
+	return o;
 }

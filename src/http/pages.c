@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "core/request_json.h"
 #include "http/http.h"
 #include "store/audit.h"
 #include "store/embedded.h"
@@ -474,24 +475,14 @@ static void decision_for_asset(struct mmr_http_req *r, json_t *asset, const char
 	}
 	json_t *req = json_pack("{s:s, s:{s:o}, s:o, s:o}", "action", action, "subject", "roles",
 				roles, "resource", res, "context", ctx);
-	char *text = json_dumps(req, JSON_COMPACT);
+	json_t *dec;
+	int rc = mmr_decide_value(pol, req, &dec, &err);
 	json_decref(req);
-	mmr_request *mr;
-	if (mmr_request_parse(pol, text, strlen(text), &mr, &err)) {
+	if (rc) {
 		json_object_set_new(data, "check_error", json_string(err.message));
-		free(text);
 		return;
 	}
-	free(text);
-	mmr_decision *d = mmr_decision_new();
-	mmr_decide(pol, mr, d);
-	char *dj = mmr_decision_json_compact(pol, d);
-	json_t *dec = dj ? json_loads(dj, 0, NULL) : NULL;
-	free(dj);
-	mmr_decision_free(d);
-	mmr_request_free(mr);
-	if (dec)
-		json_object_set_new(data, "decision", dec);
+	json_object_set_new(data, "decision", dec);
 	json_object_set_new(data, "checked_action", json_string(action));
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/request_json.h"
 #include "store/audit.h"
 #include "store/notify.h"
 #include "store/store_int.h"
@@ -325,26 +326,6 @@ static json_t *roles_of(const mmr_actor *who)
 	if (!json_array_size(roles))
 		json_array_append_new(roles, json_string("staff"));
 	return roles;
-}
-
-/* Decide `req` (borrowed): *out the decision as JSON. A request the profile
- * does not accept is MMR_EINVAL naming its field. */
-static int decide(const mmr_policy *pol, json_t *req, json_t **out, mmr_error *err)
-{
-	char *text = dump(req);
-	mmr_request *mr;
-	int rc = mmr_request_parse(pol, text, strlen(text), &mr, err);
-	free(text);
-	if (rc)
-		return rc;
-	mmr_decision *d = mmr_decision_new();
-	mmr_decide(pol, mr, d);
-	char *dj = mmr_decision_json_compact(pol, d);
-	*out = dj ? json_loads(dj, 0, NULL) : NULL;
-	free(dj);
-	mmr_decision_free(d);
-	mmr_request_free(mr);
-	return *out ? MMR_OK : refuse(err, MMR_ENOMEM, "判定を作れません");
 }
 
 /* A granted exception of the applicant for this action, in force today:
@@ -916,7 +897,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 	json_t *req = json_pack("{s:s, s:{s:o}, s:o, s:o}", "action", t->action, "subject", "roles",
 				roles_of(who), "resource", res, "context", c);
 	json_t *dec;
-	if ((rc = decide(pol, req, &dec, err))) {
+	if ((rc = mmr_decide_value(pol, req, &dec, err))) {
 		json_decref(req);
 		json_decref(exc);
 		return rc;
@@ -924,7 +905,7 @@ int mmr_app_create(mmr_store *st, const mmr_actor *who, json_t *in, int64_t now,
 	if (exc_id && !strcmp(mmr_jstr(dec, "effect"), "needs_approval")) {
 		json_object_set(c, "approvals", json_object_get(dec, "approvers"));
 		json_decref(dec);
-		if ((rc = decide(pol, req, &dec, err))) {
+		if ((rc = mmr_decide_value(pol, req, &dec, err))) {
 			json_decref(req);
 			json_decref(exc);
 			return rc;
@@ -1172,7 +1153,7 @@ static int step_approve(mmr_store *st, const mmr_policy *pol, const mmr_actor *w
 			json_array_append_new(roles, json_string(mmr_jstr(p, "role")));
 	json_array_append_new(roles, json_string(role));
 	json_t *dec;
-	rc = decide(pol, req, &dec, err);
+	rc = mmr_decide_value(pol, req, &dec, err);
 	if (rc) {
 		json_decref(req);
 		return rc;
@@ -1411,7 +1392,7 @@ static int grant_exception(mmr_store *st, const mmr_policy *pol, const char *ten
 	json_object_set_new(json_object_get(req, "context"), "emergency", json_false());
 	json_object_set_new(json_object_get(req, "context"), "approvals", json_array());
 	json_t *dec;
-	if (decide(pol, req, &dec, err) == MMR_OK) {
+	if (mmr_decide_value(pol, req, &dec, err) == MMR_OK) {
 		json_array_extend(roles, json_object_get(dec, "approvers"));
 		json_decref(dec);
 	}

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/request_json.h"
 #include "zones/zones.h"
 #include "zones/zones_spec.h"
 
@@ -137,25 +138,9 @@ static json_t *ask(struct ck *k, const char *from, const char *to, const char *d
 		if (sanitized && attempt == 0)
 			json_object_set_new(ctx, "sanitized", json_string(sanitized));
 		json_object_set_new(req, "context", ctx);
-		char *text = json_dumps(req, JSON_COMPACT);
+		mmr_error e; /* a request the profile refuses leaves decision NULL */
+		mmr_decide_value(k->pol, req, &decision, &e);
 		json_decref(req);
-		if (!text)
-			return NULL;
-		mmr_request *r = NULL;
-		mmr_error e;
-		if (mmr_request_parse(k->pol, text, strlen(text), &r, &e) == MMR_OK) {
-			mmr_decision *d = mmr_decision_new();
-			if (d) {
-				mmr_decide(k->pol, r, d);
-				char *out = mmr_decision_json(k->pol, d);
-				if (out)
-					decision = json_loads(out, 0, NULL);
-				free(out);
-				mmr_decision_free(d);
-			}
-			mmr_request_free(r);
-		}
-		free(text);
 	}
 	if (k->n_asked < sizeof k->asked / sizeof k->asked[0]) {
 		snprintf(k->asked[k->n_asked].key, sizeof k->asked[0].key, "%s", key);
