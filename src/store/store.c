@@ -134,9 +134,15 @@ static int migrate(mmr_store *st, mmr_error *err)
 	size_t dl = strlen(dir);
 	const struct mmr_embedded_file *todo[64];
 	size_t n = 0;
-	for (const struct mmr_embedded_file *f = mmr_embedded; f->name; f++)
-		if (!strncmp(f->name, dir, dl) && n < sizeof todo / sizeof todo[0])
-			todo[n++] = f;
+	for (const struct mmr_embedded_file *f = mmr_embedded; f->name; f++) {
+		if (strncmp(f->name, dir, dl))
+			continue;
+		if (n == sizeof todo / sizeof todo[0]) {
+			mmr_error_set(err, MMR_ELIMIT, "移行が多すぎます（上限 %zu）", n);
+			return MMR_ELIMIT;
+		}
+		todo[n++] = f;
+	}
 	for (size_t i = 1; i < n; i++) /* by version: insertion sort, a handful */
 		for (size_t j = i; j > 0 && atoi(todo[j - 1]->name + dl) > atoi(todo[j]->name + dl);
 		     j--) {
@@ -364,9 +370,6 @@ void mmr_actor_system(mmr_actor *actor, const char *tenant)
 	actor->admin = true;
 }
 
-static int actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant,
-			    int64_t user_id, mmr_actor *actor, mmr_error *err);
-
 int mmr_actor_load(mmr_store *st, const char *tenant, int64_t user_id, mmr_actor *actor,
 		   mmr_error *err)
 {
@@ -391,7 +394,19 @@ int mmr_actor_load(mmr_store *st, const char *tenant, int64_t user_id, mmr_actor
 	}
 	if (rc != MMR_DB_ROW)
 		return rc;
-	return actor_load_roles(st, pol, tenant, user_id, actor, err);
+	snprintf(actor->tenant, sizeof actor->tenant, "%s", tenant);
+	actor->user_id = user_id;
+	static const char qr[] = "SELECT role, scope_kind, scope_id FROM user_roles "
+				 "WHERE tenant = $1 AND user_id = $2 ORDER BY id";
+	if ((rc = mmr_db_prepare(st->db, qr, &s, err)))
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_int(s, 2, user_id);
+	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+		mmr_actor_add_role(pol, actor, mmr_col_text(s, 0), mmr_col_text(s, 1),
+				   mmr_col_int(s, 2));
+	mmr_stmt_reset(s);
+	return rc == MMR_DB_DONE ? MMR_OK : rc;
 }
 
 void mmr_actor_add_role(const mmr_policy *pol, mmr_actor *actor, const char *role,
@@ -422,24 +437,4 @@ void mmr_actor_add_role(const mmr_policy *pol, mmr_actor *actor, const char *rol
 	if (used + need < sizeof actor->roles) /* whole names only, never a cut one */
 		snprintf(actor->roles + used, sizeof actor->roles - used, "%s%s", used ? "," : "",
 			 role);
-}
-
-static int actor_load_roles(mmr_store *st, const mmr_policy *pol, const char *tenant,
-			    int64_t user_id, mmr_actor *actor, mmr_error *err)
-{
-	int rc;
-	mmr_stmt *s;
-	snprintf(actor->tenant, sizeof actor->tenant, "%s", tenant);
-	actor->user_id = user_id;
-	static const char qr[] = "SELECT role, scope_kind, scope_id FROM user_roles "
-				 "WHERE tenant = $1 AND user_id = $2 ORDER BY id";
-	if ((rc = mmr_db_prepare(st->db, qr, &s, err)))
-		return rc;
-	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_int(s, 2, user_id);
-	while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
-		mmr_actor_add_role(pol, actor, mmr_col_text(s, 0), mmr_col_text(s, 1),
-				   mmr_col_int(s, 2));
-	mmr_stmt_reset(s);
-	return rc == MMR_DB_DONE ? MMR_OK : rc;
 }
