@@ -961,8 +961,7 @@ int mmr_inspect_round_status(mmr_store *st, const mmr_actor *who, int64_t round,
 	if (!rc)
 		rc = audit(st, who, "inspection.round.status", "inspection_rounds", round,
 			   json_pack("{s:s}", "status", status), err);
-	rc = mmr_db_end(st->db, rc, err);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_inspect_round_get(mmr_store *st, const mmr_actor *who, int64_t round, json_t **out,
@@ -1244,8 +1243,7 @@ int mmr_inspect_auto_answer(mmr_store *st, const mmr_actor *who, int64_t round, 
 	if (!rc && *answered)
 		rc = audit(st, who, "inspection.auto_answer", "inspection_rounds", round,
 			   json_pack("{s:I}", "answered", (json_int_t)*answered), err);
-	rc = mmr_db_end(st->db, rc, err);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 /* ---- roll-up ---------------------------------------------------------------------------- */
@@ -1568,8 +1566,7 @@ int mmr_inspect_actions_generate(mmr_store *st, const mmr_actor *who, int64_t ro
 			   json_pack("{s:I, s:s}", "created", (json_int_t)*made, "due",
 				     due ? due : def),
 			   err);
-	rc = mmr_db_end(st->db, rc, err);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 static const char action_sql[] =

@@ -1358,8 +1358,7 @@ int mmr_ledger_delete(mmr_store *st, const mmr_actor *who, const char *kind, int
 	if (!rc)
 		rc = mmr_audit_record(st, who, "ledger.delete", kind, id, cur, NULL, NULL, err);
 	json_decref(cur);
-	rc = mmr_db_end(st->db, rc, err);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_ledger_total(mmr_store *st, const char *tenant, const char *kind, int64_t *n,

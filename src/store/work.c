@@ -1945,8 +1945,7 @@ int mmr_user_set_deputy(mmr_store *st, const mmr_actor *who, int64_t principal, 
 				      "users", principal, NULL, rec, NULL, err);
 		json_decref(rec);
 	}
-	rc = mmr_db_end(st->db, rc, err);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 /* ---- reminders ---- */
@@ -2027,8 +2026,7 @@ static int remind_tenant(mmr_store *st, const char *tenant, int64_t now, size_t 
 		if (!rc)
 			(*sent)++;
 	}
-	rc = mmr_db_end(st->db, rc, err);
-	return rc;
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_work_remind(mmr_store *st, int64_t now, size_t *sent, mmr_error *err)
