@@ -98,6 +98,12 @@ struct importer {
 	/* names already resolved to ids in another ledger (the units and users
 	 * an asset file names on every row): kind, name, id */
 	json_t *resolved;
+	/* a ledger whose rows name no other row of the same file (assets,
+	 * systems) is written at the end, all at once (mmr_ledger_create_many):
+	 * the rows kept until then and their row numbers */
+	bool bulk;
+	json_t **objs;
+	size_t *rown, nobjs, capobjs;
 };
 
 static bool label_match(const char *labels, const char *field, const char *h)
@@ -224,6 +230,32 @@ static const char *vocab_id(const mmr_policy *pol, const char *what, const char 
 	return v; /* unknown: the ledger names it */
 }
 
+/* A row the ledger refused: its column found from the error's field. */
+static void row_error(struct importer *im, size_t rown, const mmr_error *e)
+{
+	char field[128];
+	const char *fld = mmr_store_error_field(e, field, sizeof field);
+	const char *column = NULL;
+	for (size_t i = 0; fld && i < im->nhead; i++) {
+		int m = im->map[i];
+		if (m >= 0 && !strcmp(im->cols[m].field, fld))
+			column = im->headers[i];
+		if (m < 0 && !strncmp(fld, "classification.", 15)) {
+			const char *axis;
+			mmr_policy_axis_at(im->pol, (size_t)(-1 - m), &axis, NULL, NULL);
+			if (!strcmp(fld + 15, axis))
+				column = im->headers[i];
+		}
+	}
+	add_error(im, rown, column, fld, fld ? strchr(e->message, ']') + 2 : e->message);
+}
+
+static void bulk_bad(void *ud, size_t i, const mmr_error *e)
+{
+	struct importer *im = ud;
+	row_error(im, im->rown[i], e);
+}
+
 static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error *err)
 {
 	struct importer *im = ud;
@@ -330,6 +362,25 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		json_decref(obj);
 		return MMR_OK;
 	}
+	if (im->bulk) {
+		if (im->nobjs == im->capobjs) {
+			size_t cap = im->capobjs ? im->capobjs * 2 : 1024;
+			json_t **no = realloc(im->objs, cap * sizeof *no);
+			size_t *nr = no ? realloc(im->rown, cap * sizeof *nr) : NULL;
+			if (no)
+				im->objs = no;
+			if (!nr) {
+				json_decref(obj);
+				mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+				return MMR_ENOMEM;
+			}
+			im->rown = nr;
+			im->capobjs = cap;
+		}
+		im->objs[im->nobjs] = obj;
+		im->rown[im->nobjs++] = rown;
+		return MMR_OK;
+	}
 	/* mmr_ledger_create is its own savepoint: a refused row leaves nothing */
 	json_t *out = NULL;
 	mmr_error e;
@@ -341,21 +392,7 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 			*err = e;
 			return rc;
 		}
-		char field[128];
-		const char *fld = mmr_store_error_field(&e, field, sizeof field);
-		const char *column = NULL;
-		for (size_t i = 0; fld && i < im->nhead; i++) {
-			int m = im->map[i];
-			if (m >= 0 && !strcmp(im->cols[m].field, fld))
-				column = im->headers[i];
-			if (m < 0 && !strncmp(fld, "classification.", 15)) {
-				const char *axis;
-				mmr_policy_axis_at(im->pol, (size_t)(-1 - m), &axis, NULL, NULL);
-				if (!strcmp(fld + 15, axis))
-					column = im->headers[i];
-			}
-		}
-		add_error(im, rown, column, fld, fld ? strchr(e.message, ']') + 2 : e.message);
+		row_error(im, rown, &e);
 		return MMR_OK;
 	}
 	im->imported++;
@@ -368,6 +405,42 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		return rc;
 	if (im->progress && im->total % 500 == 0)
 		im->progress(im->ud, im->total);
+	return MMR_OK;
+}
+
+/* The rows kept for the end (im->bulk), all at once; when the bulk write
+ * fails on something its validation could not see (a name already taken),
+ * one by one, so that the row is named. */
+static int write_bulk(struct importer *im, mmr_error *err)
+{
+	bool good = json_array_size(im->errors) == 0;
+	mmr_error e;
+	int rc = mmr_ledger_create_many(im->st, im->who, im->kind, im->objs, im->nobjs, good,
+					bulk_bad, im, im->progress, im->ud, &e);
+	if (!rc) {
+		if (good)
+			im->imported = im->nobjs;
+		return MMR_OK;
+	}
+	if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+		*err = e;
+		return rc;
+	}
+	if (rc == MMR_EINVAL && json_array_size(im->errors))
+		return MMR_OK; /* the bad rows are listed */
+	for (size_t i = 0; i < im->nobjs; i++) {
+		json_t *out = NULL;
+		rc = mmr_ledger_create(im->st, im->who, im->kind, im->objs[i], &out, &e);
+		json_decref(out);
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			*err = e;
+			return rc;
+		}
+		if (rc)
+			row_error(im, im->rown[i], &e);
+		else
+			im->imported++;
+	}
 	return MMR_OK;
 }
 
@@ -418,6 +491,38 @@ static int pg_count(mmr_store *st, const char *tenant, const char *kind, int64_t
 	mmr_stmt_text(s, 2, kind);
 	mmr_stmt_int(s, 3, added);
 	return mmr_stmt_run(s, err);
+}
+
+/* by row, then as found (a cell's error is found while the file is read,
+ * a row's against the ledger after it) */
+static int error_cmp(const void *a, const void *b)
+{
+	json_t *const *x = a, *const *y = b;
+	json_int_t rx = json_integer_value(json_object_get(x[0], "row"));
+	json_int_t ry = json_integer_value(json_object_get(y[0], "row"));
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	json_int_t sx = json_integer_value(x[1]), sy = json_integer_value(y[1]);
+	return (sx > sy) - (sx < sy);
+}
+
+static void sort_errors(json_t *errors)
+{
+	size_t n = json_array_size(errors);
+	json_t **v = malloc(2 * n * sizeof *v + 1);
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		v[2 * i] = json_incref(json_array_get(errors, i));
+		v[2 * i + 1] = json_integer((json_int_t)i);
+	}
+	qsort(v, n, 2 * sizeof *v, error_cmp);
+	json_array_clear(errors);
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(errors, v[2 * i]);
+		json_decref(v[2 * i + 1]);
+	}
+	free(v);
 }
 
 int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
@@ -475,8 +580,15 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 	 * PostgreSQL keeps them: there a failed statement ends the transaction,
 	 * and the rows after it could not be checked any more. */
 	st->bulk = mmr_db_kind(st->db) == MMR_DB_SQLITE;
+	im.bulk = !strcmp(kind, "assets") || !strcmp(kind, "systems");
 	rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
+	if (!rc && im.bulk)
+		rc = write_bulk(&im, err);
 	st->bulk = false;
+	for (size_t i = 0; i < im.nobjs; i++)
+		json_decref(im.objs[i]);
+	free(im.objs);
+	free(im.rown);
 	json_decref(im.resolved);
 	im.resolved = NULL;
 	if (!rc && !im.nhead)
@@ -489,6 +601,7 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 				      json_array_size(im.errors));
 			rc = MMR_EINVAL;
 		}
+		sort_errors(im.errors);
 		*errors = im.errors;
 		return rc;
 	}

@@ -48,7 +48,8 @@ struct ledger {
 	const char *extra_cols; /* more columns read after the fields (no input) */
 	/* generated once */
 	char *ins, *upd, *get, *del, *exists;
-	char **list_m, **count_m; /* by filter mask, made on first use */
+	char *ins_id, *ins_many, *max_id; /* bulk create (mmr_ledger_create_many) */
+	char **list_m, **count_m;	  /* by filter mask, made on first use */
 };
 
 static const struct field unit_fields[] = {
@@ -330,6 +331,54 @@ static void generate(struct ledger *l)
 	b = (struct sbuf){0};
 	sb_add(&b, "SELECT 1 FROM %s WHERE tenant = $1 AND id = $2", l->table);
 	l->exists = b.s;
+	/* bulk create: the row with its id given ($1 id, $2 tenant, fields from
+	 * $3, then the time) */
+	b = (struct sbuf){0};
+	sb_add(&b, "INSERT INTO %s (id, tenant", l->table);
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", %s", l->f[i].name);
+	if (l->updated_at || l->created_at)
+		sb_add(&b, ", created_at");
+	if (l->updated_at)
+		sb_add(&b, ", updated_at");
+	sb_add(&b, ") VALUES ($1, $2");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", $%zu", i + 3);
+	if (l->updated_at || l->created_at)
+		sb_add(&b, ", $%zu", l->n + 3);
+	if (l->updated_at)
+		sb_add(&b, ", $%zu", l->n + 3);
+	sb_add(&b, ")");
+	l->ins_id = b.s;
+	/* PostgreSQL: many rows in one statement, a column per array ($1
+	 * tenant, $2 time, $3 ids, then one array per field) */
+	b = (struct sbuf){0};
+	sb_add(&b, "INSERT INTO %s (id, tenant", l->table);
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", %s", l->f[i].name);
+	if (l->updated_at || l->created_at)
+		sb_add(&b, ", created_at");
+	if (l->updated_at)
+		sb_add(&b, ", updated_at");
+	sb_add(&b, ") SELECT u.c, $1");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", u.c%zu", i);
+	if (l->updated_at || l->created_at)
+		sb_add(&b, ", $2");
+	if (l->updated_at)
+		sb_add(&b, ", $2");
+	sb_add(&b, " FROM unnest(CAST($3 AS BIGINT[])");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", CAST($%zu AS %s[])", i + 4,
+		       is_int_type(l->f[i].type) ? "BIGINT" : "TEXT");
+	sb_add(&b, ") AS u(c");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(&b, ", c%zu", i);
+	sb_add(&b, ")");
+	l->ins_many = b.s;
+	b = (struct sbuf){0};
+	sb_add(&b, "SELECT coalesce(max(id), 0) FROM %s", l->table);
+	l->max_id = b.s;
 }
 
 static pthread_once_t generated = PTHREAD_ONCE_INIT;
@@ -510,8 +559,11 @@ static int check_classification(const mmr_policy *pol, json_t *v, json_t **out, 
 
 /* Validate `obj` (a full object after merging) field by field. Unknown keys
  * are refused; `readonly` keys (id, timestamps, computed) are ignored. */
+/* `known` (may be NULL): references already found to exist during this
+ * call's batch ({"units:12": true, …}), so that a bulk create asks for each
+ * once instead of once per row. */
 static int validate(mmr_store *st, const mmr_policy *pol, const char *tenant,
-		    const struct ledger *l, json_t *obj, mmr_error *err)
+		    const struct ledger *l, json_t *obj, json_t *known, mmr_error *err)
 {
 	if (!json_is_object(obj)) {
 		mmr_error_set(err, MMR_EINVAL, "オブジェクト（JSON の {…}）が必要です");
@@ -630,7 +682,14 @@ static int validate(mmr_store *st, const mmr_policy *pol, const char *tenant,
 					   : f->type == FT_USER	  ? "users"
 					   : f->type == FT_SYSTEM ? "systems"
 								  : "assets";
+			char rkey[48];
+			snprintf(rkey, sizeof rkey, "%s:%" JSON_INTEGER_FORMAT, kind,
+				 json_integer_value(v));
+			if (known && json_object_get(known, rkey))
+				break;
 			int rc = ref_exists(st, tenant, kind, json_integer_value(v), err);
+			if (!rc && known)
+				json_object_set_new(known, rkey, json_true());
 			if (rc == MMR_ENOTFOUND) {
 				mmr_field_error(err, MMR_EINVAL, f->name,
 						"%s %" JSON_INTEGER_FORMAT " はありません",
@@ -677,6 +736,33 @@ static int validate(mmr_store *st, const mmr_policy *pol, const char *tenant,
 
 /* ---- rows <-> JSON ---- */
 
+/* 取扱制限 of a classification: derived from the profile, never typed in. */
+static json_t *handling_json(const mmr_policy *pol, const json_t *cls)
+{
+	json_t *handling = json_array();
+	for (size_t i = 0; i < mmr_policy_axis_count(pol); i++) {
+		const char *axis, *axis_name;
+		size_t nl;
+		mmr_policy_axis_at(pol, i, &axis, &axis_name, &nl);
+		const char *level = json_string_value(json_object_get(cls, axis));
+		size_t rank;
+		const char *canon;
+		if (!level || mmr_policy_level_resolve(pol, axis, level, &canon, &rank))
+			continue;
+		const char *level_name;
+		mmr_policy_level_at(pol, i, rank, NULL, &level_name);
+		json_t *r = json_array();
+		const char *t;
+		for (size_t k = 0; (t = mmr_policy_level_restriction(pol, i, rank, k)); k++)
+			json_array_append_new(r, json_string(t));
+		json_array_append_new(handling,
+				      json_pack("{s:s, s:s, s:s, s:s?, s:o}", "axis", axis,
+						"axis_name", axis_name, "level", canon,
+						"level_name", level_name, "restrictions", r));
+	}
+	return handling;
+}
+
 static json_t *row_json(const mmr_policy *pol, const struct ledger *l, mmr_stmt *s)
 {
 	json_t *o = json_object();
@@ -718,32 +804,9 @@ static json_t *row_json(const mmr_policy *pol, const struct ledger *l, mmr_stmt 
 		json_object_set_new(o, "created_at", json_string(mmr_col_text(s, c)));
 		json_object_set_new(o, "updated_at", json_string(mmr_col_text(s, c + 1)));
 	}
-	if (!strcmp(l->kind, "assets")) {
-		/* 取扱制限: derived from the profile, never typed in */
-		json_t *handling = json_array();
-		json_t *cls = json_object_get(o, "classification");
-		for (size_t i = 0; i < mmr_policy_axis_count(pol); i++) {
-			const char *axis, *axis_name;
-			size_t nl;
-			mmr_policy_axis_at(pol, i, &axis, &axis_name, &nl);
-			const char *level = json_string_value(json_object_get(cls, axis));
-			size_t rank;
-			const char *canon;
-			if (!level || mmr_policy_level_resolve(pol, axis, level, &canon, &rank))
-				continue;
-			const char *level_name;
-			mmr_policy_level_at(pol, i, rank, NULL, &level_name);
-			json_t *r = json_array();
-			const char *t;
-			for (size_t k = 0; (t = mmr_policy_level_restriction(pol, i, rank, k)); k++)
-				json_array_append_new(r, json_string(t));
-			json_array_append_new(
-				handling, json_pack("{s:s, s:s, s:s, s:s?, s:o}", "axis", axis,
-						    "axis_name", axis_name, "level", canon,
-						    "level_name", level_name, "restrictions", r));
-		}
-		json_object_set_new(o, "handling", handling);
-	}
+	if (!strcmp(l->kind, "assets"))
+		json_object_set_new(o, "handling",
+				    handling_json(pol, json_object_get(o, "classification")));
 	return o;
 }
 
@@ -1192,7 +1255,7 @@ static int write_row(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
 	if (!strcmp(l->kind, "assets") &&
 	    (rc = copy_classification(st, pol, who->tenant, obj, err)))
 		return rc;
-	if ((rc = validate(st, pol, who->tenant, l, obj, err)))
+	if ((rc = validate(st, pol, who->tenant, l, obj, NULL, err)))
 		return rc;
 	if (!may_write(st, who, l, obj))
 		return denied(err, l, id ? "変更" : "登録");
@@ -1276,6 +1339,360 @@ int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 		*out = NULL;
 	}
 	return rc;
+}
+
+/* ---- many new rows at once (the CSV import) ---- */
+
+/* The object `get` reads back for a row written from `obj` (validated) with
+ * this id at this time — what row_json makes of the stored columns — so
+ * that a bulk create need not read its rows again to digest them. */
+static json_t *written_json(const mmr_policy *pol, const struct ledger *l, json_t *obj, int64_t id,
+			    const char *now)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(id));
+	for (size_t i = 0; i < l->n; i++) {
+		const struct field *f = &l->f[i];
+		json_t *v = json_object_get(obj, f->name);
+		if (!v || json_is_null(v))
+			json_object_set_new(o, f->name,
+					    f->type == FT_BOOL ? json_false()
+					    : f->type == FT_ENUM && !strcmp(l->kind, "units")
+						    ? json_string("section")
+						    : json_null());
+		else if (f->type == FT_BOOL)
+			json_object_set_new(o, f->name, json_boolean(json_is_true(v)));
+		else
+			json_object_set(o, f->name, v);
+	}
+	if (l->updated_at) {
+		json_object_set_new(o, "created_at", json_string(now));
+		json_object_set_new(o, "updated_at", json_string(now));
+	}
+	if (!strcmp(l->kind, "assets"))
+		json_object_set_new(o, "handling",
+				    handling_json(pol, json_object_get(o, "classification")));
+	return o;
+}
+
+/* A PostgreSQL array literal ({"a","b",NULL}) built a column at a time. */
+struct arr {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void arr_put(struct arr *a, const char *s, size_t n)
+{
+	if (a->oom)
+		return;
+	if (a->n + n + 1 > a->cap) {
+		size_t cap = (a->cap + n + 1) * 2;
+		char *np = realloc(a->p, cap);
+		if (!np) {
+			a->oom = true;
+			return;
+		}
+		a->p = np;
+		a->cap = cap;
+	}
+	memcpy(a->p + a->n, s, n);
+	a->n += n;
+	a->p[a->n] = 0;
+}
+
+static void arr_sep(struct arr *a)
+{
+	arr_put(a, a->n ? "," : "{", 1);
+}
+
+static void arr_null(struct arr *a)
+{
+	arr_sep(a);
+	arr_put(a, "NULL", 4);
+}
+
+static void arr_int(struct arr *a, int64_t v)
+{
+	char b[24];
+	arr_sep(a);
+	arr_put(a, b, (size_t)snprintf(b, sizeof b, "%" PRId64, v));
+}
+
+/* an element in double quotes, with " and \ escaped */
+static void arr_text(struct arr *a, const char *s)
+{
+	arr_sep(a);
+	arr_put(a, "\"", 1);
+	for (const char *p = s;;) {
+		size_t run = strcspn(p, "\"\\");
+		arr_put(a, p, run);
+		p += run;
+		if (!*p)
+			break;
+		arr_put(a, "\\", 1);
+		arr_put(a, p++, 1);
+	}
+	arr_put(a, "\"", 1);
+}
+
+static const char *arr_end(struct arr *a)
+{
+	arr_put(a, a->n ? "}" : "{}", a->n ? 1 : 2);
+	return a->oom ? NULL : a->p;
+}
+
+/* one field of a row as an array element, stored as bind_fields stores it */
+static void arr_field(struct arr *a, const struct ledger *l, const struct field *f, json_t *v)
+{
+	if (!v || json_is_null(v)) {
+		if (f->type == FT_BOOL)
+			arr_int(a, 0);
+		else if (f->type == FT_ENUM && !strcmp(l->kind, "units"))
+			arr_text(a, "section");
+		else
+			arr_null(a);
+	} else if (json_is_boolean(v)) {
+		arr_int(a, json_is_true(v));
+	} else if (json_is_integer(v)) {
+		arr_int(a, json_integer_value(v));
+	} else if (json_is_string(v)) {
+		arr_text(a, json_string_value(v));
+	} else {
+		char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!t)
+			a->oom = true;
+		else
+			arr_text(a, t);
+		free(t);
+	}
+}
+
+/* rows per statement on PostgreSQL */
+#define BULK_CHUNK 1000
+
+/* PostgreSQL: rows [from, to) in one INSERT, their classes in another. */
+static int write_chunk_pg(mmr_store *st, const struct ledger *l, const char *tenant,
+			  json_t *const *objs, const int64_t *ids, size_t from, size_t to,
+			  const char *now, mmr_error *err)
+{
+	size_t ncols = l->n + 1;
+	struct arr *cols = calloc(ncols, sizeof *cols);
+	struct arr ca[3] = {{0}};
+	if (!cols) {
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	bool assets = !strcmp(l->kind, "assets");
+	for (size_t r = from; r < to; r++) {
+		arr_int(&cols[0], ids[r]);
+		for (size_t i = 0; i < l->n; i++)
+			arr_field(&cols[i + 1], l, &l->f[i],
+				  json_object_get(objs[r], l->f[i].name));
+		const char *axis;
+		json_t *lv;
+		if (assets)
+			json_object_foreach (json_object_get(objs[r], "classification"), axis, lv) {
+				arr_int(&ca[0], ids[r]);
+				arr_text(&ca[1], axis);
+				arr_text(&ca[2], json_string_value(lv));
+			}
+	}
+	int rc = MMR_OK;
+	const char *vals[64];
+	for (size_t i = 0; i < ncols && i < 64; i++)
+		if (!(vals[i] = arr_end(&cols[i])))
+			rc = MMR_ENOMEM;
+	for (size_t i = 0; assets && i < 3; i++)
+		if (!arr_end(&ca[i]))
+			rc = MMR_ENOMEM;
+	mmr_stmt *s;
+	if (rc)
+		mmr_error_set(err, rc, "メモリが足りません");
+	else if (!(rc = mmr_db_prepare(st->db, l->ins_many, &s, err))) {
+		mmr_stmt_text(s, 1, tenant);
+		mmr_stmt_text(s, 2, now);
+		for (size_t i = 0; i < ncols; i++)
+			mmr_stmt_text(s, (int)i + 3, vals[i]);
+		rc = mmr_stmt_run(s, err);
+	}
+	static const char ins_classes[] =
+		"INSERT INTO asset_classes (tenant, asset_id, axis, level) SELECT $1, u.a, u.x, "
+		"u.l "
+		"FROM unnest(CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]), CAST($4 AS TEXT[])) "
+		"AS u(a, x, l)";
+	if (!rc && assets && !(rc = mmr_db_prepare(st->db, ins_classes, &s, err))) {
+		mmr_stmt_text(s, 1, tenant);
+		for (int i = 0; i < 3; i++)
+			mmr_stmt_text(s, i + 2, ca[i].p);
+		rc = mmr_stmt_run(s, err);
+	}
+	for (size_t i = 0; i < ncols; i++)
+		free(cols[i].p);
+	for (size_t i = 0; i < 3; i++)
+		free(ca[i].p);
+	free(cols);
+	return rc;
+}
+
+/* SQLite: the rows one by one (an INSERT there is a call, not a round trip). */
+static int write_rows_sqlite(mmr_store *st, const struct ledger *l, const char *tenant,
+			     json_t *const *objs, const int64_t *ids, size_t from, size_t to,
+			     const char *now, mmr_error *err)
+{
+	int rc = MMR_OK;
+	for (size_t r = from; !rc && r < to; r++) {
+		mmr_stmt *s;
+		if ((rc = mmr_db_prepare(st->db, l->ins_id, &s, err)))
+			break;
+		mmr_stmt_int(s, 1, ids[r]);
+		mmr_stmt_text(s, 2, tenant);
+		bind_fields(s, l, objs[r], 3);
+		if (l->updated_at || l->created_at)
+			mmr_stmt_text(s, (int)l->n + 3, now);
+		if ((rc = mmr_stmt_run(s, err)))
+			break;
+		if (!strcmp(l->kind, "assets"))
+			rc = asset_classes_write(st, tenant, ids[r], true,
+						 json_object_get(objs[r], "classification"), err);
+	}
+	return rc;
+}
+
+/* n new ids for `l`'s table, in order */
+static int reserve_ids(mmr_store *st, const struct ledger *l, size_t n, int64_t *ids,
+		       mmr_error *err)
+{
+	mmr_stmt *s;
+	int rc;
+	if (mmr_db_kind(st->db) == MMR_DB_POSTGRES) {
+		static const char q[] = "SELECT nextval(pg_get_serial_sequence($1, 'id')) "
+					"FROM generate_series(1, CAST($2 AS BIGINT))";
+		if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, l->table);
+		mmr_stmt_int(s, 2, (int64_t)n);
+		size_t i = 0;
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW && i < n)
+			ids[i++] = mmr_col_int(s, 0);
+		mmr_stmt_reset(s);
+		return rc == MMR_DB_DONE && i == n ? MMR_OK : rc == MMR_DB_DONE ? MMR_EIO : rc;
+	}
+	/* SQLite gives a new row the largest id plus one: the same, given here
+	 * (the write transaction holds the database) */
+	if ((rc = mmr_db_prepare(st->db, l->max_id, &s, err)))
+		return rc;
+	rc = mmr_stmt_step(s, err);
+	int64_t max = rc == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+	mmr_stmt_reset(s);
+	if (rc != MMR_DB_ROW)
+		return rc == MMR_DB_DONE ? MMR_EIO : rc;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = max + 1 + (int64_t)i;
+	return MMR_OK;
+}
+
+/* Write the n validated objects and their audit leaves. */
+static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_actor *who,
+			     const struct ledger *l, json_t *const *objs, size_t n,
+			     mmr_import_progress_fn progress, void *ud, mmr_error *err)
+{
+	int64_t *ids = calloc(n ? n : 1, sizeof *ids);
+	struct mmr_audit_event *evs = calloc(n ? n : 1, sizeof *evs);
+	char(*dig)[65] = calloc(n ? n : 1, sizeof *dig);
+	char(*oid)[24] = calloc(n ? n : 1, sizeof *oid);
+	int rc = MMR_OK;
+	if (!ids || !evs || !dig || !oid) {
+		rc = MMR_ENOMEM;
+		mmr_error_set(err, rc, "メモリが足りません");
+		goto out;
+	}
+	char now[32];
+	mmr_now_iso(now);
+	if ((rc = reserve_ids(st, l, n, ids, err)))
+		goto out;
+	bool pg = mmr_db_kind(st->db) == MMR_DB_POSTGRES;
+	for (size_t from = 0; !rc && from < n; from += BULK_CHUNK) {
+		size_t to = from + BULK_CHUNK < n ? from + BULK_CHUNK : n;
+		rc = pg ? write_chunk_pg(st, l, who->tenant, objs, ids, from, to, now, err)
+			: write_rows_sqlite(st, l, who->tenant, objs, ids, from, to, now, err);
+		for (size_t r = from; !rc && r < to; r++) {
+			json_t *after = written_json(pol, l, objs[r], ids[r], now);
+			mmr_audit_digest(after, dig[r]);
+			json_decref(after);
+			snprintf(oid[r], sizeof oid[r], "%" PRId64, ids[r]);
+			evs[r] = (struct mmr_audit_event){
+				.tenant = who->tenant,
+				.actor = who->user_id ? who->login : "system",
+				.action = "ledger.create",
+				.object_kind = l->kind,
+				.object_id = oid[r],
+				.after = dig[r],
+			};
+		}
+		if (!rc && progress)
+			progress(ud, to);
+	}
+	for (size_t r = 0; !rc && r < n; r++)
+		rc = mmr_audit_append(st, &evs[r], NULL, err);
+out:
+	free(ids);
+	free(evs);
+	free(dig);
+	free(oid);
+	return rc;
+}
+
+int mmr_ledger_create_many(mmr_store *st, const mmr_actor *who, const char *kind,
+			   json_t *const *objs, size_t n, bool write, mmr_bulk_bad_fn bad, void *ud,
+			   mmr_import_progress_fn progress, void *pud, mmr_error *err)
+{
+	struct ledger *l = ledger_find(kind);
+	if (!l || !strcmp(kind, "users") || !strcmp(kind, "units")) {
+		mmr_error_set(err, MMR_EINVAL, "台帳 \"%s\" は一括では登録できません", kind);
+		return MMR_EINVAL;
+	}
+	const mmr_policy *pol;
+	int rc = mmr_tenant_policy(st, who->tenant, &pol, err);
+	if (rc)
+		return rc;
+	/* every object first: nothing is written unless all are good */
+	json_t *known = json_object();
+	size_t n_bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = objs[i];
+		mmr_error e;
+		json_object_del(o, "id");
+		rc = !json_is_object(o)	       ? (mmr_error_set(&e, MMR_EINVAL,
+								"オブジェクト（JSON の {…}）が必要です"),
+						  MMR_EINVAL)
+		     : !strcmp(kind, "assets") ? copy_classification(st, pol, who->tenant, o, &e)
+					       : MMR_OK;
+		if (!rc)
+			rc = validate(st, pol, who->tenant, l, o, known, &e);
+		if (!rc && !may_write(st, who, l, o))
+			rc = denied(&e, l, "登録");
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			json_decref(known);
+			*err = e;
+			return rc;
+		}
+		if (rc) {
+			n_bad++;
+			bad(ud, i, &e);
+		}
+	}
+	json_decref(known);
+	if (n_bad) {
+		mmr_error_set(err, MMR_EINVAL, "%zu 件の誤りがあります", n_bad);
+		return MMR_EINVAL;
+	}
+	if (!write)
+		return MMR_OK;
+	if ((rc = mmr_db_begin(st->db, err)))
+		return rc;
+	rc = create_many_write(st, pol, who, l, objs, n, progress, pud, err);
+	return mmr_db_end(st->db, rc, err);
 }
 
 int mmr_ledger_update(mmr_store *st, const mmr_actor *who, const char *kind, int64_t id,

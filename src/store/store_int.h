@@ -64,4 +64,18 @@ static inline bool mmr_actor_sees_all(const mmr_actor *who)
 	return who->admin || who->auditor || who->body_scope;
 }
 
+/* Create many rows of one ledger at once (the CSV import; assets, systems,
+ * devices): every object is validated first, each refused one reported
+ * through bad(ud, i, err), and nothing is written unless all are good (then
+ * MMR_EINVAL). With `write`, the rows, their classes and one audit leaf each
+ * are written inside the caller's transaction (in a savepoint): on
+ * PostgreSQL in multi-row statements. The objects may be changed
+ * (normalised). A failure while writing (a uniqueness conflict the
+ * validation cannot see) undoes the writing and returns its code; the caller
+ * may then create the rows one by one to name the row. */
+typedef void (*mmr_bulk_bad_fn)(void *ud, size_t i, const mmr_error *err);
+int mmr_ledger_create_many(mmr_store *st, const mmr_actor *who, const char *kind,
+			   json_t *const *objs, size_t n, bool write, mmr_bulk_bad_fn bad, void *ud,
+			   mmr_import_progress_fn progress, void *pud, mmr_error *err);
+
 #endif
