@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "store/audit.h"
+#include "store/canon.h"
 #include "store/store_int.h"
 
 enum ftype {
@@ -1346,8 +1347,8 @@ int mmr_ledger_create(mmr_store *st, const mmr_actor *who, const char *kind, jso
 /* The object `get` reads back for a row written from `obj` (validated) with
  * this id at this time — what row_json makes of the stored columns — so
  * that a bulk create need not read its rows again to digest them. */
-static json_t *written_json(const mmr_policy *pol, const struct ledger *l, json_t *obj, int64_t id,
-			    const char *now)
+static json_t *written_json(const struct ledger *l, json_t *obj, int64_t id, const char *now,
+			    json_t *handling)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(id));
@@ -1370,9 +1371,27 @@ static json_t *written_json(const mmr_policy *pol, const struct ledger *l, json_
 		json_object_set_new(o, "updated_at", json_string(now));
 	}
 	if (!strcmp(l->kind, "assets"))
-		json_object_set_new(o, "handling",
-				    handling_json(pol, json_object_get(o, "classification")));
+		json_object_set(o, "handling", handling);
 	return o;
+}
+
+/* The 取扱制限 of a classification, made once per import for each
+ * classification met (`seen`: its canonical text → the array) and
+ * remembered by `c`, since every asset of the class digests the same text. */
+static json_t *handling_for(const mmr_policy *pol, json_t *seen, struct mmr_canon *c, json_t *cls)
+{
+	char *key = json_dumps(cls, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *h = key ? json_object_get(seen, key) : NULL;
+	if (!h) {
+		h = handling_json(pol, cls);
+		if (key)
+			json_object_set_new(seen, key, h);
+		mmr_canon_remember(c, h);
+		if (!key)
+			return h; /* the caller's, then */
+	}
+	free(key);
+	return json_incref(h);
 }
 
 /* A PostgreSQL array literal ({"a","b",NULL}) built a column at a time. */
@@ -1612,14 +1631,22 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 	if ((rc = reserve_ids(st, l, n, ids, err)))
 		goto out;
 	bool pg = mmr_db_kind(st->db) == MMR_DB_POSTGRES;
+	bool assets = !strcmp(l->kind, "assets");
+	struct mmr_canon canon = {0};
+	json_t *seen = json_object();
 	for (size_t from = 0; !rc && from < n; from += BULK_CHUNK) {
 		size_t to = from + BULK_CHUNK < n ? from + BULK_CHUNK : n;
 		rc = pg ? write_chunk_pg(st, l, who->tenant, objs, ids, from, to, now, err)
 			: write_rows_sqlite(st, l, who->tenant, objs, ids, from, to, now, err);
 		for (size_t r = from; !rc && r < to; r++) {
-			json_t *after = written_json(pol, l, objs[r], ids[r], now);
-			mmr_audit_digest(after, dig[r]);
+			json_t *h =
+				assets ? handling_for(pol, seen, &canon,
+						      json_object_get(objs[r], "classification"))
+				       : NULL;
+			json_t *after = written_json(l, objs[r], ids[r], now, h);
+			mmr_canon_digest(&canon, after, dig[r]);
 			json_decref(after);
+			json_decref(h);
 			snprintf(oid[r], sizeof oid[r], "%" PRId64, ids[r]);
 			evs[r] = (struct mmr_audit_event){
 				.tenant = who->tenant,
@@ -1633,6 +1660,8 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 		if (!rc && progress)
 			progress(ud, to);
 	}
+	mmr_canon_free(&canon);
+	json_decref(seen);
 	for (size_t r = 0; !rc && r < n; r++)
 		rc = mmr_audit_append(st, &evs[r], NULL, err);
 out:
