@@ -17,10 +17,14 @@
  *                            built by a bulk path here (frontier + rows of typical events,
  *                            laid out as appends lay them out), not service calls;
  *                            log.proof_cpu_us is the CPU time of the same proofs
+ *   log.append_many_per_s    mmr_audit_append_many (imports) in one transaction, before
+ *                            its commit (goal >= 200,000/s); log.append_many_pg_per_s the
+ *                            same on PostgreSQL when MAMORI_BENCH_LOG_PG names a server
+ *                            (goal >= 80,000/s)
  *
  * `bench_log SOURCE_ROOT`; MAMORI_BENCH_LOG_LEAVES (size of the big log),
  * MAMORI_BENCH_LOG_THREADS (callers, default 128), MAMORI_BENCH_LOG_ONLY
- * (append|verify|proof), MAMORI_BENCH_LOG_VPASSES, MAMORI_BENCH_LOG_PROOFS,
+ * (append|verify|many|proof), MAMORI_BENCH_LOG_VPASSES, MAMORI_BENCH_LOG_PROOFS,
  * MAMORI_BENCH_LOG_BIGDB (a file that keeps the big log between runs: it takes
  * minutes to build), MAMORI_BENCH_LOG_PRAGMA (SQL run on the proof connection
  * first, e.g. to try cache or mmap sizes).
@@ -333,6 +337,47 @@ static void bulk_build(mmr_store *st, int64_t n)
 		die(rc, &err, "pragma");
 }
 
+/* ---- batch appends: mmr_audit_append_many inside one transaction ---- */
+
+/* Append `n` leaves to a fresh tenant of `target` in batches of `batch`
+ * inside one transaction; *in_tx: leaves/s before the commit, *with_commit:
+ * including it. */
+static void many_run(const char *target, const char *profile, const char *tenant, int64_t n,
+		     int64_t batch, double *in_tx, double *with_commit)
+{
+	mmr_error err;
+	mmr_store *st;
+	int rc = mmr_store_open(target, NULL, &st, &err);
+	if (rc)
+		die(rc, &err, "open many");
+	if ((rc = mmr_tenant_add(st, tenant, tenant, profile, &err)))
+		die(rc, &err, "tenant many");
+	struct mmr_audit_event *evs = calloc((size_t)batch, sizeof *evs);
+	char(*ids)[32] = calloc((size_t)batch, sizeof *ids);
+	mmr_db *db = mmr_store_db(st);
+	double t0 = now_s();
+	if ((rc = mmr_db_begin(db, &err)))
+		die(rc, &err, "begin many");
+	for (int64_t done = 0; done < n; done += batch) {
+		int64_t k = n - done < batch ? n - done : batch;
+		for (int64_t i = 0; i < k; i++) {
+			event(done + i, &evs[i], ids[i], sizeof ids[i]);
+			evs[i].tenant = tenant;
+		}
+		if ((rc = mmr_audit_append_many(st, evs, (size_t)k, NULL, &err)))
+			die(rc, &err, "append many");
+	}
+	double t1 = now_s();
+	if ((rc = mmr_db_commit(db, &err)))
+		die(rc, &err, "commit many");
+	double t2 = now_s();
+	*in_tx = (double)n / (t1 - t0);
+	*with_commit = (double)n / (t2 - t0);
+	free(evs);
+	free(ids);
+	mmr_store_close(st);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -514,6 +559,49 @@ int main(int argc, char **argv)
 			       "leaves, no "
 			       "database)\n",
 			       (double)m / ht, len);
+		}
+	}
+	if (PART("many")) {
+		/* mmr_audit_append_many (imports): batches of 10,000 in one
+		 * transaction, on this SQLite file and, when MAMORI_BENCH_LOG_PG
+		 * names one, on PostgreSQL (tests/pgtmp.sh; PGTMP_FSYNC=on) */
+		const int64_t mn = 200000, mb = 10000;
+		double best_tx = 0, best_all = 0;
+		for (int pass = 0; pass < 3; pass++) {
+			char tenant[32];
+			snprintf(tenant, sizeof tenant, "many%d", pass);
+			double tx, all;
+			many_run(dbp, profile, tenant, mn, mb, &tx, &all);
+			best_tx = tx > best_tx ? tx : best_tx;
+			best_all = all > best_all ? all : best_all;
+		}
+		printf("log.append_many_per_s: %.0f leaves/s (SQLite, %" PRId64
+		       " leaves in batches "
+		       "of %" PRId64 " in one transaction, before its commit; best of 3)\n",
+		       best_tx, mn, mb);
+		printf("log.append_many_per_s.goal_ratio: %.2f (goal 200000/s)\n", best_tx / 2e5);
+		printf("log.append_many_commit_per_s: %.0f leaves/s (the same with the commit)\n",
+		       best_all);
+		const char *pg = getenv("MAMORI_BENCH_LOG_PG");
+		if (pg) {
+			best_tx = best_all = 0;
+			for (int pass = 0; pass < 3; pass++) {
+				char tenant[32];
+				snprintf(tenant, sizeof tenant, "many%d", pass);
+				double tx, all;
+				many_run(pg, profile, tenant, mn, mb, &tx, &all);
+				best_tx = tx > best_tx ? tx : best_tx;
+				best_all = all > best_all ? all : best_all;
+			}
+			printf("log.append_many_pg_per_s: %.0f leaves/s (PostgreSQL, the same; "
+			       "best "
+			       "of 3)\n",
+			       best_tx);
+			printf("log.append_many_pg_per_s.goal_ratio: %.2f (goal 80000/s)\n",
+			       best_tx / 8e4);
+			printf("log.append_many_pg_commit_per_s: %.0f leaves/s (the same with the "
+			       "commit)\n",
+			       best_all);
 		}
 	}
 	if (PART("proof")) {

@@ -531,8 +531,13 @@ static int edge_load(mmr_store *st, const char *tenant, uint64_t n, const mmr_ha
 	return MMR_OK;
 }
 
-static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
-			 mmr_error *err)
+/* Take the tenant's append lock (PostgreSQL: an advisory lock held until the
+ * transaction ends; SQLite: the write lock the transaction holds already) and
+ * find the log's right edge: *f (the frontier of its n leaves, f->size = n)
+ * and *ep, the edge cache slot to update after the append (may be NULL when
+ * out of memory). */
+static int edge_open(mmr_store *st, const char *tenant, struct edge **ep,
+		     struct mmr_log_frontier *f, mmr_error *err)
 {
 	mmr_db *db = st->db;
 	int rc;
@@ -542,15 +547,16 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		static const char q_lock[] = "SELECT pg_advisory_xact_lock($1)";
 		if ((rc = mmr_db_prepare(db, q_lock, &s, err)))
 			return rc;
-		mmr_stmt_int(s, 1, tenant_lock_key(ev->tenant));
+		mmr_stmt_int(s, 1, tenant_lock_key(tenant));
 		if ((rc = mmr_stmt_run(s, err)))
 			return rc;
 	}
-	struct edge *e = edge_slot(st, ev->tenant);
+	struct edge *e = edge_slot(st, tenant);
+	*ep = e;
 	bool trusted = e && e->valid && e->epoch == db->epoch;
 	/* the last leaf: the log's size and the hash its right edge ends with */
 	s = NULL;
-	rc = trusted ? MMR_DB_DONE : last_leaf(db, ev->tenant, &s, err);
+	rc = trusted ? MMR_DB_DONE : last_leaf(db, tenant, &s, err);
 	uint64_t n = trusted ? e->f.size : 0;
 	mmr_hash prev = {0};
 	if (trusted)
@@ -560,7 +566,7 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		if (mmr_hash_from_hex(mmr_col_text(s, 1), prev)) {
 			mmr_stmt_reset(s);
 			mmr_error_set(err, MMR_EIO,
-				      "監査ログ %s の最後の行のハッシュが壊れています", ev->tenant);
+				      "監査ログ %s の最後の行のハッシュが壊れています", tenant);
 			return MMR_EIO;
 		}
 		rc = MMR_OK;
@@ -571,66 +577,103 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 		mmr_stmt_reset(s);
 	if (rc)
 		return rc;
-	struct mmr_log_frontier f;
 	if (e && e->valid && e->f.size == n && !memcmp(e->last, prev, MMR_HASH_LEN)) {
-		f = e->f;
-	} else {
-		if (e)
-			e->valid = false;
-		if ((rc = edge_load(st, ev->tenant, n, prev, &f, err)))
-			return rc;
+		*f = e->f;
+		return MMR_OK;
 	}
+	if (e)
+		e->valid = false;
+	return edge_load(st, tenant, n, prev, f, err);
+}
+
+/* After appends that ended with leaf hash `last` (rc: their outcome): the
+ * edge is the log's in this transaction, or (failed) not trusted at all. */
+static void edge_close(mmr_store *st, struct edge *e, const struct mmr_log_frontier *f,
+		       const mmr_hash last, int rc)
+{
+	if (!e)
+		return;
+	if (rc) {
+		e->valid = false;
+		return;
+	}
+	e->f = *f;
+	memcpy(e->last, last, MMR_HASH_LEN);
+	e->valid = true;
+	e->epoch = st->db->epoch;
+}
+
+/* One leaf made ready to insert: its `at`, decision text (owned), hash and
+ * the nodes it completes. */
+struct newleaf {
 	char at[32];
-	if (ev->at)
-		snprintf(at, sizeof at, "%s", ev->at);
-	else
-		mmr_now_iso(at);
-	char *dec = decision_text(ev->decision);
-	char *data = leaf_data(ev->tenant, (int64_t)n, at, ev->actor, ev->action, ev->object_kind,
-			       ev->object_id, ev->before, ev->after, dec);
-	if (!data) {
-		free(dec);
+	char *dec;
+	char lhx[65];
+	mmr_hash lh;
+	struct newnodes nn;
+};
+
+/* Make leaf n = f->size from `ev` and push it onto *f. `now` is the time
+ * used when ev->at is NULL; `buf` a scratch buffer for the leaf data. */
+static int leaf_make(const struct mmr_audit_event *ev, const char *now, struct sbuf *buf,
+		     struct mmr_log_frontier *f, struct newleaf *l, mmr_error *err)
+{
+	snprintf(l->at, sizeof l->at, "%s", ev->at ? ev->at : now);
+	l->dec = decision_text(ev->decision);
+	buf->len = 0;
+	leaf_data_into(buf, ev->tenant, (int64_t)f->size, l->at, ev->actor, ev->action,
+		       ev->object_kind, ev->object_id, ev->before, ev->after, l->dec);
+	if (buf->oom || (ev->decision && !json_is_null(ev->decision) && !l->dec)) {
+		free(l->dec);
+		l->dec = NULL;
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 		return MMR_ENOMEM;
 	}
-	mmr_hash lh;
-	mmr_log_leaf_hash(data, strlen(data), lh);
-	struct newnodes nn;
-	nn.len = 0;
-	nn.n_upper = 0;
-	nn.hex[0] = 0;
-	mmr_log_frontier_push(&f, lh, collect_node, &nn);
-	char lhx[65];
-	mmr_hash_hex(lh, lhx);
-	static const char ins[] =
-		"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
-		"before_digest, after_digest, decision, hash, nodes) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-	static const char ins_upper[] =
-		"INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7)";
-	rc = mmr_db_prepare(db, ins, &s, err);
-	if (!rc) {
-		mmr_stmt_text(s, 1, ev->tenant);
-		mmr_stmt_int(s, 2, (int64_t)n);
-		mmr_stmt_text(s, 3, at);
-		mmr_stmt_text(s, 4, ev->actor);
-		mmr_stmt_text(s, 5, ev->action);
-		mmr_stmt_text(s, 6, ev->object_kind);
-		mmr_stmt_text(s, 7, ev->object_id);
-		mmr_stmt_text(s, 8, ev->before);
-		mmr_stmt_text(s, 9, ev->after);
-		mmr_stmt_text(s, 10, dec);
-		mmr_stmt_text(s, 11, lhx);
-		mmr_stmt_text(s, 12, nn.hex);
-		rc = mmr_stmt_run(s, err);
-	}
-	for (unsigned i = 0; !rc && i < nn.n_upper; i++) {
+	mmr_log_leaf_hash(buf->p, buf->len, l->lh);
+	l->nn.len = 0;
+	l->nn.n_upper = 0;
+	l->nn.hex[0] = 0;
+	mmr_log_frontier_push(f, l->lh, collect_node, &l->nn);
+	mmr_hash_hex(l->lh, l->lhx);
+	return MMR_OK;
+}
+
+static const char q_ins_leaf[] =
+	"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
+	"before_digest, after_digest, decision, hash, nodes) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+static const char q_ins_upper[] =
+	"INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/* Insert leaf `n` (made by leaf_make) and its upper nodes, one row a
+ * statement. */
+static int leaf_insert(mmr_db *db, const struct mmr_audit_event *ev, uint64_t n,
+		       const struct newleaf *l, mmr_error *err)
+{
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(db, q_ins_leaf, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, ev->tenant);
+	mmr_stmt_int(s, 2, (int64_t)n);
+	mmr_stmt_text(s, 3, l->at);
+	mmr_stmt_text(s, 4, ev->actor);
+	mmr_stmt_text(s, 5, ev->action);
+	mmr_stmt_text(s, 6, ev->object_kind);
+	mmr_stmt_text(s, 7, ev->object_id);
+	mmr_stmt_text(s, 8, ev->before);
+	mmr_stmt_text(s, 9, ev->after);
+	mmr_stmt_text(s, 10, l->dec);
+	mmr_stmt_text(s, 11, l->lhx);
+	mmr_stmt_text(s, 12, l->nn.hex);
+	rc = mmr_stmt_run(s, err);
+	for (unsigned i = 0; !rc && i < l->nn.n_upper; i++) {
 		char hx[65];
-		mmr_hash_hex(nn.upper[i], hx);
-		unsigned level = nn.upper_level[i];
+		mmr_hash_hex(l->nn.upper[i], hx);
+		unsigned level = l->nn.upper_level[i];
 		uint64_t j = ((n + 1) >> level) - 1;
-		if (!(rc = mmr_db_prepare(db, ins_upper, &s, err))) {
+		if (!(rc = mmr_db_prepare(db, q_ins_upper, &s, err))) {
 			mmr_stmt_text(s, 1, ev->tenant);
 			mmr_stmt_int(s, 2, (int64_t)upper_band(level));
 			mmr_stmt_int(s, 3, (int64_t)upper_anc(level, j));
@@ -641,27 +684,258 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 			rc = mmr_stmt_run(s, err);
 		}
 	}
-	free(dec);
-	free(data);
-	if (!rc && e) {
-		e->f = f;
-		memcpy(e->last, lh, MMR_HASH_LEN);
-		e->valid = true;
-		e->epoch = db->epoch;
-	}
+	return rc;
+}
+
+static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
+			 mmr_error *err)
+{
+	struct edge *e;
+	struct mmr_log_frontier f;
+	int rc = edge_open(st, ev->tenant, &e, &f, err);
+	if (rc)
+		return rc;
+	char now[32] = "";
+	if (!ev->at)
+		mmr_now_iso(now);
+	struct sbuf buf = {0};
+	struct newleaf l;
+	uint64_t n = f.size;
+	rc = leaf_make(ev, now, &buf, &f, &l, err);
+	free(buf.p);
+	if (!rc)
+		rc = leaf_insert(st->db, ev, n, &l, err);
+	free(l.dec);
+	edge_close(st, e, &f, l.lh, rc);
 	if (!rc && index_out)
 		*index_out = (int64_t)n;
 	return rc;
 }
 
-int mmr_audit_append(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
-		     mmr_error *err)
+/* ---- batch append ------------------------------------------------------------------ */
+
+/* PostgreSQL array literals (text format), one per column of a chunk. */
+static void arr_sep(struct sbuf *a)
+{
+	sb_put(a, a->len ? "," : "{", 1);
+}
+
+static void arr_text(struct sbuf *a, const char *s)
+{
+	arr_sep(a);
+	if (!s) {
+		sb_put(a, "NULL", 4);
+		return;
+	}
+	sb_put(a, "\"", 1);
+	const char *run = s;
+	for (const char *p = s; *p; p++)
+		if (*p == '"' || *p == '\\') {
+			sb_put(a, run, (size_t)(p - run));
+			sb_put(a, "\\", 1);
+			run = p;
+		}
+	sb_str(a, run);
+	sb_put(a, "\"", 1);
+}
+
+static void arr_int(struct sbuf *a, int64_t v)
+{
+	char num[24];
+	arr_sep(a);
+	sb_put(a, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
+}
+
+/* the arrays closed: "{}" when empty; NULL when out of memory */
+static const char *arr_done(struct sbuf *a)
+{
+	if (!a->len)
+		sb_put(a, "{", 1);
+	sb_put(a, "}", 1);
+	return a->oom ? NULL : a->p;
+}
+
+/* Leaves a chunk holds on PostgreSQL (one statement, one round trip). */
+#define PG_CHUNK 1000
+#define PG_LEAF_COLS 11 /* the leaf columns but tenant */
+#define PG_UPPER_COLS 6 /* the upper node columns but tenant */
+
+/* One statement inserts a chunk's leaves and the upper nodes they complete. */
+static const char q_ins_chunk[] =
+	"WITH up AS (INSERT INTO audit_upper (tenant, band, anc, level, j, idx, hash) "
+	"SELECT $1::text, * FROM unnest($13::integer[], $14::bigint[], $15::integer[], "
+	"$16::bigint[], $17::bigint[], $18::text[])) "
+	"INSERT INTO audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
+	"before_digest, after_digest, decision, hash, nodes) "
+	"SELECT $1::text, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], "
+	"$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])";
+
+struct pgchunk {
+	struct sbuf leaf[PG_LEAF_COLS];
+	struct sbuf upper[PG_UPPER_COLS];
+	size_t rows;
+};
+
+static void pgchunk_add(struct pgchunk *c, const struct mmr_audit_event *ev, uint64_t n,
+			const struct newleaf *l)
+{
+	struct sbuf *a = c->leaf;
+	arr_int(&a[0], (int64_t)n);
+	arr_text(&a[1], l->at);
+	arr_text(&a[2], ev->actor);
+	arr_text(&a[3], ev->action);
+	arr_text(&a[4], ev->object_kind);
+	arr_text(&a[5], ev->object_id);
+	arr_text(&a[6], ev->before);
+	arr_text(&a[7], ev->after);
+	arr_text(&a[8], l->dec);
+	arr_text(&a[9], l->lhx);
+	arr_text(&a[10], l->nn.hex);
+	for (unsigned i = 0; i < l->nn.n_upper; i++) {
+		char hx[65];
+		mmr_hash_hex(l->nn.upper[i], hx);
+		unsigned level = l->nn.upper_level[i];
+		uint64_t j = ((n + 1) >> level) - 1;
+		a = c->upper;
+		arr_int(&a[0], (int64_t)upper_band(level));
+		arr_int(&a[1], (int64_t)upper_anc(level, j));
+		arr_int(&a[2], (int64_t)level);
+		arr_int(&a[3], (int64_t)j);
+		arr_int(&a[4], (int64_t)n);
+		arr_text(&a[5], hx);
+	}
+	c->rows++;
+}
+
+static int pgchunk_flush(mmr_db *db, const char *tenant, struct pgchunk *c, mmr_error *err)
+{
+	if (!c->rows)
+		return MMR_OK;
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(db, q_ins_chunk, &s, err);
+	if (rc)
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	bool oom = false;
+	for (int i = 0; i < PG_LEAF_COLS; i++) {
+		const char *t = arr_done(&c->leaf[i]);
+		oom |= !t;
+		mmr_stmt_text(s, 2 + i, t);
+		c->leaf[i].len = 0;
+	}
+	for (int i = 0; i < PG_UPPER_COLS; i++) {
+		const char *t = arr_done(&c->upper[i]);
+		oom |= !t;
+		mmr_stmt_text(s, 2 + PG_LEAF_COLS + i, t);
+		c->upper[i].len = 0;
+	}
+	c->rows = 0;
+	if (oom) {
+		mmr_stmt_reset(s);
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	return mmr_stmt_run(s, err);
+}
+
+static void pgchunk_free(struct pgchunk *c)
+{
+	for (int i = 0; i < PG_LEAF_COLS; i++)
+		free(c->leaf[i].p);
+	for (int i = 0; i < PG_UPPER_COLS; i++)
+		free(c->upper[i].p);
+}
+
+static int append_many_locked(mmr_store *st, const struct mmr_audit_event *evs, size_t n,
+			      int64_t *first_index, mmr_error *err)
+{
+	mmr_db *db = st->db;
+	struct edge *e;
+	struct mmr_log_frontier f;
+	int rc = edge_open(st, evs[0].tenant, &e, &f, err);
+	if (rc)
+		return rc;
+	uint64_t first = f.size;
+	char now[32] = "";
+	mmr_now_iso(now);
+	bool pg = mmr_db_kind(db) == MMR_DB_POSTGRES;
+	struct pgchunk *c = pg ? calloc(1, sizeof *c) : NULL;
+	if (pg && !c) {
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		rc = MMR_ENOMEM;
+	}
+	struct sbuf buf = {0};
+	struct newleaf l;
+	mmr_hash last = {0};
+	for (size_t i = 0; !rc && i < n; i++) {
+		uint64_t idx = f.size;
+		if ((rc = leaf_make(&evs[i], now, &buf, &f, &l, err)))
+			break;
+		if (pg) {
+			pgchunk_add(c, &evs[i], idx, &l);
+			if (c->rows == PG_CHUNK)
+				rc = pgchunk_flush(db, evs[0].tenant, c, err);
+		} else {
+			rc = leaf_insert(db, &evs[i], idx, &l, err);
+		}
+		memcpy(last, l.lh, MMR_HASH_LEN);
+		free(l.dec);
+	}
+	if (!rc && pg)
+		rc = pgchunk_flush(db, evs[0].tenant, c, err);
+	if (c) {
+		pgchunk_free(c);
+		free(c);
+	}
+	free(buf.p);
+	edge_close(st, e, &f, last, rc);
+	if (!rc && first_index)
+		*first_index = (int64_t)first;
+	return rc;
+}
+
+static bool event_ok(const struct mmr_audit_event *ev, mmr_error *err)
 {
 	if (!ev || !ev->tenant || !*ev->tenant || !ev->actor || !ev->action || !*ev->action) {
 		mmr_error_set(err, MMR_EINVAL,
 			      "監査ログの記録には tenant, actor, action が必要です");
-		return MMR_EINVAL;
+		return false;
 	}
+	return true;
+}
+
+int mmr_audit_append_many(mmr_store *st, const struct mmr_audit_event *evs, size_t n,
+			  int64_t *first_index, mmr_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!event_ok(&evs[i], err))
+			return MMR_EINVAL;
+		if (strcmp(evs[i].tenant, evs[0].tenant)) {
+			mmr_error_set(err, MMR_EINVAL,
+				      "一度に記録できるのは一つの団体の監査ログだけです (%s と %s)",
+				      evs[0].tenant, evs[i].tenant);
+			return MMR_EINVAL;
+		}
+	}
+	if (n == 0) { /* nothing to append: no first leaf */
+		if (first_index)
+			*first_index = -1;
+		return MMR_OK;
+	}
+	mmr_db *db = st->db;
+	bool own = db->depth == 0;
+	int rc;
+	if (own && (rc = mmr_db_begin(db, err)))
+		return rc;
+	rc = append_many_locked(st, evs, n, first_index, err);
+	return own ? mmr_db_end(db, rc, err) : rc;
+}
+
+int mmr_audit_append(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
+		     mmr_error *err)
+{
+	if (!event_ok(ev, err))
+		return MMR_EINVAL;
 	mmr_db *db = st->db;
 	bool own = db->depth == 0;
 	int rc;

@@ -55,6 +55,16 @@ struct mmr_audit_event {
 int mmr_audit_append(mmr_store *st, const struct mmr_audit_event *ev, int64_t *index_out,
 		     mmr_error *err);
 
+/* Append evs[0 … n) as the next n leaves of their tenant's log, in order:
+ * the same rows, hashes and stored nodes as n mmr_audit_append calls, in the
+ * caller's transaction (or one of its own), but with one lock, one read of
+ * the log's edge and, on PostgreSQL, one statement per chunk of leaves. All
+ * events must name the same tenant (MMR_EINVAL otherwise, nothing appended).
+ * Events without `at` share one time. *first_index (may be NULL) receives
+ * the index of the first new leaf (-1 when n is 0: nothing is appended). */
+int mmr_audit_append_many(mmr_store *st, const struct mmr_audit_event *evs, size_t n,
+			  int64_t *first_index, mmr_error *err);
+
 /* Convenience for services: actor from `who`, object id as a number (≤ 0:
  * none), before/after objects digested (NULL: none). */
 int mmr_audit_record(mmr_store *st, const mmr_actor *who, const char *action,

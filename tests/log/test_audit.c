@@ -872,6 +872,190 @@ static void group_commit(void **state)
 	json_decref(rep);
 }
 
+/* ---- batch appends ---------------------------------------------------------------- */
+
+#define M_TOTAL 8611 /* leaves after tenant.add: past 8192, a node of band 2 */
+static char m_ids[M_TOTAL][48];
+
+/* the i-th event of the batch tests: fixed times, NULLs, escapes */
+static struct mmr_audit_event m_event(int i, const json_t *dec)
+{
+	if (i % 7 == 3)
+		snprintf(m_ids[i], sizeof m_ids[i], "id \"%d\" \\ back\nline 日本,{x}", i);
+	else
+		snprintf(m_ids[i], sizeof m_ids[i], "%d", i);
+	return (struct mmr_audit_event){.tenant = "toyohashi",
+					.actor = i % 3 ? "mgr1" : "staff \"1\"",
+					.action = i % 2 ? "import.row" : "ledger.create",
+					.object_kind = i % 5 ? "assets" : NULL,
+					.object_id = m_ids[i],
+					.before = i % 4 ? NULL : "NULL",
+					.after = "00ff",
+					.decision = i % 6 ? NULL : dec,
+					.at = "2026-01-02T03:04:05.678Z"};
+}
+
+/* the appends of the batch tests: >0 single appends, <0 a batch of -k
+ * (a 0 is an empty batch) */
+static const int m_script[] = {3, -1, 0, -1000, 5, -1500, 2, -100, -6000};
+
+static void m_run(struct fx *f, bool batches, const json_t *dec)
+{
+	mmr_error err;
+	int next = 0;
+	int64_t size0 = size_of(f, "toyohashi");
+	static struct mmr_audit_event evs[M_TOTAL];
+	for (size_t k = 0; k < sizeof m_script / sizeof *m_script; k++) {
+		int c = m_script[k];
+		if (c > 0 || !batches) {
+			for (int i = 0; i < abs(c); i++) {
+				struct mmr_audit_event ev = m_event(next, dec);
+				int64_t idx = -1;
+				must(mmr_audit_append(f->st, &ev, &idx, &err), &err);
+				assert_int_equal(idx, size0 + next);
+				next++;
+			}
+			continue;
+		}
+		for (int i = 0; i < -c; i++)
+			evs[i] = m_event(next + i, dec);
+		int64_t first = -2;
+		must(mmr_audit_append_many(f->st, evs, (size_t)-c, &first, &err), &err);
+		assert_int_equal(first, c ? size0 + next : -1);
+		next += -c;
+	}
+	assert_int_equal(next, M_TOTAL);
+	assert_int_equal(size_of(f, "toyohashi"), size0 + M_TOTAL);
+}
+
+/* every stored column of the tenant's leaves and upper nodes, as text */
+static char *m_snapshot(struct fx *f)
+{
+	static const char q_l[] = "SELECT idx, at, actor, action, object_kind, object_id, "
+				  "before_digest, after_digest, decision, hash, nodes "
+				  "FROM audit_leaves WHERE tenant = 'toyohashi' ORDER BY idx";
+	static const char q_u[] = "SELECT band, anc, level, j, idx, hash FROM audit_upper "
+				  "WHERE tenant = 'toyohashi' ORDER BY idx, level";
+	const char *qs[] = {q_l, q_u};
+	int cols[] = {11, 6};
+	size_t cap = 1 << 20, len = 0;
+	char *out = malloc(cap);
+	mmr_error err;
+	for (int q = 0; q < 2; q++) {
+		mmr_stmt *s;
+		must(mmr_db_prepare(mmr_store_db(f->st), qs[q], &s, &err), &err);
+		int rc;
+		while ((rc = mmr_stmt_step(s, &err)) == MMR_DB_ROW)
+			for (int c = 0; c < cols[q]; c++) {
+				const char *t = mmr_col_null(s, c) ? "\\N" : mmr_col_text(s, c);
+				size_t n = strlen(t) + 2;
+				if (len + n + 1 > cap)
+					out = realloc(out, cap *= 2);
+				len += (size_t)snprintf(out + len, cap - len, "%s%c", t,
+							c + 1 == cols[q] ? '\n' : '|');
+			}
+		assert_int_equal(rc, MMR_DB_DONE);
+		mmr_stmt_reset(s);
+	}
+	return out;
+}
+
+/* mmr_audit_append_many writes exactly what single appends write: the same
+ * rows, hashes, stored nodes and upper rows, mixed with single appends,
+ * across chunks and upper bands; proofs verify against the single appends'
+ * roots; a rolled-back batch (transaction or savepoint) leaves nothing and
+ * its edge is not trusted after */
+static void append_many(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	json_t *dec = json_pack("{s:s, s:[s], s:s}", "effect", "permit", "rules", "R-1", "note",
+				"a\"b\\c 日本 {x,y}");
+	int64_t size0 = size_of(f, "toyohashi");
+	/* the reference: single appends, rolled back after reading them */
+	static const int64_t sizes[] = {1,    4,    5,	  6,	1006, 1007, 1012,	2048,
+					2512, 2513, 2613, 4096, 8192, 8193, M_TOTAL + 1};
+	mmr_hash roots[sizeof sizes / sizeof *sizes];
+	must(mmr_db_begin(db, &err), &err);
+	m_run(f, false, dec);
+	char *want = m_snapshot(f);
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		must(mmr_audit_root(f->st, "toyohashi", sizes[i], roots[i], &err), &err);
+	mmr_db_rollback(db);
+	assert_int_equal(size_of(f, "toyohashi"), size0);
+	/* the same through batches, in the caller's transaction */
+	must(mmr_db_begin(db, &err), &err);
+	m_run(f, true, dec);
+	char *got = m_snapshot(f);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	must(mmr_db_commit(db, &err), &err);
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		mmr_hash r;
+		must(mmr_audit_root(f->st, "toyohashi", sizes[i], r, &err), &err);
+		assert_memory_equal(r, roots[i], 32);
+	}
+	static const int64_t probes[] = {0, 3, 5, 1005, 2047, 2511, 4095, 8191, M_TOTAL};
+	for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
+		json_t *p = NULL;
+		must(mmr_audit_proof(f->st, "toyohashi", probes[i], M_TOTAL + 1, &p, &err), &err);
+		json_t *ph = json_object_get(p, "proof");
+		mmr_hash proof[MMR_LOG_MAX_PROOF], leaf;
+		for (size_t k = 0; k < json_array_size(ph); k++)
+			assert_int_equal(mmr_hash_from_hex(json_string_value(json_array_get(ph, k)),
+							   proof[k]),
+					 0);
+		assert_int_equal(
+			mmr_hash_from_hex(json_string_value(json_object_get(p, "leaf_hash")), leaf),
+			0);
+		assert_true(mmr_log_verify_inclusion((uint64_t)probes[i], M_TOTAL + 1, leaf, proof,
+						     json_array_size(ph),
+						     roots[sizeof sizes / sizeof *sizes - 1]));
+		json_decref(p);
+	}
+	int64_t size1 = size_of(f, "toyohashi");
+	/* a batch in its own transaction; n = 1 */
+	struct mmr_audit_event evs[3] = {m_event(1, dec), m_event(2, NULL), m_event(3, NULL)};
+	int64_t first = -2;
+	must(mmr_audit_append_many(f->st, evs, 1, &first, &err), &err);
+	assert_int_equal(first, size1);
+	/* refused: events of two tenants, an event without actor — nothing kept */
+	evs[1].tenant = "other";
+	assert_int_equal(mmr_audit_append_many(f->st, evs, 3, &first, &err), MMR_EINVAL);
+	evs[1].tenant = "toyohashi";
+	evs[2].actor = NULL;
+	assert_int_equal(mmr_audit_append_many(f->st, evs, 3, &first, &err), MMR_EINVAL);
+	evs[2].actor = "mgr1";
+	assert_int_equal(size_of(f, "toyohashi"), size1 + 1);
+	/* rolled back: the caller's transaction, then a savepoint inside one */
+	must(mmr_db_begin(db, &err), &err);
+	must(mmr_audit_append_many(f->st, evs, 3, &first, &err), &err);
+	assert_int_equal(first, size1 + 1);
+	mmr_db_rollback(db);
+	assert_int_equal(size_of(f, "toyohashi"), size1 + 1);
+	must(mmr_db_begin(db, &err), &err);
+	must(mmr_audit_append_many(f->st, evs, 2, &first, &err), &err);
+	assert_int_equal(first, size1 + 1);
+	must(mmr_db_begin(db, &err), &err); /* a savepoint */
+	must(mmr_audit_append_many(f->st, evs, 3, &first, &err), &err);
+	assert_int_equal(first, size1 + 3);
+	mmr_db_rollback(db);
+	must(mmr_audit_append_many(f->st, evs, 3, &first, &err), &err);
+	assert_int_equal(first, size1 + 3); /* the rolled-back edge was not trusted */
+	must(mmr_db_commit(db, &err), &err);
+	int64_t idx = -1;
+	must(mmr_audit_append(f->st, &evs[0], &idx, &err), &err);
+	assert_int_equal(idx, size1 + 6);
+	assert_int_equal(size_of(f, "toyohashi"), size1 + 7);
+	checkpoint(f, "toyohashi");
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	json_decref(dec);
+}
+
 int main(int argc, char **argv)
 {
 	int bad = sfx_args(argc, argv, "audit");
@@ -892,6 +1076,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(services_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(proofs_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(append_many, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	unlink(keypath);
