@@ -1662,8 +1662,8 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 	}
 	mmr_canon_free(&canon);
 	json_decref(seen);
-	for (size_t r = 0; !rc && r < n; r++)
-		rc = mmr_audit_append(st, &evs[r], NULL, err);
+	if (!rc)
+		rc = mmr_audit_append_many(st, evs, n, NULL, err);
 out:
 	free(ids);
 	free(evs);
