@@ -1585,9 +1585,30 @@ static int reserve_ids(mmr_store *st, const struct ledger *l, size_t n, int64_t 
 	mmr_stmt *s;
 	int rc;
 	if (mmr_db_kind(st->db) == MMR_DB_POSTGRES) {
-		static const char q[] = "SELECT nextval(pg_get_serial_sequence($1, 'id')) "
-					"FROM generate_series(1, CAST($2 AS BIGINT))";
-		if ((rc = mmr_db_prepare(st->db, q, &s, err)))
+		/* the ids are taken in one statement; they come back as a range
+		 * when no one else took one meanwhile (then 100,000 ids are two
+		 * numbers, not 100,000 rows), else one by one */
+		static const char q_range[] =
+			"SELECT min(v), max(v) FROM (SELECT nextval(pg_get_serial_sequence($1, "
+			"'id')) AS v FROM generate_series(1, CAST($2 AS BIGINT))) s";
+		static const char q_each[] = "SELECT nextval(pg_get_serial_sequence($1, 'id')) "
+					     "FROM generate_series(1, CAST($2 AS BIGINT))";
+		if ((rc = mmr_db_prepare(st->db, q_range, &s, err)))
+			return rc;
+		mmr_stmt_text(s, 1, l->table);
+		mmr_stmt_int(s, 2, (int64_t)n);
+		rc = mmr_stmt_step(s, err);
+		int64_t lo = rc == MMR_DB_ROW ? mmr_col_int(s, 0) : 0;
+		int64_t hi = rc == MMR_DB_ROW ? mmr_col_int(s, 1) : 0;
+		mmr_stmt_reset(s);
+		if (rc != MMR_DB_ROW)
+			return rc == MMR_DB_DONE ? MMR_EIO : rc;
+		if (hi - lo + 1 == (int64_t)n) {
+			for (size_t i = 0; i < n; i++)
+				ids[i] = lo + (int64_t)i;
+			return MMR_OK;
+		}
+		if ((rc = mmr_db_prepare(st->db, q_each, &s, err)))
 			return rc;
 		mmr_stmt_text(s, 1, l->table);
 		mmr_stmt_int(s, 2, (int64_t)n);
@@ -1716,7 +1737,7 @@ int mmr_ledger_create_many(mmr_store *st, const mmr_actor *who, const char *kind
 		mmr_error_set(err, MMR_EINVAL, "%zu 件の誤りがあります", n_bad);
 		return MMR_EINVAL;
 	}
-	if (!write)
+	if (!write || !n)
 		return MMR_OK;
 	if ((rc = mmr_db_begin(st->db, err)))
 		return rc;
