@@ -276,3 +276,19 @@ int mmr_stmt_run(mmr_stmt *st, mmr_error *err)
 	st->changes = changes;
 	return rc == MMR_DB_DONE ? MMR_OK : rc;
 }
+
+int mmr_stmt_send(mmr_stmt *st, mmr_error *err)
+{
+	if (!st->db->ops->send)
+		return mmr_stmt_run(st, err);
+	int rc = st->db->ops->send(st, err);
+	for (int i = 1; i <= st->nparams; i++)
+		param_clear(st, i);
+	st->nparams = 0;
+	return rc;
+}
+
+int mmr_stmt_finish(mmr_stmt *st, mmr_error *err)
+{
+	return st->db->ops->finish ? st->db->ops->finish(st, err) : MMR_OK;
+}

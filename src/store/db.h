@@ -88,4 +88,12 @@ void mmr_stmt_reset(mmr_stmt *st);
  * helpers first. Resets the statement. */
 int mmr_stmt_run(mmr_stmt *st, mmr_error *err);
 
+/* Run a statement that returns nothing without waiting for it: on
+ * PostgreSQL it is sent and the server works on it while the caller goes on
+ * (building the next one); mmr_stmt_finish waits for it and answers its
+ * result. Nothing else may use the connection in between. SQLite runs it at
+ * once (send answers its result, finish MMR_OK). Resets the bindings. */
+int mmr_stmt_send(mmr_stmt *st, mmr_error *err);
+int mmr_stmt_finish(mmr_stmt *st, mmr_error *err);
+
 #endif

@@ -17,6 +17,7 @@ struct mmr_stmt {
 	void *native;			 /* sqlite3_stmt *, or PGresult * of the last run */
 	int row, nrows;			 /* PostgreSQL: cursor over the result */
 	bool executed;
+	bool sent; /* PostgreSQL: mmr_stmt_send'd, its result not yet read */
 	int64_t changes;
 	char num[32]; /* PostgreSQL: integer columns are read from text */
 };
@@ -31,6 +32,9 @@ struct mmr_db_ops {
 	void (*finalize)(mmr_stmt *st);
 	int (*exec)(mmr_db *db, const char *sql, mmr_error *err);
 	void (*close)(mmr_db *db);
+	/* optional: run without waiting, then wait (NULL: send runs it) */
+	int (*send)(mmr_stmt *st, mmr_error *err);
+	int (*finish)(mmr_stmt *st, mmr_error *err);
 };
 
 struct mmr_db {

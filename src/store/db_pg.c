@@ -52,24 +52,57 @@ static int pg_prepare(mmr_db *db, mmr_stmt *st, mmr_error *err)
 	return rc;
 }
 
+/* The parameters as libpq takes them (text; integers written into ints). */
+static void pg_values(mmr_stmt *st, const char **values, char (*ints)[24], char name[32])
+{
+	for (int i = 1; i <= st->nparams; i++) {
+		switch (st->params[i].type) {
+		case P_TEXT: values[i - 1] = st->params[i].text; break;
+		case P_INT:
+			snprintf(ints[i - 1], sizeof ints[i - 1], "%" PRId64, st->params[i].i);
+			values[i - 1] = ints[i - 1];
+			break;
+		default: values[i - 1] = NULL;
+		}
+	}
+	snprintf(name, 32, "mmr%d", st->index);
+}
+
+static int pg_send(mmr_stmt *st, mmr_error *err)
+{
+	const char *values[MMR_DB_MAX_PARAMS];
+	char ints[MMR_DB_MAX_PARAMS][24];
+	char name[32];
+	pg_values(st, values, ints, name);
+	if (!PQsendQueryPrepared(st->db->conn, name, st->nparams, values, NULL, NULL, 0))
+		return pg_result_error(NULL, st->db->conn, err);
+	st->sent = true;
+	return MMR_OK;
+}
+
+static int pg_finish(mmr_stmt *st, mmr_error *err)
+{
+	if (!st->sent)
+		return MMR_OK;
+	st->sent = false;
+	int rc = MMR_OK;
+	PGresult *res;
+	while ((res = PQgetResult(st->db->conn))) {
+		ExecStatusType s = PQresultStatus(res);
+		if (!rc && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+			rc = pg_result_error(res, st->db->conn, err);
+		PQclear(res);
+	}
+	return rc;
+}
+
 static int pg_step(mmr_stmt *st, mmr_error *err)
 {
 	if (!st->executed) {
 		const char *values[MMR_DB_MAX_PARAMS];
 		char ints[MMR_DB_MAX_PARAMS][24];
-		for (int i = 1; i <= st->nparams; i++) {
-			switch (st->params[i].type) {
-			case P_TEXT: values[i - 1] = st->params[i].text; break;
-			case P_INT:
-				snprintf(ints[i - 1], sizeof ints[i - 1], "%" PRId64,
-					 st->params[i].i);
-				values[i - 1] = ints[i - 1];
-				break;
-			default: values[i - 1] = NULL;
-			}
-		}
 		char name[32];
-		snprintf(name, sizeof name, "mmr%d", st->index);
+		pg_values(st, values, ints, name);
 		PGresult *res =
 			PQexecPrepared(st->db->conn, name, st->nparams, values, NULL, NULL, 0);
 		ExecStatusType s = PQresultStatus(res);
@@ -133,8 +166,8 @@ static void pg_close(mmr_db *db)
 }
 
 static const struct mmr_db_ops pg_ops = {
-	pg_prepare, pg_step,	 pg_col_text, pg_col_int, pg_col_null,
-	pg_reset,   pg_finalize, pg_exec,     pg_close,
+	pg_prepare,  pg_step, pg_col_text, pg_col_int, pg_col_null, pg_reset,
+	pg_finalize, pg_exec, pg_close,	   pg_send,    pg_finish,
 };
 
 int mmr_db_open_pg(const char *uri, mmr_db *db, mmr_error *err)

@@ -109,8 +109,9 @@ static void sq_close(mmr_db *db)
 }
 
 static const struct mmr_db_ops sqlite_ops = {
-	sq_prepare, sq_step,	 sq_col_text, sq_col_int, sq_col_null,
-	sq_reset,   sq_finalize, sq_exec,     sq_close,
+	sq_prepare,  sq_step, sq_col_text, sq_col_int, sq_col_null, sq_reset,
+	sq_finalize, sq_exec, sq_close,	   NULL,       NULL, /* a statement is a call here: send
+								runs it */
 };
 
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err)

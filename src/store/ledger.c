@@ -376,6 +376,16 @@ static void generate(struct ledger *l)
 	for (size_t i = 0; i < l->n; i++)
 		sb_add(&b, ", c%zu", i);
 	sb_add(&b, ")");
+	if (!strcmp(l->kind, "assets")) { /* and their classes, in the same statement */
+		struct sbuf w = {0};
+		sb_add(&w,
+		       "WITH a AS (%s) INSERT INTO asset_classes (tenant, asset_id, axis, level) "
+		       "SELECT $1, u.a, u.x, u.l FROM unnest(CAST($%zu AS BIGINT[]), CAST($%zu AS "
+		       "TEXT[]), CAST($%zu AS TEXT[])) AS u(a, x, l)",
+		       b.s, l->n + 4, l->n + 5, l->n + 6);
+		free(b.s);
+		b = w;
+	}
 	l->ins_many = b.s;
 	b = (struct sbuf){0};
 	sb_add(&b, "SELECT coalesce(max(id), 0) FROM %s", l->table);
@@ -1490,23 +1500,28 @@ static void arr_field(struct arr *a, const struct ledger *l, const struct field 
 /* rows per statement on PostgreSQL */
 #define BULK_CHUNK 1000
 
-/* PostgreSQL: rows [from, to) in one INSERT, their classes in another. */
-static int write_chunk_pg(mmr_store *st, const struct ledger *l, const char *tenant,
-			  json_t *const *objs, const int64_t *ids, size_t from, size_t to,
-			  const char *now, mmr_error *err)
+/* PostgreSQL: the parameters of rows [from, to) for ins_many (one array per
+ * column; for assets then the classes' three arrays). */
+struct chunk {
+	size_t n;
+	struct arr *a;
+};
+
+static int chunk_build(struct chunk *c, const struct ledger *l, json_t *const *objs,
+		       const int64_t *ids, size_t from, size_t to, mmr_error *err)
 {
-	size_t ncols = l->n + 1;
-	struct arr *cols = calloc(ncols, sizeof *cols);
-	struct arr ca[3] = {{0}};
-	if (!cols) {
+	bool assets = !strcmp(l->kind, "assets");
+	c->n = l->n + 1 + (assets ? 3 : 0);
+	c->a = calloc(c->n, sizeof *c->a);
+	if (!c->a) {
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 		return MMR_ENOMEM;
 	}
-	bool assets = !strcmp(l->kind, "assets");
+	struct arr *ca = c->a + l->n + 1;
 	for (size_t r = from; r < to; r++) {
-		arr_int(&cols[0], ids[r]);
+		arr_int(&c->a[0], ids[r]);
 		for (size_t i = 0; i < l->n; i++)
-			arr_field(&cols[i + 1], l, &l->f[i],
+			arr_field(&c->a[i + 1], l, &l->f[i],
 				  json_object_get(objs[r], l->f[i].name));
 		const char *axis;
 		json_t *lv;
@@ -1517,40 +1532,37 @@ static int write_chunk_pg(mmr_store *st, const struct ledger *l, const char *ten
 				arr_text(&ca[2], json_string_value(lv));
 			}
 	}
-	int rc = MMR_OK;
-	const char *vals[64];
-	for (size_t i = 0; i < ncols && i < 64; i++)
-		if (!(vals[i] = arr_end(&cols[i])))
-			rc = MMR_ENOMEM;
-	for (size_t i = 0; assets && i < 3; i++)
-		if (!arr_end(&ca[i]))
-			rc = MMR_ENOMEM;
+	for (size_t i = 0; i < c->n; i++)
+		if (!arr_end(&c->a[i])) {
+			mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+			return MMR_ENOMEM;
+		}
+	return MMR_OK;
+}
+
+static void chunk_free(struct chunk *c)
+{
+	for (size_t i = 0; c->a && i < c->n; i++)
+		free(c->a[i].p);
+	free(c->a);
+	*c = (struct chunk){0};
+}
+
+/* Send the chunk's one statement (rows and their classes) without waiting
+ * for it: the caller builds the next chunk meanwhile. */
+static int chunk_send(mmr_store *st, const struct ledger *l, const char *tenant, const char *now,
+		      const struct chunk *c, mmr_stmt **sent, mmr_error *err)
+{
 	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, l->ins_many, &s, err);
 	if (rc)
-		mmr_error_set(err, rc, "メモリが足りません");
-	else if (!(rc = mmr_db_prepare(st->db, l->ins_many, &s, err))) {
-		mmr_stmt_text(s, 1, tenant);
-		mmr_stmt_text(s, 2, now);
-		for (size_t i = 0; i < ncols; i++)
-			mmr_stmt_text(s, (int)i + 3, vals[i]);
-		rc = mmr_stmt_run(s, err);
-	}
-	static const char ins_classes[] =
-		"INSERT INTO asset_classes (tenant, asset_id, axis, level) SELECT $1, u.a, u.x, "
-		"u.l "
-		"FROM unnest(CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]), CAST($4 AS TEXT[])) "
-		"AS u(a, x, l)";
-	if (!rc && assets && !(rc = mmr_db_prepare(st->db, ins_classes, &s, err))) {
-		mmr_stmt_text(s, 1, tenant);
-		for (int i = 0; i < 3; i++)
-			mmr_stmt_text(s, i + 2, ca[i].p);
-		rc = mmr_stmt_run(s, err);
-	}
-	for (size_t i = 0; i < ncols; i++)
-		free(cols[i].p);
-	for (size_t i = 0; i < 3; i++)
-		free(ca[i].p);
-	free(cols);
+		return rc;
+	mmr_stmt_text(s, 1, tenant);
+	mmr_stmt_text(s, 2, now);
+	for (size_t i = 0; i < c->n; i++)
+		mmr_stmt_text(s, (int)i + 3, c->a[i].p);
+	if (!(rc = mmr_stmt_send(s, err)))
+		*sent = s;
 	return rc;
 }
 
@@ -1655,10 +1667,14 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 	bool assets = !strcmp(l->kind, "assets");
 	struct mmr_canon canon = {0};
 	json_t *seen = json_object();
+	mmr_stmt *sent = NULL; /* PostgreSQL: the chunk the server works on */
 	for (size_t from = 0; !rc && from < n; from += BULK_CHUNK) {
 		size_t to = from + BULK_CHUNK < n ? from + BULK_CHUNK : n;
-		rc = pg ? write_chunk_pg(st, l, who->tenant, objs, ids, from, to, now, err)
-			: write_rows_sqlite(st, l, who->tenant, objs, ids, from, to, now, err);
+		struct chunk c = {0};
+		if (pg)
+			rc = chunk_build(&c, l, objs, ids, from, to, err);
+		else
+			rc = write_rows_sqlite(st, l, who->tenant, objs, ids, from, to, now, err);
 		for (size_t r = from; !rc && r < to; r++) {
 			json_t *h =
 				assets ? handling_for(pol, seen, &canon,
@@ -1678,9 +1694,25 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 				.after = dig[r],
 			};
 		}
+		if (sent) { /* the previous chunk, done while this one was built */
+			int frc = mmr_stmt_finish(sent, err);
+			sent = NULL;
+			if (!rc)
+				rc = frc;
+		}
+		if (!rc && pg)
+			rc = chunk_send(st, l, who->tenant, now, &c, &sent, err);
+		chunk_free(&c);
 		if (!rc && progress)
-			progress(ud, to);
+			progress(ud, from);
 	}
+	if (sent) {
+		int frc = mmr_stmt_finish(sent, err);
+		if (!rc)
+			rc = frc;
+	}
+	if (!rc && progress)
+		progress(ud, n);
 	mmr_canon_free(&canon);
 	json_decref(seen);
 	if (!rc)
