@@ -564,6 +564,8 @@ int main(int argc, char **argv)
 		}
 		uint64_t commits = 0, works = 0;
 		mmr_audit_group_counts(g, &commits, &works);
+		double a_work_all, a_commit_all;
+		mmr_audit_group_times(g, &a_work_all, &a_commit_all);
 		mmr_audit_group_close(g);
 		s_app /= rounds;
 		s_raw /= rounds;
@@ -588,6 +590,10 @@ int main(int argc, char **argv)
 		printf("log.group_commit_share: %.2f (of the group appends' wall time, the part "
 		       "spent committing: WAL writes + fsync; %.2f running the statements)\n",
 		       a_commit / a_wall, a_work / a_wall);
+		printf("log.group_work_us: %.1f us (statements per append in the group)\n",
+		       a_work / (double)(rounds * round) * 1e6);
+		printf("log.group_commit_ms: %.2f ms (per group transaction, all rounds)\n",
+		       commits ? a_commit_all / (double)commits * 1e3 : 0.0);
 	}
 	free(rows);
 
