@@ -485,6 +485,32 @@ static void leaf_data_escapes(void **state)
 			    "null,\"object_id\":null,\"before\":null,\"after\":null,\"decision\":"
 			    "null}");
 	free(d);
+	/* nothing to escape (the fast path): the same canonical text */
+	json_t *dec = json_pack("{s:s, s:[s]}", "effect", "permit", "rules", "R-1");
+	struct mmr_audit_event full = {.tenant = "toyohashi",
+				       .actor = "mgr1",
+				       .action = "ledger.update",
+				       .object_kind = "assets",
+				       .object_id = "42",
+				       .before = "00ff",
+				       .after = "ff00",
+				       .decision = dec};
+	d = mmr_audit_leaf_data(&full, 9876543210, "2026-04-01T09:00:00.000Z");
+	assert_string_equal(d, "{\"v\":1,\"tenant\":\"toyohashi\",\"index\":9876543210,\"at\":"
+			       "\"2026-04-01T09:00:00.000Z\",\"actor\":\"mgr1\",\"action\":"
+			       "\"ledger.update\",\"object_kind\":\"assets\",\"object_id\":\"42\","
+			       "\"before\":\"00ff\",\"after\":\"ff00\",\"decision\":{\"effect\":"
+			       "\"permit\",\"rules\":[\"R-1\"]}}");
+	free(d);
+	json_decref(dec);
+	struct mmr_audit_event empty = {.tenant = "t", .actor = "", .action = "x.y"};
+	d = mmr_audit_leaf_data(&empty, 0, "2026-04-01T00:00:00.000Z");
+	assert_string_equal(d,
+			    "{\"v\":1,\"tenant\":\"t\",\"index\":0,\"at\":\"2026-04-01T00:00:"
+			    "00.000Z\",\"actor\":\"\",\"action\":\"x.y\",\"object_kind\":"
+			    "null,\"object_id\":null,\"before\":null,\"after\":null,\"decision\":"
+			    "null}");
+	free(d);
 }
 
 static void export_prune(void **state)
