@@ -10,8 +10,7 @@
  * the first caller; each woken caller wakes two more (a binary tree over the
  * batch), so the wake-ups (a system call each) leave the committer's path
  * and run on the callers' threads. Appends of one tenant queued together run
- * as one mmr_audit_append_many; the next transaction waits briefly for the
- * callers just answered (see committer).
+ * as one mmr_audit_append_many.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -41,8 +40,6 @@ struct mmr_audit_group {
 	pthread_mutex_t lock;
 	pthread_cond_t queued; /* the committer waits for work */
 	struct request *head, *tail;
-	size_t queued_n; /* requests in the queue */
-	size_t want;	 /* the committer sleeps until this many are queued */
 	bool stop;
 	uint64_t commits, works;
 	double work_s, commit_s; /* the committer's, read under lock */
@@ -63,9 +60,6 @@ static double mono_s(void)
  * PostgreSQL) in one savepoint; when it fails, they are run again one by one
  * so that only the failing one fails. At most this many a call: */
 #define APPEND_RUN 4096
-
-/* The longest a transaction waits for callers to come back (seconds). */
-#define GATHER_MAX 0.001
 
 /* The appends from r on that can share one mmr_audit_append_many: how many
  * (0 when r is not an append). */
@@ -151,51 +145,24 @@ static void run_batch(mmr_audit_group *g, struct request *batch, double *work_s,
 			}
 }
 
-/* Add `s` seconds to *ts. */
-static void ts_add(struct timespec *ts, double s)
-{
-	long ns = ts->tv_nsec + (long)(s * 1e9);
-	ts->tv_sec += ns / 1000000000L;
-	ts->tv_nsec = ns % 1000000000L;
-}
-
 static void *committer(void *arg)
 {
 	mmr_audit_group *g = arg;
-	/* the callers of the last transaction, just answered, usually come
-	 * back at once: the next transaction waits a little for them (at most
-	 * GATHER_MAX seconds, and never longer than the last commit took), so
-	 * that they share its commit instead of starting the one after */
-	size_t want = 0; /* queued when the last commit ended, and its callers */
-	double last_commit_s = 0;
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
 		while (!g->head && !g->stop)
 			pthread_cond_wait(&g->queued, &g->lock);
 		if (!g->head)
 			break;
-		if (g->queued_n < want && !g->stop && last_commit_s > 0) {
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			ts_add(&until, last_commit_s < GATHER_MAX ? last_commit_s : GATHER_MAX);
-			g->want = want;
-			while (g->queued_n < want && !g->stop)
-				if (pthread_cond_timedwait(&g->queued, &g->lock, &until))
-					break; /* ETIMEDOUT */
-			g->want = 0;
-		}
 		struct request *batch = g->head;
 		g->head = g->tail = NULL;
-		g->queued_n = 0;
 		pthread_mutex_unlock(&g->lock);
 		double work_s, commit_s;
 		run_batch(g, batch, &work_s, &commit_s);
-		last_commit_s = commit_s;
 		uint64_t n = 0;
 		for (struct request *r = batch; r; r = r->next)
 			n++;
 		pthread_mutex_lock(&g->lock); /* counted before any caller returns */
-		want = g->queued_n + n;
 		g->commits++;
 		g->works += n;
 		g->work_s += work_s;
@@ -246,11 +213,7 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 	}
 	g->evs = calloc(APPEND_RUN, sizeof *g->evs); /* without: appends one by one */
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->queued, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&g->queued, NULL);
 	if (pthread_create(&g->thread, NULL, committer, g)) {
 		mmr_store_close(g->st);
 		pthread_mutex_destroy(&g->lock);
@@ -296,9 +259,7 @@ static int submit(mmr_audit_group *g, struct request *r, mmr_error *err)
 	else
 		g->head = r;
 	g->tail = r;
-	g->queued_n++;
-	if (g->queued_n == 1 || g->queued_n == g->want) /* the committer waits for these */
-		pthread_cond_signal(&g->queued);
+	pthread_cond_signal(&g->queued);
 	pthread_mutex_unlock(&g->lock);
 	while (sem_wait(&r->done) != 0) /* EINTR */
 		;
