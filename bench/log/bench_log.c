@@ -25,9 +25,10 @@
  * `bench_log SOURCE_ROOT`; MAMORI_BENCH_LOG_LEAVES (size of the big log),
  * MAMORI_BENCH_LOG_THREADS (callers, default 128), MAMORI_BENCH_LOG_ONLY
  * (append|verify|many|proof), MAMORI_BENCH_LOG_VPASSES, MAMORI_BENCH_LOG_PROOFS,
- * MAMORI_BENCH_LOG_BIGDB (a file that keeps the big log between runs: it takes
- * minutes to build), MAMORI_BENCH_LOG_PRAGMA (SQL run on the proof connection
- * first, e.g. to try cache or mmap sizes).
+ * MAMORI_BENCH_LOG_MANY (leaves of the batch part, default 200,000),
+ * MAMORI_BENCH_LOG_PG (a PostgreSQL URI for it), MAMORI_BENCH_LOG_BIGDB (a file that keeps the big
+ * log between runs: it takes minutes to build), MAMORI_BENCH_LOG_PRAGMA (SQL run on the proof
+ * connection first, e.g. to try cache or mmap sizes).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -339,11 +340,33 @@ static void bulk_build(mmr_store *st, int64_t n)
 
 /* ---- batch appends: mmr_audit_append_many inside one transaction ---- */
 
+/* CPU seconds (user + system) process `pid` used so far: a PostgreSQL
+ * server backend on this machine; -1 when unknown */
+static double proc_cpu_s(long pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *q = strrchr(buf, ')'); /* fields after the command name */
+	unsigned long ut, stime;
+	if (!q ||
+	    sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stime) != 2)
+		return -1;
+	return (double)(ut + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Append `n` leaves to a fresh tenant of `target` in batches of `batch`
  * inside one transaction; *in_tx: leaves/s before the commit, *with_commit:
- * including it. */
+ * including it; *cpu_rate: leaves per CPU second before the commit (this
+ * thread's CPU plus, on PostgreSQL, its server backend's), which moves less
+ * than wall time on a shared machine. */
 static void many_run(const char *target, const char *profile, const char *tenant, int64_t n,
-		     int64_t batch, double *in_tx, double *with_commit)
+		     int64_t batch, double *in_tx, double *with_commit, double *cpu_rate)
 {
 	mmr_error err;
 	mmr_store *st;
@@ -355,6 +378,18 @@ static void many_run(const char *target, const char *profile, const char *tenant
 	struct mmr_audit_event *evs = calloc((size_t)batch, sizeof *evs);
 	char(*ids)[32] = calloc((size_t)batch, sizeof *ids);
 	mmr_db *db = mmr_store_db(st);
+	long backend = 0;
+	if (mmr_db_kind(db) == MMR_DB_POSTGRES) {
+		static const char q_pid[] = "SELECT pg_backend_pid()";
+		mmr_stmt *s;
+		if ((rc = mmr_db_prepare(db, q_pid, &s, &err)) ||
+		    (rc = mmr_stmt_step(s, &err)) != MMR_DB_ROW)
+			die(rc, &err, "backend pid");
+		backend = (long)mmr_col_int(s, 0);
+		mmr_stmt_reset(s);
+	}
+	double server0 = backend ? proc_cpu_s(backend) : 0;
+	double c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
 	double t0 = now_s();
 	if ((rc = mmr_db_begin(db, &err)))
 		die(rc, &err, "begin many");
@@ -368,6 +403,15 @@ static void many_run(const char *target, const char *profile, const char *tenant
 			die(rc, &err, "append many");
 	}
 	double t1 = now_s();
+	double cpu = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+	if (backend) {
+		double server1 = proc_cpu_s(backend);
+		if (getenv("MAMORI_BENCH_LOG_VERBOSE"))
+			fprintf(stderr, "many: client %.2f us, server %.2f us CPU per leaf\n",
+				cpu / (double)n * 1e6, (server1 - server0) / (double)n * 1e6);
+		cpu = server0 < 0 || server1 < 0 ? -1 : cpu + server1 - server0;
+	}
+	*cpu_rate = cpu > 0 ? (double)n / cpu : 0;
 	if ((rc = mmr_db_commit(db, &err)))
 		die(rc, &err, "commit many");
 	double t2 = now_s();
@@ -376,6 +420,75 @@ static void many_run(const char *target, const char *profile, const char *tenant
 	free(evs);
 	free(ids);
 	mmr_store_close(st);
+}
+
+/* The limit of many_run on SQLite: the rows it appended to `tenant`,
+ * inserted plainly (one prepared INSERT a row, as the SQLite path of
+ * mmr_audit_append_many runs) into raw_many (same indexes) under tenant
+ * `raw`, in one transaction; leaves/s before the commit. */
+static const char raw_many_ddl[] =
+	"CREATE TABLE raw_many (tenant TEXT NOT NULL, idx INTEGER NOT NULL, at TEXT NOT NULL, "
+	"actor TEXT NOT NULL, action TEXT NOT NULL, object_kind TEXT, object_id TEXT, "
+	"before_digest TEXT, after_digest TEXT, decision TEXT, hash TEXT NOT "
+	"NULL, nodes TEXT NOT NULL, PRIMARY KEY (tenant, idx)) WITHOUT ROWID; "
+	"CREATE INDEX raw_many_actor ON raw_many(tenant, actor, idx); "
+	"CREATE INDEX raw_many_object ON raw_many(tenant, object_kind, object_id, idx)";
+static const char raw_many_ins[] =
+	"INSERT INTO raw_many (tenant, idx, at, actor, action, object_kind, object_id, "
+	"before_digest, after_digest, decision, hash, nodes) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+static double many_raw(mmr_store *st, const char *tenant, const char *raw, int64_t n)
+{
+	mmr_error err;
+	mmr_db *db = mmr_store_db(st);
+	static const char q[] = "SELECT hash, nodes FROM audit_leaves WHERE tenant = $1 AND "
+				"idx > 0 ORDER BY idx";
+	char **hash = calloc((size_t)n, sizeof *hash), **nodes = calloc((size_t)n, sizeof *nodes);
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(db, q, &s, &err);
+	if (rc)
+		die(rc, &err, "select many");
+	mmr_stmt_text(s, 1, tenant);
+	for (int64_t k = 0; k < n && mmr_stmt_step(s, &err) == MMR_DB_ROW; k++) {
+		hash[k] = strdup(mmr_col_text(s, 0));
+		nodes[k] = strdup(mmr_col_text(s, 1));
+	}
+	mmr_stmt_reset(s);
+	double t0 = now_s();
+	if ((rc = mmr_db_begin(db, &err)))
+		die(rc, &err, "begin raw many");
+	for (int64_t k = 0; k < n; k++) {
+		struct mmr_audit_event ev;
+		char id[32];
+		event(k, &ev, id, sizeof id);
+		if ((rc = mmr_db_prepare(db, raw_many_ins, &s, &err)))
+			die(rc, &err, "prepare raw many");
+		mmr_stmt_text(s, 1, raw);
+		mmr_stmt_int(s, 2, k + 1);
+		mmr_stmt_text(s, 3, ev.at);
+		mmr_stmt_text(s, 4, ev.actor);
+		mmr_stmt_text(s, 5, ev.action);
+		mmr_stmt_text(s, 6, ev.object_kind);
+		mmr_stmt_text(s, 7, ev.object_id);
+		mmr_stmt_text(s, 8, ev.before);
+		mmr_stmt_text(s, 9, ev.after);
+		mmr_stmt_null(s, 10);
+		mmr_stmt_text(s, 11, hash[k]);
+		mmr_stmt_text(s, 12, nodes[k]);
+		if ((rc = mmr_stmt_run(s, &err)))
+			die(rc, &err, "raw many");
+	}
+	double rate = (double)n / (now_s() - t0);
+	if ((rc = mmr_db_commit(db, &err)))
+		die(rc, &err, "commit raw many");
+	for (int64_t k = 0; k < n; k++) {
+		free(hash[k]);
+		free(nodes[k]);
+	}
+	free(hash);
+	free(nodes);
+	return rate;
 }
 
 int main(int argc, char **argv)
@@ -451,6 +564,8 @@ int main(int argc, char **argv)
 		}
 		uint64_t commits = 0, works = 0;
 		mmr_audit_group_counts(g, &commits, &works);
+		double a_work_all, a_commit_all;
+		mmr_audit_group_times(g, &a_work_all, &a_commit_all);
 		mmr_audit_group_close(g);
 		s_app /= rounds;
 		s_raw /= rounds;
@@ -475,6 +590,10 @@ int main(int argc, char **argv)
 		printf("log.group_commit_share: %.2f (of the group appends' wall time, the part "
 		       "spent committing: WAL writes + fsync; %.2f running the statements)\n",
 		       a_commit / a_wall, a_work / a_wall);
+		printf("log.group_work_us: %.1f us (statements per append in the group)\n",
+		       a_work / (double)(rounds * round) * 1e6);
+		printf("log.group_commit_ms: %.2f ms (per group transaction, all rounds)\n",
+		       commits ? a_commit_all / (double)commits * 1e3 : 0.0);
 	}
 	free(rows);
 
@@ -565,15 +684,24 @@ int main(int argc, char **argv)
 		/* mmr_audit_append_many (imports): batches of 10,000 in one
 		 * transaction, on this SQLite file and, when MAMORI_BENCH_LOG_PG
 		 * names one, on PostgreSQL (tests/pgtmp.sh; PGTMP_FSYNC=on) */
-		const int64_t mn = 200000, mb = 10000;
-		double best_tx = 0, best_all = 0;
+		int64_t mn = 200000;
+		const int64_t mb = 10000;
+		if (getenv("MAMORI_BENCH_LOG_MANY") && atoll(getenv("MAMORI_BENCH_LOG_MANY")) > 0)
+			mn = atoll(getenv("MAMORI_BENCH_LOG_MANY"));
+		double best_tx = 0, best_all = 0, best_cpu = 0, best_raw = 0;
+		if ((rc = mmr_db_exec(mmr_store_db(st), raw_many_ddl, &err)))
+			die(rc, &err, "raw many table");
 		for (int pass = 0; pass < 3; pass++) {
-			char tenant[32];
+			char tenant[32], raw[32];
 			snprintf(tenant, sizeof tenant, "many%d", pass);
-			double tx, all;
-			many_run(dbp, profile, tenant, mn, mb, &tx, &all);
+			snprintf(raw, sizeof raw, "raw%d", pass);
+			double tx, all, cr;
+			many_run(dbp, profile, tenant, mn, mb, &tx, &all, &cr);
+			double rr = many_raw(st, tenant, raw, mn);
 			best_tx = tx > best_tx ? tx : best_tx;
 			best_all = all > best_all ? all : best_all;
+			best_cpu = cr > best_cpu ? cr : best_cpu;
+			best_raw = rr > best_raw ? rr : best_raw;
 		}
 		printf("log.append_many_per_s: %.0f leaves/s (SQLite, %" PRId64
 		       " leaves in batches "
@@ -582,16 +710,24 @@ int main(int argc, char **argv)
 		printf("log.append_many_per_s.goal_ratio: %.2f (goal 200000/s)\n", best_tx / 2e5);
 		printf("log.append_many_commit_per_s: %.0f leaves/s (the same with the commit)\n",
 		       best_all);
+		printf("log.append_many_per_cpu_s: %.0f leaves per CPU second (before the "
+		       "commit)\n",
+		       best_cpu);
+		printf("log.raw_insert_many_per_s: %.0f rows/s (the same rows, plain prepared "
+		       "INSERTs in one transaction; best of 3)\n",
+		       best_raw);
+		printf("log.append_many_vs_raw: %.2f\n", best_tx / best_raw);
 		const char *pg = getenv("MAMORI_BENCH_LOG_PG");
 		if (pg) {
-			best_tx = best_all = 0;
+			best_tx = best_all = best_cpu = 0;
 			for (int pass = 0; pass < 3; pass++) {
 				char tenant[32];
 				snprintf(tenant, sizeof tenant, "many%d", pass);
-				double tx, all;
-				many_run(pg, profile, tenant, mn, mb, &tx, &all);
+				double tx, all, cr;
+				many_run(pg, profile, tenant, mn, mb, &tx, &all, &cr);
 				best_tx = tx > best_tx ? tx : best_tx;
 				best_all = all > best_all ? all : best_all;
+				best_cpu = cr > best_cpu ? cr : best_cpu;
 			}
 			printf("log.append_many_pg_per_s: %.0f leaves/s (PostgreSQL, the same; "
 			       "best "
@@ -602,6 +738,30 @@ int main(int argc, char **argv)
 			printf("log.append_many_pg_commit_per_s: %.0f leaves/s (the same with the "
 			       "commit)\n",
 			       best_all);
+			printf("log.append_many_pg_per_cpu_s: %.0f leaves per CPU second (client "
+			       "and server backend, before the commit)\n",
+			       best_cpu);
+			/* group commit on PostgreSQL: THREADS callers, one group */
+			mmr_store *pst;
+			mmr_audit_group *pg_g;
+			if ((rc = mmr_store_open(pg, NULL, &pst, &err)) ||
+			    (rc = mmr_tenant_add(pst, "bench", "bench", profile, &err)))
+				die(rc, &err, "pg bench tenant");
+			mmr_store_close(pst);
+			if ((rc = mmr_audit_group_open(pg, NULL, &pg_g, &err)))
+				die(rc, &err, "pg group");
+			double pg_rate = 0;
+			for (int r = 0; r < 3; r++) {
+				double rate = group_run(pg_g, NULL, 0, r * 20000, 20000);
+				pg_rate = rate > pg_rate ? rate : pg_rate;
+			}
+			uint64_t pc = 0, pw = 0;
+			mmr_audit_group_counts(pg_g, &pc, &pw);
+			mmr_audit_group_close(pg_g);
+			printf("log.append_pg_per_s: %.0f appends/s (PostgreSQL group commit: %d "
+			       "threads, each acknowledged once durable; mean %.0f per "
+			       "transaction; best of 3)\n",
+			       pg_rate, THREADS, pc ? (double)pw / (double)pc : 0.0);
 		}
 	}
 	if (PART("proof")) {

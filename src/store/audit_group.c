@@ -9,7 +9,8 @@
  * a caller sleeping or waking takes no lock at all. The committer wakes only
  * the first caller; each woken caller wakes two more (a binary tree over the
  * batch), so the wake-ups (a system call each) leave the committer's path
- * and run on the callers' threads.
+ * and run on the callers' threads. Appends of one tenant queued together run
+ * as one mmr_audit_append_many.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -22,8 +23,10 @@
 #include "store/db.h"
 
 struct request {
-	mmr_audit_work_fn fn;
+	mmr_audit_work_fn fn; /* NULL: an append of ev */
 	void *ud;
+	const struct mmr_audit_event *ev;
+	int64_t index; /* the appended leaf's */
 	int rc;
 	mmr_error err;
 	sem_t done; /* posted once rc and err are final: no herd of callers per commit */
@@ -42,6 +45,7 @@ struct mmr_audit_group {
 	double work_s, commit_s; /* the committer's, read under lock */
 	struct request **tree;	 /* the committer's: a batch by position */
 	size_t cap_tree;
+	struct mmr_audit_event *evs; /* the committer's: APPEND_RUN events (NULL: none) */
 };
 
 static double mono_s(void)
@@ -49,6 +53,59 @@ static double mono_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Appends of one tenant queued one after another run as one
+ * mmr_audit_append_many (one edge read, one statement a chunk on
+ * PostgreSQL) in one savepoint; when it fails, they are run again one by one
+ * so that only the failing one fails. At most this many a call: */
+#define APPEND_RUN 4096
+
+/* The appends from r on that can share one mmr_audit_append_many: how many
+ * (0 when r is not an append). */
+static size_t append_run(const struct request *r)
+{
+	size_t n = 0;
+	for (const struct request *q = r; q && n < APPEND_RUN && !q->fn; q = q->next, n++)
+		if (!q->ev || !q->ev->tenant || !r->ev || !r->ev->tenant ||
+		    strcmp(q->ev->tenant, r->ev->tenant))
+			break;
+	return n;
+}
+
+/* Run one request in its own savepoint. */
+static void run_one(mmr_audit_group *g, struct request *r)
+{
+	mmr_db *db = mmr_store_db(g->st);
+	if ((r->rc = mmr_db_begin(db, &r->err))) /* a savepoint */
+		return;
+	int rc = r->fn ? r->fn(g->st, r->ud, &r->err)
+		       : mmr_audit_append(g->st, r->ev, &r->index, &r->err);
+	r->rc = mmr_db_end(db, rc, &r->err);
+}
+
+/* Run the `n` appends from r (append_run) in one savepoint; false when they
+ * must be run one by one. `evs` has room for APPEND_RUN events. */
+static bool run_appends(mmr_audit_group *g, struct request *r, size_t n,
+			struct mmr_audit_event *evs)
+{
+	mmr_db *db = mmr_store_db(g->st);
+	mmr_error err;
+	struct request *q = r;
+	for (size_t i = 0; i < n; i++, q = q->next)
+		evs[i] = *q->ev;
+	int64_t first = -1;
+	if (mmr_db_begin(db, &err))
+		return false;
+	int rc = mmr_audit_append_many(g->st, evs, n, &first, &err);
+	if (mmr_db_end(db, rc, &err))
+		return false;
+	q = r;
+	for (size_t i = 0; i < n; i++, q = q->next) {
+		q->rc = MMR_OK;
+		q->index = first + (int64_t)i;
+	}
+	return true;
 }
 
 /* One transaction over `batch`: each request's rc and err are final after.
@@ -59,15 +116,21 @@ static void run_batch(mmr_audit_group *g, struct request *batch, double *work_s,
 	mmr_error err;
 	double t0 = mono_s();
 	int rc = mmr_db_begin(db, &err);
-	for (struct request *r = batch; r; r = r->next) {
+	for (struct request *r = batch; r;) {
 		if (rc) {
 			r->rc = rc;
 			r->err = err;
+			r = r->next;
 			continue;
 		}
-		if ((r->rc = mmr_db_begin(db, &r->err))) /* a savepoint */
+		size_t n = g->evs ? append_run(r) : 0;
+		if (n > 1 && run_appends(g, r, n, g->evs)) {
+			while (n--)
+				r = r->next;
 			continue;
-		r->rc = mmr_db_end(db, r->fn(g->st, r->ud, &r->err), &r->err);
+		}
+		run_one(g, r);
+		r = r->next;
 	}
 	double t1 = mono_s();
 	if (!rc)
@@ -148,6 +211,7 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 		free(g);
 		return rc;
 	}
+	g->evs = calloc(APPEND_RUN, sizeof *g->evs); /* without: appends one by one */
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->queued, NULL);
 	if (pthread_create(&g->thread, NULL, committer, g)) {
@@ -175,56 +239,56 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->queued);
 	free(g->tree);
+	free(g->evs);
 	free(g);
 }
 
-int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_error *err)
+/* Queue r, wait until its transaction is done; r->rc. */
+static int submit(mmr_audit_group *g, struct request *r, mmr_error *err)
 {
-	struct request r = {.fn = fn, .ud = ud};
-	sem_init(&r.done, 0, 0);
+	sem_init(&r->done, 0, 0);
 	pthread_mutex_lock(&g->lock);
 	if (g->stop) {
 		pthread_mutex_unlock(&g->lock);
-		sem_destroy(&r.done);
+		sem_destroy(&r->done);
 		mmr_error_set(err, MMR_EINVAL, "監査ログの書き込みは終了しています");
 		return MMR_EINVAL;
 	}
 	if (g->tail)
-		g->tail->next = &r;
+		g->tail->next = r;
 	else
-		g->head = &r;
-	g->tail = &r;
+		g->head = r;
+	g->tail = r;
 	pthread_cond_signal(&g->queued);
 	pthread_mutex_unlock(&g->lock);
-	while (sem_wait(&r.done) != 0) /* EINTR */
+	while (sem_wait(&r->done) != 0) /* EINTR */
 		;
 	for (int k = 0; k < 2; k++) /* still asleep: only this caller posts them */
-		if (r.kid[k])
-			sem_post(&r.kid[k]->done);
-	sem_destroy(&r.done);
-	if (r.rc && err)
-		*err = r.err;
-	return r.rc;
+		if (r->kid[k])
+			sem_post(&r->kid[k]->done);
+	sem_destroy(&r->done);
+	if (r->rc && err)
+		*err = r->err;
+	return r->rc;
 }
 
-struct append_work {
-	const struct mmr_audit_event *ev;
-	int64_t index;
-};
-
-static int append_fn(mmr_store *st, void *ud, mmr_error *err)
+int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_error *err)
 {
-	struct append_work *w = ud;
-	return mmr_audit_append(st, w->ev, &w->index, err);
+	if (!fn) {
+		mmr_error_set(err, MMR_EINVAL, "監査ログの書き込みに仕事がありません");
+		return MMR_EINVAL;
+	}
+	struct request r = {.fn = fn, .ud = ud};
+	return submit(g, &r, err);
 }
 
 int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev, int64_t *index_out,
 			   mmr_error *err)
 {
-	struct append_work w = {ev, -1};
-	int rc = mmr_audit_group_run(g, append_fn, &w, err);
+	struct request r = {.ev = ev, .index = -1};
+	int rc = submit(g, &r, err);
 	if (!rc && index_out)
-		*index_out = w.index;
+		*index_out = r.index;
 	return rc;
 }
 

@@ -44,7 +44,10 @@ typedef int (*mmr_audit_work_fn)(mmr_store *st, void *ud, mmr_error *err);
 int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_error *err);
 
 /* mmr_audit_append through the group: *index_out (may be NULL) is the leaf's
- * index, valid once this returns MMR_OK (the leaf is durable). */
+ * index, valid once this returns MMR_OK (the leaf is durable). Appends of one
+ * tenant queued together are written by one mmr_audit_append_many (the same
+ * leaves as one by one, in queue order); when that fails they are run one by
+ * one, so that a bad event fails alone. */
 int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev, int64_t *index_out,
 			   mmr_error *err);
 
