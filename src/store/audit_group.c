@@ -11,9 +11,26 @@
  * batch), so the wake-ups (a system call each) leave the committer's path
  * and run on the callers' threads. Appends of one tenant queued together run
  * as one mmr_audit_append_many.
+ *
+ * SQLite: the group's connection commits without waiting for the disk
+ * (synchronous=NORMAL), and a second thread, the syncer, makes the WAL
+ * durable (fdatasync of the -wal file) before it wakes the callers of the
+ * transactions that one flush covers. So the committer runs transaction k+1
+ * while transaction k's flush is under way, and a caller is still answered
+ * only once its record is on the disk. (The WAL is written in order: a
+ * flush after transaction k's commit holds k and everything before it. A
+ * checkpoint under NORMAL flushes the WAL before it copies it, and the
+ * database after.) A flush that fails fails every caller it would have
+ * answered: their records may or may not be on the disk. PostgreSQL commits
+ * as before: its server flushes the WAL before the commit returns.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +63,17 @@ struct mmr_audit_group {
 	struct request **tree;	 /* the committer's: a batch by position */
 	size_t cap_tree;
 	struct mmr_audit_event *evs; /* the committer's: APPEND_RUN events (NULL: none) */
+	/* SQLite: the syncer (see the top) */
+	int wal_fd;	/* the -wal file, opened at the first hand-over; -1 */
+	char wal[4096]; /* its path ("" on PostgreSQL: no syncer) */
+	pthread_t syncer;
+	bool syncing;			       /* the syncer runs */
+	pthread_cond_t committed;	       /* the syncer waits for committed batches */
+	struct request *sync_head, *sync_tail; /* committed, not yet flushed */
+	bool sync_stop;
+	struct request **stree; /* the syncer's wake tree */
+	size_t cap_stree;
+	uint64_t flushes;
 };
 
 static double mono_s(void)
@@ -145,6 +173,83 @@ static void run_batch(mmr_audit_group *g, struct request *batch, double *work_s,
 			}
 }
 
+/* Wake the n callers of `batch`: the first, which wakes two more, and so on
+ * (a binary tree over the batch laid out in *tree). */
+static void wake(struct request *batch, size_t n, struct request ***tree, size_t *cap)
+{
+	if (n > *cap) {
+		struct request **t = realloc(*tree, n * sizeof *t);
+		if (t) {
+			*tree = t;
+			*cap = n;
+		}
+	}
+	if (n <= *cap) { /* wake the root; each woken caller wakes its kids */
+		size_t i = 0;
+		for (struct request *r = batch; r; r = r->next)
+			(*tree)[i++] = r;
+		for (i = 0; i < n; i++) {
+			(*tree)[i]->kid[0] = 2 * i + 1 < n ? (*tree)[2 * i + 1] : NULL;
+			(*tree)[i]->kid[1] = 2 * i + 2 < n ? (*tree)[2 * i + 2] : NULL;
+		}
+		sem_post(&(*tree)[0]->done);
+	} else { /* no memory for the tree: wake them all from here */
+		for (struct request *r = batch, *next; r; r = next) {
+			next = r->next; /* r is gone once posted */
+			r->kid[0] = r->kid[1] = NULL;
+			sem_post(&r->done);
+		}
+	}
+}
+
+/* Whether the batch's transaction did not commit (then nothing of it is
+ * kept, and its callers are answered at once). */
+static bool batch_failed(const struct request *batch)
+{
+	for (const struct request *r = batch; r; r = r->next)
+		if (r->rc == MMR_OK)
+			return false;
+	return true;
+}
+
+/* The syncer: flush the WAL once for everything committed so far, then
+ * answer those callers. */
+static void *syncer(void *arg)
+{
+	mmr_audit_group *g = arg;
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (!g->sync_head && !g->sync_stop)
+			pthread_cond_wait(&g->committed, &g->lock);
+		if (!g->sync_head)
+			break;
+		struct request *list = g->sync_head;
+		g->sync_head = g->sync_tail = NULL;
+		pthread_mutex_unlock(&g->lock);
+		int e = 0;
+		if (g->wal_fd < 0 && (g->wal_fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0)
+			e = errno;
+		else if (fdatasync(g->wal_fd))
+			e = errno;
+		size_t n = 0;
+		for (struct request *r = list; r; r = r->next, n++)
+			if (e && r->rc == MMR_OK) {
+				r->rc = MMR_EIO;
+				mmr_error_set(
+					&r->err, MMR_EIO,
+					"監査ログをディスクに書き切れたか確かめられません: %s",
+					strerror(e));
+			}
+		pthread_mutex_lock(&g->lock);
+		g->flushes++;
+		pthread_mutex_unlock(&g->lock);
+		wake(list, n, &g->stree, &g->cap_stree);
+		pthread_mutex_lock(&g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
 static void *committer(void *arg)
 {
 	mmr_audit_group *g = arg;
@@ -168,28 +273,21 @@ static void *committer(void *arg)
 		g->work_s += work_s;
 		g->commit_s += commit_s;
 		pthread_mutex_unlock(&g->lock);
-		if (n > g->cap_tree) {
-			struct request **t = realloc(g->tree, n * sizeof *t);
-			if (t) {
-				g->tree = t;
-				g->cap_tree = n;
-			}
-		}
-		if (n <= g->cap_tree) { /* wake the root; each woken caller wakes its kids */
-			size_t i = 0;
-			for (struct request *r = batch; r; r = r->next)
-				g->tree[i++] = r;
-			for (i = 0; i < n; i++) {
-				g->tree[i]->kid[0] = 2 * i + 1 < n ? g->tree[2 * i + 1] : NULL;
-				g->tree[i]->kid[1] = 2 * i + 2 < n ? g->tree[2 * i + 2] : NULL;
-			}
-			sem_post(&g->tree[0]->done);
-		} else { /* no memory for the tree: wake them all from here */
-			for (struct request *r = batch, *next; r; r = next) {
-				next = r->next; /* r is gone once posted */
-				r->kid[0] = r->kid[1] = NULL;
-				sem_post(&r->done);
-			}
+		if (g->syncing && !batch_failed(batch)) {
+			/* committed, not yet durable: the syncer answers them */
+			pthread_mutex_lock(&g->lock);
+			if (g->sync_tail)
+				g->sync_tail->next = batch;
+			else
+				g->sync_head = batch;
+			struct request *t = batch;
+			while (t->next)
+				t = t->next;
+			g->sync_tail = t;
+			pthread_cond_signal(&g->committed);
+			pthread_mutex_unlock(&g->lock);
+		} else {
+			wake(batch, n, &g->tree, &g->cap_tree);
 		}
 		pthread_mutex_lock(&g->lock);
 	}
@@ -212,12 +310,35 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 		return rc;
 	}
 	g->evs = calloc(APPEND_RUN, sizeof *g->evs); /* without: appends one by one */
+	g->wal_fd = -1;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->queued, NULL);
+	pthread_cond_init(&g->committed, NULL);
+	mmr_db *db = mmr_store_db(g->st);
+	if (mmr_db_kind(db) == MMR_DB_SQLITE) {
+		const char *file = sqlite3_db_filename(mmr_db_native(db), "main");
+		if (file && *file &&
+		    snprintf(g->wal, sizeof g->wal, "%s-wal", file) < (int)sizeof g->wal &&
+		    !mmr_db_exec(db, "PRAGMA synchronous=NORMAL", NULL)) {
+			if (pthread_create(&g->syncer, NULL, syncer, g))
+				mmr_db_exec(db, "PRAGMA synchronous=FULL", NULL);
+			else
+				g->syncing = true;
+		}
+	}
 	if (pthread_create(&g->thread, NULL, committer, g)) {
+		if (g->syncing) {
+			pthread_mutex_lock(&g->lock);
+			g->sync_stop = true;
+			pthread_cond_signal(&g->committed);
+			pthread_mutex_unlock(&g->lock);
+			pthread_join(g->syncer, NULL);
+		}
 		mmr_store_close(g->st);
 		pthread_mutex_destroy(&g->lock);
 		pthread_cond_destroy(&g->queued);
+		pthread_cond_destroy(&g->committed);
+		free(g->evs);
 		free(g);
 		mmr_error_set(err, MMR_EIO, "監査ログの書き込みスレッドを起動できません");
 		return MMR_EIO;
@@ -235,10 +356,21 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	pthread_cond_signal(&g->queued);
 	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->thread, NULL);
+	if (g->syncing) { /* after the committer: it hands the syncer its last */
+		pthread_mutex_lock(&g->lock);
+		g->sync_stop = true;
+		pthread_cond_signal(&g->committed);
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->syncer, NULL);
+	}
+	if (g->wal_fd >= 0)
+		close(g->wal_fd);
 	mmr_store_close(g->st);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->queued);
+	pthread_cond_destroy(&g->committed);
 	free(g->tree);
+	free(g->stree);
 	free(g->evs);
 	free(g);
 }
