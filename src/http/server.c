@@ -171,6 +171,26 @@ static void session_of(struct mmr_http_req *r)
 	}
 }
 
+/* The session cache's window: MMR_SESSION_CACHE_WINDOW_MS (1 s), or
+ * MAMORI_SESSION_CACHE_MS (1–60000) when set: the API tests lengthen it to
+ * show that what ends a cached session at once is the invalidation. */
+static int64_t session_cache_window(void)
+{
+	const char *v = getenv("MAMORI_SESSION_CACHE_MS");
+	char *end;
+	long ms = v ? strtol(v, &end, 10) : 0;
+	if (!v)
+		return MMR_SESSION_CACHE_WINDOW_MS;
+	if (!*v || *end || ms < 1 || ms > 60000) {
+		fprintf(stderr,
+			"mamori: MAMORI_SESSION_CACHE_MS=\"%s\" は 1〜60000 のミリ秒にしてください"
+			"（%d を使います）\n",
+			v, MMR_SESSION_CACHE_WINDOW_MS);
+		return MMR_SESSION_CACHE_WINDOW_MS;
+	}
+	return ms;
+}
+
 /* Whether a request may have changed a session, a user or their roles, so
  * that the session cache must not answer from what it read before
  * (session_cache.h). Rather than trust every handler of every ledger, page
@@ -333,9 +353,9 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		mmr_store_close(probe);
 		return rc;
 	}
-	/* sessions checked within MMR_SESSION_CACHE_WINDOW_MS are not read
-	 * again; without the memory for it, every request reads the database */
-	if (mmr_session_cache_enable(true))
+	/* sessions checked within the window are not read again; without the
+	 * memory for it, every request reads the database */
+	if (mmr_session_cache_start(session_cache_window()))
 		fprintf(stderr,
 			"mamori: "
 			"セッションのキャッシュを確保できません（毎回データベースを読みます）\n");
@@ -350,7 +370,7 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 	if (!d) {
 		mmr_store_close(probe);
 		mmr_pages_fini();
-		mmr_session_cache_enable(false);
+		mmr_session_cache_stop();
 		mmr_error_set(err, MMR_EIO, "%s:%d で待ち受けられません: %s", host, port,
 			      strerror(errno));
 		return MMR_EIO;
@@ -375,7 +395,7 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		}
 	}
 	MHD_stop_daemon(d);
-	mmr_session_cache_enable(false);
+	mmr_session_cache_stop();
 	mmr_store_close(probe);
 	sodium_memzero(&lkey, sizeof lkey);
 	pthread_mutex_lock(&stores_lock);

@@ -32,6 +32,7 @@ static struct entry *table; /* SETS * WAYS entries, NULL while off */
 static pthread_mutex_t stripes[STRIPES];
 static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t generation = 1;
+static int64_t window = MMR_SESSION_CACHE_WINDOW_MS;
 
 static int64_t mono_ms(void)
 {
@@ -55,8 +56,7 @@ static void wipe(struct entry *e)
 /* Whether `e` may still be served at `now` under generation `gen`. */
 static bool fresh(const struct entry *e, uint64_t gen, int64_t now)
 {
-	return e->used && e->gen == gen && now >= e->at_ms &&
-	       now - e->at_ms < MMR_SESSION_CACHE_WINDOW_MS;
+	return e->used && e->gen == gen && now >= e->at_ms && now - e->at_ms < window;
 }
 
 static void stripes_init(void)
@@ -65,24 +65,24 @@ static void stripes_init(void)
 		pthread_mutex_init(&stripes[i], NULL);
 }
 
-int mmr_session_cache_enable(bool on)
+int mmr_session_cache_start(int64_t window_ms)
 {
 	pthread_once(&stripes_once, stripes_init);
-	if (on && !table) {
-		table = calloc((size_t)SETS * WAYS, sizeof *table);
-		return table ? MMR_OK : MMR_ENOMEM;
-	}
-	if (!on && table) {
-		sodium_memzero(table, (size_t)SETS * WAYS * sizeof *table);
-		free(table);
-		table = NULL;
-	}
+	if (window_ms < 1 || window_ms > 60000)
+		return MMR_EINVAL;
+	if (!table && !(table = calloc((size_t)SETS * WAYS, sizeof *table)))
+		return MMR_ENOMEM;
+	window = window_ms;
 	return MMR_OK;
 }
 
-bool mmr_session_cache_enabled(void)
+void mmr_session_cache_stop(void)
 {
-	return table != NULL;
+	if (!table)
+		return;
+	sodium_memzero(table, (size_t)SETS * WAYS * sizeof *table);
+	free(table);
+	table = NULL;
 }
 
 void mmr_session_cache_mark(struct mmr_session_cache_mark *mark)

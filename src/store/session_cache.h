@@ -21,13 +21,13 @@
  *   and HEAD, except POST /api/v1/decide); session.c bumps it itself after a
  *   sign-out, password change, unlock or lockout.
  * - A change made by ANOTHER process (another `mamori serve`, the CLI, psql)
- *   is seen at most MMR_SESSION_CACHE_WINDOW_MS after it commits: an entry is
- *   served only for that long after the read that filled it began.
+ *   is seen at most MMR_SESSION_CACHE_WINDOW_MS (1 s) after it commits: an
+ *   entry is served only for that long after the read that filled it began.
  * - Bounded (MMR_SESSION_CACHE_ENTRIES entries, the least recently filled of
  *   a set replaced) and thread-safe (one mutex per stripe of sets).
  *
- * The cache is off until mmr_session_cache_enable(true): `mamori serve` turns
- * it on; the CLI and the store tests that do not ask for it read the database
+ * The cache is off until mmr_session_cache_start(): `mamori serve` turns it
+ * on; the CLI and the store tests that do not ask for it read the database
  * every time, as before.
  */
 #ifndef MMR_SESSION_CACHE_H
@@ -51,11 +51,14 @@ struct mmr_session_cached {
 	int64_t idle;	   /* the tenant's idle timeout, seconds */
 };
 
-/* Turn the cache on (allocating its table) or off (emptying it). MMR_OK, or
- * MMR_ENOMEM when the table cannot be allocated (the cache stays off). Call
- * it before the threads that check sessions start or after they stop. */
-int mmr_session_cache_enable(bool on);
-bool mmr_session_cache_enabled(void);
+/* Turn the cache on, serving an entry for `window_ms` after the read that
+ * filled it began (the server passes MMR_SESSION_CACHE_WINDOW_MS; tests a
+ * longer one, to tell an invalidation from an entry timing out), allocating
+ * its table on first use. MMR_OK, MMR_EINVAL for a window outside 1 ms–60 s,
+ * or MMR_ENOMEM (the cache stays off). Stop empties and frees it. Call both
+ * before the threads that check sessions start or after they stop. */
+int mmr_session_cache_start(int64_t window_ms);
+void mmr_session_cache_stop(void);
 
 /* When a database read began, and under which generation: take it BEFORE
  * the read whose answer is then put, so that a write committed meanwhile
