@@ -6,6 +6,12 @@
  * Sessions are stored by the SHA-256 of their bearer token: a copy of the
  * database does not let anyone sign in. Tokens and passwords are never
  * logged nor put in an error message.
+ *
+ * mmr_session_check answers from the session cache (session_cache.h) when
+ * the server has turned it on: a session read less than 1 s ago is not read
+ * again, its limits are checked against the cached timestamps, and the
+ * writes here that end or change a session make the cache stale once they
+ * have committed. A change made by another process is seen within 1 s.
  */
 #include <inttypes.h>
 #include <sodium.h>
