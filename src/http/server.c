@@ -172,8 +172,10 @@ static void session_of(struct mmr_http_req *r)
 }
 
 /* The session cache's window: MMR_SESSION_CACHE_WINDOW_MS (1 s), or
- * MAMORI_SESSION_CACHE_MS (1–60000) when set: the API tests lengthen it to
- * show that what ends a cached session at once is the invalidation. */
+ * MAMORI_SESSION_CACHE_MS (1–60000) when set: an operator running several
+ * servers on one database may shorten it (it bounds how late one sees
+ * another's changes); the API tests lengthen it to show that what ends a
+ * cached session at once is the invalidation. */
 static int64_t session_cache_window(void)
 {
 	const char *v = getenv("MAMORI_SESSION_CACHE_MS");
