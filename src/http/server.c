@@ -1,7 +1,9 @@
 /*
  * server.c — libmicrohttpd glue: a thread pool, one store connection per
  * thread, request bodies bounded (413), security headers on every answer,
- * sessions from the bearer token or the session cookie.
+ * sessions from the bearer token or the session cookie (checked through the
+ * session cache of store/session_cache.h, which any request that may write
+ * makes stale).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include "http/http.h"
 #include "store/work.h"
 #include "store/audit.h"
+#include "store/session_cache.h"
 
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -168,6 +171,41 @@ static void session_of(struct mmr_http_req *r)
 	}
 }
 
+/* The session cache's window: MMR_SESSION_CACHE_WINDOW_MS (1 s), or
+ * MAMORI_SESSION_CACHE_MS (1–60000) when set: an operator running several
+ * servers on one database may shorten it (it bounds how late one sees
+ * another's changes); the API tests lengthen it to show that what ends a
+ * cached session at once is the invalidation. */
+static int64_t session_cache_window(void)
+{
+	const char *v = getenv("MAMORI_SESSION_CACHE_MS");
+	char *end;
+	long ms = v ? strtol(v, &end, 10) : 0;
+	if (!v)
+		return MMR_SESSION_CACHE_WINDOW_MS;
+	if (!*v || *end || ms < 1 || ms > 60000) {
+		fprintf(stderr,
+			"mamori: MAMORI_SESSION_CACHE_MS=\"%s\" は 1〜60000 のミリ秒にしてください"
+			"（%d を使います）\n",
+			v, MMR_SESSION_CACHE_WINDOW_MS);
+		return MMR_SESSION_CACHE_WINDOW_MS;
+	}
+	return ms;
+}
+
+/* Whether a request may have changed a session, a user or their roles, so
+ * that the session cache must not answer from what it read before
+ * (session_cache.h). Rather than trust every handler of every ledger, page
+ * and service to say so, any request but GET and HEAD counts as a write;
+ * POST /api/v1/decide only reads (the decision is computed in memory), and
+ * is what the cache is for. */
+static bool may_write(const char *method, const char *url)
+{
+	if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+		return false;
+	return strcmp(method, "POST") || strcmp(url, "/api/v1/decide");
+}
+
 /* ---- MHD callbacks ---- */
 
 struct conn_ctx {
@@ -260,6 +298,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		session_of(&r);
 	if (!mmr_api_handle(&r, &out) && !mmr_pages_handle(&r, &out))
 		mmr_http_error(&out, 404, NULL, "ページが見つかりません (not found)");
+	if (may_write(method, url))
+		mmr_session_cache_invalidate(); /* committed; the answer not yet sent */
 	json_decref(r.form);
 	return send_resp(c, &out);
 }
@@ -315,6 +355,12 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		mmr_store_close(probe);
 		return rc;
 	}
+	/* sessions checked within the window are not read again; without the
+	 * memory for it, every request reads the database */
+	if (mmr_session_cache_start(session_cache_window()))
+		fprintf(stderr,
+			"mamori: "
+			"セッションのキャッシュを確保できません（毎回データベースを読みます）\n");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
 	struct MHD_Daemon *d = MHD_start_daemon(
@@ -326,6 +372,7 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 	if (!d) {
 		mmr_store_close(probe);
 		mmr_pages_fini();
+		mmr_session_cache_stop();
 		mmr_error_set(err, MMR_EIO, "%s:%d で待ち受けられません: %s", host, port,
 			      strerror(errno));
 		return MMR_EIO;
@@ -350,6 +397,7 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		}
 	}
 	MHD_stop_daemon(d);
+	mmr_session_cache_stop();
 	mmr_store_close(probe);
 	sodium_memzero(&lkey, sizeof lkey);
 	pthread_mutex_lock(&stores_lock);

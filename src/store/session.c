@@ -6,6 +6,12 @@
  * Sessions are stored by the SHA-256 of their bearer token: a copy of the
  * database does not let anyone sign in. Tokens and passwords are never
  * logged nor put in an error message.
+ *
+ * mmr_session_check answers from the session cache (session_cache.h) when
+ * the server has turned it on: a session read less than 1 s ago is not read
+ * again, its limits are checked against the cached timestamps, and the
+ * writes here that end or change a session make the cache stale once they
+ * have committed. A change made by another process is seen within 1 s.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -15,6 +21,7 @@
 
 #include "auth/auth.h"
 #include "store/audit.h"
+#include "store/session_cache.h"
 #include "store/store_int.h"
 
 #define DEFAULT_LOCKOUT 5
@@ -50,6 +57,16 @@ static void random_hex(char out[65])
 	unsigned char b[32];
 	randombytes_buf(b, sizeof b);
 	hex(b, sizeof b, out);
+}
+
+/* Pass `rc` through after making the session cache stale: for the writes
+ * here that change whether a session may go on (password, lock), called
+ * once they have committed (see session_cache.h; when they run inside a
+ * caller's transaction, the HTTP server invalidates again after the request). */
+static int invalidating(int rc)
+{
+	mmr_session_cache_invalidate();
+	return rc;
 }
 
 int mmr_user_find_login(mmr_store *st, const char *tenant, const char *login, int64_t *user_id,
@@ -119,7 +136,7 @@ int mmr_user_set_password(mmr_store *st, const char *tenant, int64_t user_id, co
 				      NULL, err);
 		json_decref(after);
 	}
-	return mmr_db_end(st->db, rc, err);
+	return invalidating(mmr_db_end(st->db, rc, err));
 }
 
 int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_error *err)
@@ -141,7 +158,7 @@ int mmr_user_unlock(mmr_store *st, const char *tenant, int64_t user_id, mmr_erro
 		rc = mmr_audit_record(st, &sys, "user.unlock", "users", user_id, NULL, NULL, NULL,
 				      err);
 	}
-	return mmr_db_end(st->db, rc, err);
+	return invalidating(mmr_db_end(st->db, rc, err));
 }
 
 /* Whether the profile requires MFA of this user: a role in
@@ -307,7 +324,7 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 					  MMR_OK, err);
 		if (!rc && failed + 1 >= threshold)
 			rc = signin_event(st, tenant, login, uid, "session.lockout", MMR_OK, err);
-		rc = mmr_db_end(st->db, rc, err);
+		rc = invalidating(mmr_db_end(st->db, rc, err));
 		if (rc)
 			return rc;
 		if (failed + 1 >= threshold) {
@@ -375,8 +392,28 @@ int mmr_session_open(mmr_store *st, const char *tenant, const char *login, const
 }
 
 enum { SESSION_TOUCH = -100, SESSION_CLOSE = -101 };
-static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *actor, char csrf[65],
-			bool *must_change, mmr_error *err);
+static int session_read(mmr_store *st, const char *th, int64_t now, struct mmr_session_cached *c,
+			mmr_error *err);
+
+/* Whether a cached read still lets the session through at `now` without the
+ * database: not ended by the absolute or idle limit (computed from the
+ * timestamps the database held, so never later than a read would end it),
+ * and its idle clock not yet due an update. Anything else goes back to the
+ * database, which ends the session or advances the clock. */
+static bool cached_valid(const struct mmr_session_cached *c, int64_t now)
+{
+	return now < c->expires && now - c->last_seen <= c->idle && now - c->last_seen < 10;
+}
+
+static void session_answer(const struct mmr_session_cached *c, mmr_actor *actor, char csrf[65],
+			   bool *must_change)
+{
+	*actor = c->actor;
+	if (csrf)
+		memcpy(csrf, c->csrf, 65);
+	if (must_change)
+		*must_change = c->temporary;
+}
 
 int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *actor,
 		      char csrf[65], bool *must_change, mmr_error *err)
@@ -385,46 +422,70 @@ int mmr_session_check(mmr_store *st, const char *token, int64_t now, mmr_actor *
 		mmr_error_set(err, MMR_EAUTH, "サインインしてください");
 		return MMR_EAUTH;
 	}
+	unsigned char key[crypto_hash_sha256_BYTES];
 	char th[65];
-	token_hash(token, th);
+	crypto_hash_sha256(key, (const unsigned char *)token, 64);
+	hex(key, sizeof key, th);
+	struct mmr_session_cached c;
+	if (mmr_session_cache_get(key, &c) && cached_valid(&c, now)) {
+		session_answer(&c, actor, csrf, must_change);
+		sodium_memzero(&c, sizeof c);
+		return MMR_OK;
+	}
+	struct mmr_session_cache_mark mark;
+	mmr_session_cache_mark(&mark); /* before the read: see session_cache.h */
 	/* SQLite: the reads below share one read transaction (one WAL lock
 	 * instead of one per statement); PostgreSQL would only add round trips */
 	bool rd = mmr_db_kind(st->db) == MMR_DB_SQLITE && !mmr_db_depth(st->db);
 	int rc = rd ? mmr_db_begin_read(st->db, err) : MMR_OK;
 	if (rc)
 		return rc;
-	rc = session_read(st, th, now, actor, csrf, must_change, err);
+	rc = session_read(st, th, now, &c, err);
 	if (rd)
 		mmr_db_commit(st->db, NULL); /* a read: nothing to lose if it fails */
 	if (rc == SESSION_CLOSE) {
 		mmr_session_close(st, token, NULL);
 		return MMR_EAUTH;
 	}
-	if (rc != SESSION_TOUCH)
+	if (rc == MMR_EAUTH)
+		mmr_session_cache_evict(key); /* gone from the database */
+	if (rc != MMR_OK && rc != SESSION_TOUCH)
 		return rc;
-	/* the idle clock needs no finer grain than 10 s: spare the writes. On
-	 * PostgreSQL the write does not wait for its WAL flush: a crash may lose
-	 * it, which only makes the session look idle a little earlier, and no
-	 * request waits a disk flush for its idle clock. */
-	static const char u[] = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
-	bool pg = mmr_db_kind(st->db) == MMR_DB_POSTGRES && !mmr_db_depth(st->db);
-	if (pg && (rc = mmr_db_begin(st->db, err)))
-		return rc;
-	rc = pg ? mmr_db_exec(st->db, "SET LOCAL synchronous_commit = off", err) : MMR_OK;
-	mmr_stmt *s;
-	if (!rc && !(rc = mmr_db_prepare(st->db, u, &s, err))) {
-		mmr_stmt_text(s, 1, th);
-		mmr_stmt_int(s, 2, now);
-		rc = mmr_stmt_run(s, err);
+	if (rc == SESSION_TOUCH) {
+		/* the idle clock needs no finer grain than 10 s: spare the writes.
+		 * On PostgreSQL the write does not wait for its WAL flush: a crash
+		 * may lose it, which only makes the session look idle a little
+		 * earlier, and no request waits a disk flush for its idle clock. */
+		static const char u[] =
+			"UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
+		bool pg = mmr_db_kind(st->db) == MMR_DB_POSTGRES && !mmr_db_depth(st->db);
+		if (pg && (rc = mmr_db_begin(st->db, err)))
+			goto done;
+		rc = pg ? mmr_db_exec(st->db, "SET LOCAL synchronous_commit = off", err) : MMR_OK;
+		mmr_stmt *s;
+		if (!rc && !(rc = mmr_db_prepare(st->db, u, &s, err))) {
+			mmr_stmt_text(s, 1, th);
+			mmr_stmt_int(s, 2, now);
+			rc = mmr_stmt_run(s, err);
+		}
+		if (pg)
+			rc = mmr_db_end(st->db, rc, err);
+		if (rc)
+			goto done;
+		c.last_seen = now;
 	}
-	return pg ? mmr_db_end(st->db, rc, err) : rc;
+	session_answer(&c, actor, csrf, must_change);
+	mmr_session_cache_put(key, &mark, &c);
+done:
+	sodium_memzero(&c, sizeof c);
+	return rc;
 }
 
-/* The reads of mmr_session_check: MMR_OK, SESSION_TOUCH (valid, and
+/* The reads of mmr_session_check into `c`: MMR_OK, SESSION_TOUCH (valid, and
  * last_seen_at is due an update), SESSION_CLOSE (locked, expired or idle: err
  * says which; the caller closes it once the reads are over), or an error. */
-static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *actor, char csrf[65],
-			bool *must_change, mmr_error *err)
+static int session_read(mmr_store *st, const char *th, int64_t now, struct mmr_session_cached *c,
+			mmr_error *err)
 {
 	/* the session, its user and the user's roles in one query (one round
 	 * trip on PostgreSQL): a row per role, or one row with a NULL role */
@@ -447,13 +508,15 @@ static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *a
 		mmr_error_set(err, MMR_EAUTH, "サインインしてください（セッションがありません）");
 		return MMR_EAUTH;
 	}
-	memset(actor, 0, sizeof *actor);
+	memset(c, 0, sizeof *c);
+	mmr_actor *actor = &c->actor;
 	snprintf(actor->tenant, sizeof actor->tenant, "%s", mmr_col_text(s, 0));
 	actor->user_id = mmr_col_int(s, 1);
-	if (csrf)
-		snprintf(csrf, 65, "%s", mmr_col_text(s, 2));
-	int64_t last = mmr_col_int(s, 3), expires = mmr_col_int(s, 4);
-	bool temporary = mmr_col_int(s, 5), locked = !mmr_col_null(s, 6);
+	snprintf(c->csrf, sizeof c->csrf, "%s", mmr_col_text(s, 2));
+	c->last_seen = mmr_col_int(s, 3);
+	c->expires = mmr_col_int(s, 4);
+	c->temporary = mmr_col_int(s, 5);
+	bool locked = !mmr_col_null(s, 6);
 	snprintf(actor->login, sizeof actor->login, "%s", mmr_col_text(s, 7));
 	const mmr_policy *pol;
 	if ((rc = mmr_tenant_policy(st, actor->tenant, &pol, err))) {
@@ -469,10 +532,11 @@ static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *a
 	if (rc != MMR_DB_DONE)
 		return rc;
 	long idle = setting(pol, "session.idle_timeout_minutes", DEFAULT_IDLE_MINUTES);
-	if (locked || now >= expires || now - last > idle * 60) {
+	c->idle = (int64_t)idle * 60;
+	if (locked || now >= c->expires || now - c->last_seen > c->idle) {
 		if (locked)
 			mmr_error_set(err, MMR_EAUTH, "アカウントがロックされました");
-		else if (now >= expires)
+		else if (now >= c->expires)
 			mmr_error_set(err, MMR_EAUTH,
 				      "セッションの有効期限が切れました。もう一度サ"
 				      "インインしてください");
@@ -481,24 +545,29 @@ static int session_read(mmr_store *st, const char *th, int64_t now, mmr_actor *a
 				      "%ld 分間操作がなかったため、セッションを終了しました", idle);
 		return SESSION_CLOSE; /* the caller closes it after the reads */
 	}
-	if (must_change)
-		*must_change = temporary;
-	return now - last >= 10 ? SESSION_TOUCH : MMR_OK;
+	return now - c->last_seen >= 10 ? SESSION_TOUCH : MMR_OK;
 }
 
 int mmr_session_close(mmr_store *st, const char *token, mmr_error *err)
 {
 	if (!token)
 		return MMR_OK;
+	unsigned char key[crypto_hash_sha256_BYTES];
 	char th[65];
-	token_hash(token, th);
+	crypto_hash_sha256(key, (const unsigned char *)token, strlen(token));
+	hex(key, sizeof key, th);
 	static const char q[] = "DELETE FROM sessions WHERE token_hash = $1";
 	mmr_stmt *s;
 	int rc = mmr_db_prepare(st->db, q, &s, err);
 	if (rc)
 		return rc;
 	mmr_stmt_text(s, 1, th);
-	return mmr_stmt_run(s, err);
+	rc = mmr_stmt_run(s, err);
+	/* evicting alone would race a read begun before the delete: the
+	 * generation makes such a read's answer stale too */
+	mmr_session_cache_evict(key);
+	mmr_session_cache_invalidate();
+	return rc;
 }
 
 int mmr_user_totp_enrol(mmr_store *st, const mmr_actor *who, const char *secret, const char *code,
