@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "store/audit.h"
+#include "store/canon.h"
 #include "store/db_int.h"
 #include "store/store_int.h"
 
@@ -279,67 +280,13 @@ char *mmr_audit_leaf_data(const struct mmr_audit_event *ev, int64_t index, const
 	return out;
 }
 
-static bool secret_key(const char *k)
-{
-	return strstr(k, "password") || strstr(k, "secret") || !strncmp(k, "token", 5) ||
-	       !strcmp(k, "csrf") || strstr(k, "totp");
-}
-
-static json_t *scrub(const json_t *v)
-{
-	if (json_is_object(v)) {
-		json_t *o = json_object();
-		const char *k;
-		json_t *x;
-		json_object_foreach ((json_t *)v, k, x) {
-			if (!secret_key(k))
-				json_object_set_new(o, k, scrub(x));
-		}
-		return o;
-	}
-	if (json_is_array(v)) {
-		json_t *a = json_array();
-		size_t i;
-		json_t *x;
-		json_array_foreach (v, i, x)
-			json_array_append_new(a, scrub(x));
-		return a;
-	}
-	return json_deep_copy(v);
-}
-
-/* Whether v holds a key scrub() would drop. */
-static bool has_secret(const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	if (json_is_object(v)) {
-		json_object_foreach ((json_t *)v, k, x)
-			if (secret_key(k) || has_secret(x))
-				return true;
-	} else if (json_is_array(v)) {
-		json_array_foreach (v, i, x)
-			if (has_secret(x))
-				return true;
-	}
-	return false;
-}
-
 void mmr_audit_digest(const json_t *obj, char out[65])
 {
-	/* a copy without the secrets only where there are any (an imported
-	 * asset has none: the copy was a sixth of the import's time) */
-	json_t *clean = has_secret(obj) ? scrub(obj) : NULL;
-	char *text =
-		json_dumps(clean ? clean : obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	json_decref(clean);
-	mmr_hash h;
-	/* a plain SHA-256 of the text (a leaf hash without its prefix would do as
-	 * well; this one is what `sha256sum` prints) */
-	mmr_log_leaf_hash(text ? text : "", text ? strlen(text) : 0, h);
-	free(text);
-	mmr_hash_hex(h, out);
+	/* the canonical text (store/canon.h: compact, keys sorted, secrets
+	 * left out), SHA-256 in hex */
+	struct mmr_canon c = {0};
+	mmr_canon_digest(&c, obj, out);
+	mmr_canon_free(&c);
 }
 
 void mmr_audit_origin(const char *tenant, char *out, size_t n)
