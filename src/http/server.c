@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "store/audit_group.h"
 #include "store/work.h"
 #include "store/audit.h"
 #include "store/session_cache.h"
@@ -33,6 +34,8 @@ static pthread_mutex_t stores_lock = PTHREAD_MUTEX_INITIALIZER;
 static mmr_store *stores[256];
 static size_t n_stores;
 static __thread mmr_store *thread_store;
+/* the workers' appends outside a transaction share its commits (issue 4) */
+static mmr_audit_group *group;
 
 static mmr_store *store_for_thread(mmr_error *err)
 {
@@ -45,6 +48,7 @@ static mmr_store *store_for_thread(mmr_error *err)
 	if (n_stores < sizeof stores / sizeof stores[0])
 		stores[n_stores++] = st;
 	pthread_mutex_unlock(&stores_lock);
+	mmr_audit_group_attach(group, st);
 	thread_store = st;
 	return st;
 }
@@ -355,6 +359,12 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		mmr_store_close(probe);
 		return rc;
 	}
+	/* a view of a top-class asset is a record alone: such appends of all
+	 * the workers are group-committed (without the group, each commits) */
+	mmr_error gerr;
+	if (mmr_audit_group_open(cfg->db, cfg->policy_dir, &group, &gerr))
+		fprintf(stderr, "mamori: 監査ログのグループコミットを使えません: %s\n",
+			gerr.message);
 	/* sessions checked within the window are not read again; without the
 	 * memory for it, every request reads the database */
 	if (mmr_session_cache_start(session_cache_window()))
@@ -371,6 +381,8 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		MHD_OPTION_END);
 	if (!d) {
 		mmr_store_close(probe);
+		mmr_audit_group_close(group);
+		group = NULL;
 		mmr_pages_fini();
 		mmr_session_cache_stop();
 		mmr_error_set(err, MMR_EIO, "%s:%d で待ち受けられません: %s", host, port,
@@ -405,6 +417,8 @@ int mmr_http_serve(const struct mmr_http_config *cfg, mmr_error *err)
 		mmr_store_close(stores[i]);
 	n_stores = 0;
 	pthread_mutex_unlock(&stores_lock);
+	mmr_audit_group_close(group); /* after the workers: nothing is queued */
+	group = NULL;
 	mmr_pages_fini();
 	return MMR_OK;
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "store/audit.h"
+#include "store/audit_group.h"
 #include "store/canon.h"
 #include "store/db_int.h"
 #include "store/store_int.h"
@@ -959,6 +960,8 @@ int mmr_audit_append(mmr_store *st, const struct mmr_audit_event *ev, int64_t *i
 		return MMR_EINVAL;
 	mmr_db *db = st->db;
 	bool own = db->depth == 0;
+	if (own && st->group) /* group-committed (mmr_audit_group_attach) */
+		return mmr_audit_group_append(st->group, ev, index_out, err);
 	int rc;
 	if (own && (rc = mmr_db_begin(db, err)))
 		return rc;

@@ -38,6 +38,7 @@
 
 #include "store/audit_group.h"
 #include "store/db.h"
+#include "store/store_int.h"
 
 struct request {
 	mmr_audit_work_fn fn; /* NULL: an append of ev */
@@ -438,4 +439,10 @@ void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *wor
 	*commits = g->commits;
 	*works = g->works;
 	pthread_mutex_unlock(&g->lock);
+}
+
+void mmr_audit_group_attach(mmr_audit_group *g, mmr_store *st)
+{
+	if (st && (!g || st != g->st)) /* never the group's own connection */
+		st->group = g;
 }

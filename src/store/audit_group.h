@@ -51,6 +51,14 @@ int mmr_audit_group_run(mmr_audit_group *g, mmr_audit_work_fn fn, void *ud, mmr_
 int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev, int64_t *index_out,
 			   mmr_error *err);
 
+/* Let `st` (another connection: a server's worker) append through g: its
+ * appends made outside a transaction (mmr_audit_append, mmr_audit_record:
+ * a view of a top-class asset, say) are then group-committed, acknowledged
+ * once durable, instead of each paying its own flush. Appends inside a
+ * caller's transaction stay in it: the leaf and the state change commit
+ * together. g must outlive st's use; NULL detaches. */
+void mmr_audit_group_attach(mmr_audit_group *g, mmr_store *st);
+
 /* Transactions committed and pieces of work run so far (their ratio is the
  * mean group size). */
 void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works);

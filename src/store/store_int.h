@@ -21,6 +21,9 @@ struct mmr_store {
 	struct mmr_tenant_entry tenants[MMR_STORE_MAX_TENANTS];
 	size_t n_tenants;
 	struct mmr_audit_cache *audit; /* audit.c: right edges of recent logs; NULL until used */
+	/* standalone appends (outside a transaction) go through this group
+	 * commit when set (mmr_audit_group_attach; not owned) */
+	struct mmr_audit_group *group;
 	/* a SQLite bulk import is running: its one transaction is all or
 	 * nothing, so a row needs no savepoint of its own (see import.c) */
 	bool bulk;

@@ -892,6 +892,28 @@ static void group_commit(void **state)
 	must(mmr_audit_group_run(g, change_fn, &ok1, &err), &err);
 	assert_int_equal(mmr_audit_group_run(g, change_fn, &bad, &err), MMR_EINVAL);
 	must(mmr_audit_group_run(g, change_fn, &ok2, &err), &err);
+	/* a store attached to the group (a server's worker): its appends
+	 * outside a transaction go through the group, those inside stay in it */
+	mmr_audit_group_attach(g, f->st);
+	uint64_t works0, works1;
+	mmr_audit_group_counts(g, &commits, &works0);
+	struct mmr_audit_event ev = {.tenant = "toyohashi",
+				     .actor = "aud1",
+				     .action = "asset.view",
+				     .object_id = "att-1"};
+	int64_t at_idx = -1;
+	must(mmr_audit_append(f->st, &ev, &at_idx, &err), &err);
+	mmr_audit_group_counts(g, &commits, &works1);
+	assert_int_equal(works1, works0 + 1);
+	assert_int_equal(at_idx, ok2.idx + 1);
+	mmr_db *adb = mmr_store_db(f->st);
+	must(mmr_db_begin(adb, &err), &err);
+	ev.object_id = "att-2";
+	must(mmr_audit_append(f->st, &ev, NULL, &err), &err);
+	must(mmr_db_commit(adb, &err), &err);
+	mmr_audit_group_counts(g, &commits, &works0);
+	assert_int_equal(works0, works1);
+	mmr_audit_group_attach(NULL, f->st);
 	mmr_audit_group_close(g);
 	assert_int_equal(ok2.idx, ok1.idx + 1); /* the failed one's index was reused */
 	static const char q_exp[] = "SELECT COUNT(*) FROM audit_exports WHERE file = $1";
@@ -902,6 +924,8 @@ static void group_commit(void **state)
 	assert_int_equal(count_sql(f, q_exp, "drop"), 0);
 	assert_int_equal(count_sql(f, q_leaf, "drop"), 0);
 	assert_int_equal(count_sql(f, q_leaf, "keep-2"), 1);
+	assert_int_equal(count_sql(f, q_leaf, "att-1"), 1);
+	assert_int_equal(count_sql(f, q_leaf, "att-2"), 1);
 	/* this store's appends after the group's (its cached edge is stale) */
 	append_n(f, "toyohashi", 3, NULL);
 	checkpoint(f, "toyohashi");
