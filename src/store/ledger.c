@@ -286,24 +286,40 @@ static const char *list_sql(struct ledger *l, bool count, unsigned mask)
 	return sql;
 }
 
+/* "INSERT INTO table ([id, ]tenant, fields…, created_at[, updated_at])" */
+static void insert_into(struct sbuf *b, const struct ledger *l, bool id)
+{
+	sb_add(b, "INSERT INTO %s (%stenant", l->table, id ? "id, " : "");
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(b, ", %s", l->f[i].name);
+	if (l->updated_at || l->created_at)
+		sb_add(b, ", created_at");
+	if (l->updated_at)
+		sb_add(b, ", updated_at");
+	sb_add(b, ")");
+}
+
+/* " VALUES ($1 … $lead, the fields, the time (once per time column)", the
+ * closing parenthesis left to the caller */
+static void insert_values(struct sbuf *b, const struct ledger *l, size_t lead)
+{
+	sb_add(b, " VALUES ($1");
+	for (size_t i = 2; i <= lead; i++)
+		sb_add(b, ", $%zu", i);
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(b, ", $%zu", lead + 1 + i);
+	if (l->updated_at || l->created_at)
+		sb_add(b, ", $%zu", lead + 1 + l->n);
+	if (l->updated_at)
+		sb_add(b, ", $%zu", lead + 1 + l->n);
+}
+
 static void generate(struct ledger *l)
 {
 	struct sbuf b = {0};
-	/* insert */
-	sb_add(&b, "INSERT INTO %s (tenant", l->table);
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", %s", l->f[i].name);
-	if (l->updated_at || l->created_at)
-		sb_add(&b, ", created_at");
-	if (l->updated_at)
-		sb_add(&b, ", updated_at");
-	sb_add(&b, ") VALUES ($1");
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", $%zu", i + 2);
-	if (l->updated_at || l->created_at)
-		sb_add(&b, ", $%zu", l->n + 2);
-	if (l->updated_at)
-		sb_add(&b, ", $%zu", l->n + 2);
+	/* insert: $1 tenant, fields from $2, then the time */
+	insert_into(&b, l, false);
+	insert_values(&b, l, 1);
 	/* the new row comes back with the columns `get` reads (one round trip
 	 * fewer than reading it again) */
 	sb_add(&b, ") RETURNING ");
@@ -335,33 +351,15 @@ static void generate(struct ledger *l)
 	/* bulk create: the row with its id given ($1 id, $2 tenant, fields from
 	 * $3, then the time) */
 	b = (struct sbuf){0};
-	sb_add(&b, "INSERT INTO %s (id, tenant", l->table);
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", %s", l->f[i].name);
-	if (l->updated_at || l->created_at)
-		sb_add(&b, ", created_at");
-	if (l->updated_at)
-		sb_add(&b, ", updated_at");
-	sb_add(&b, ") VALUES ($1, $2");
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", $%zu", i + 3);
-	if (l->updated_at || l->created_at)
-		sb_add(&b, ", $%zu", l->n + 3);
-	if (l->updated_at)
-		sb_add(&b, ", $%zu", l->n + 3);
+	insert_into(&b, l, true);
+	insert_values(&b, l, 2);
 	sb_add(&b, ")");
 	l->ins_id = b.s;
 	/* PostgreSQL: many rows in one statement, a column per array ($1
 	 * tenant, $2 time, $3 ids, then one array per field) */
 	b = (struct sbuf){0};
-	sb_add(&b, "INSERT INTO %s (id, tenant", l->table);
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", %s", l->f[i].name);
-	if (l->updated_at || l->created_at)
-		sb_add(&b, ", created_at");
-	if (l->updated_at)
-		sb_add(&b, ", updated_at");
-	sb_add(&b, ") SELECT u.c, $1");
+	insert_into(&b, l, true);
+	sb_add(&b, " SELECT u.c, $1");
 	for (size_t i = 0; i < l->n; i++)
 		sb_add(&b, ", u.c%zu", i);
 	if (l->updated_at || l->created_at)
@@ -569,8 +567,8 @@ static int check_classification(const mmr_policy *pol, json_t *v, json_t **out, 
 }
 
 /* Validate `obj` (a full object after merging) field by field. Unknown keys
- * are refused; `readonly` keys (id, timestamps, computed) are ignored. */
-/* `known` (may be NULL): references already found to exist during this
+ * are refused; `readonly` keys (id, timestamps, computed) are ignored.
+ * `known` (may be NULL): references already found to exist during this
  * call's batch ({"units:12": true, …}), so that a bulk create asks for each
  * once instead of once per row. */
 static int validate(mmr_store *st, const mmr_policy *pol, const char *tenant,
@@ -821,29 +819,51 @@ static json_t *row_json(const mmr_policy *pol, const struct ledger *l, mmr_stmt 
 	return o;
 }
 
+/* How a field's value is stored in its column. */
+enum stored { STORED_NULL, STORED_INT, STORED_TEXT };
+
+/* A field's value as its column stores it: an absent boolean as 0, an
+ * absent unit kind as "section", booleans as 0/1, arrays and objects as
+ * their compact JSON with sorted keys (*owned, for the caller to free; NULL
+ * text when out of memory). */
+static enum stored stored_value(const struct ledger *l, const struct field *f, json_t *v,
+				int64_t *iv, const char **tv, char **owned)
+{
+	*owned = NULL;
+	if (!v || json_is_null(v)) {
+		if (f->type == FT_BOOL) {
+			*iv = 0;
+			return STORED_INT;
+		}
+		if (f->type == FT_ENUM && !strcmp(l->kind, "units")) {
+			*tv = "section";
+			return STORED_TEXT;
+		}
+		return STORED_NULL;
+	}
+	if (json_is_boolean(v) || json_is_integer(v)) {
+		*iv = json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
+		return STORED_INT;
+	}
+	*tv = json_is_string(v) ? json_string_value(v)
+				: (*owned = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS));
+	return STORED_TEXT;
+}
+
 static void bind_fields(mmr_stmt *s, const struct ledger *l, json_t *obj, int first)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		int p = first + (int)i;
-		json_t *v = json_object_get(obj, l->f[i].name);
-		if (!v || json_is_null(v)) {
-			if (l->f[i].type == FT_BOOL)
-				mmr_stmt_int(s, p, 0);
-			else if (l->f[i].type == FT_ENUM && !strcmp(l->kind, "units"))
-				mmr_stmt_text(s, p, "section");
-			else
-				mmr_stmt_null(s, p);
-		} else if (json_is_boolean(v))
-			mmr_stmt_int(s, p, json_is_true(v));
-		else if (json_is_integer(v))
-			mmr_stmt_int(s, p, json_integer_value(v));
-		else if (json_is_string(v))
-			mmr_stmt_text(s, p, json_string_value(v));
-		else {
-			char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-			mmr_stmt_text(s, p, t);
-			free(t);
+		int64_t iv;
+		const char *tv;
+		char *owned;
+		switch (stored_value(l, &l->f[i], json_object_get(obj, l->f[i].name), &iv, &tv,
+				     &owned)) {
+		case STORED_INT: mmr_stmt_int(s, p, iv); break;
+		case STORED_TEXT: mmr_stmt_text(s, p, tv); break;
+		default: mmr_stmt_null(s, p);
 		}
+		free(owned);
 	}
 }
 
@@ -1365,13 +1385,16 @@ static json_t *written_json(const struct ledger *l, json_t *obj, int64_t id, con
 	for (size_t i = 0; i < l->n; i++) {
 		const struct field *f = &l->f[i];
 		json_t *v = json_object_get(obj, f->name);
-		if (!v || json_is_null(v))
+		if (!v || json_is_null(v)) { /* what the column holds: its default */
+			int64_t iv;
+			const char *tv;
+			char *owned;
+			enum stored k = stored_value(l, f, v, &iv, &tv, &owned);
 			json_object_set_new(o, f->name,
-					    f->type == FT_BOOL ? json_false()
-					    : f->type == FT_ENUM && !strcmp(l->kind, "units")
-						    ? json_string("section")
-						    : json_null());
-		else if (f->type == FT_BOOL)
+					    k == STORED_INT    ? json_boolean(iv)
+					    : k == STORED_TEXT ? json_string(tv)
+							       : json_null());
+		} else if (f->type == FT_BOOL)
 			json_object_set_new(o, f->name, json_boolean(json_is_true(v)));
 		else
 			json_object_set(o, f->name, v);
@@ -1474,27 +1497,20 @@ static const char *arr_end(struct arr *a)
 /* one field of a row as an array element, stored as bind_fields stores it */
 static void arr_field(struct arr *a, const struct ledger *l, const struct field *f, json_t *v)
 {
-	if (!v || json_is_null(v)) {
-		if (f->type == FT_BOOL)
-			arr_int(a, 0);
-		else if (f->type == FT_ENUM && !strcmp(l->kind, "units"))
-			arr_text(a, "section");
+	int64_t iv;
+	const char *tv;
+	char *owned;
+	switch (stored_value(l, f, v, &iv, &tv, &owned)) {
+	case STORED_INT: arr_int(a, iv); break;
+	case STORED_TEXT:
+		if (tv)
+			arr_text(a, tv);
 		else
-			arr_null(a);
-	} else if (json_is_boolean(v)) {
-		arr_int(a, json_is_true(v));
-	} else if (json_is_integer(v)) {
-		arr_int(a, json_integer_value(v));
-	} else if (json_is_string(v)) {
-		arr_text(a, json_string_value(v));
-	} else {
-		char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-		if (!t)
 			a->oom = true;
-		else
-			arr_text(a, t);
-		free(t);
+		break;
+	default: arr_null(a);
 	}
+	free(owned);
 }
 
 /* rows per statement on PostgreSQL */
@@ -1649,10 +1665,10 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 			     const struct ledger *l, json_t *const *objs, size_t n,
 			     mmr_import_progress_fn progress, void *ud, mmr_error *err)
 {
-	int64_t *ids = calloc(n ? n : 1, sizeof *ids);
-	struct mmr_audit_event *evs = calloc(n ? n : 1, sizeof *evs);
-	char(*dig)[65] = calloc(n ? n : 1, sizeof *dig);
-	char(*oid)[24] = calloc(n ? n : 1, sizeof *oid);
+	int64_t *ids = calloc(n, sizeof *ids); /* n > 0: see mmr_ledger_create_many */
+	struct mmr_audit_event *evs = calloc(n, sizeof *evs);
+	char(*dig)[65] = calloc(n, sizeof *dig);
+	char(*oid)[24] = calloc(n, sizeof *oid);
 	int rc = MMR_OK;
 	if (!ids || !evs || !dig || !oid) {
 		rc = MMR_ENOMEM;
