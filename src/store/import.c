@@ -256,6 +256,33 @@ static void bulk_bad(void *ud, size_t i, const mmr_error *e)
 	row_error(im, im->rown[i], e);
 }
 
+/* Create one row now (its own savepoint: a refused row leaves nothing); a
+ * refused row is listed. MMR_OK unless the import must stop. */
+static int create_row(struct importer *im, size_t rown, json_t *obj, mmr_error *err)
+{
+	json_t *out = NULL;
+	mmr_error e;
+	int rc = mmr_ledger_create(im->st, im->who, im->kind, obj, &out, &e);
+	json_decref(out);
+	if (rc) {
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			*err = e;
+			return rc;
+		}
+		row_error(im, rown, &e);
+		return MMR_OK;
+	}
+	im->imported++;
+	/* PostgreSQL: once the tables hold enough of this import for their
+	 * statistics to mean something, gather them (ANALYZE counts the rows
+	 * this transaction inserted) and let the statements keep generic plans
+	 * instead of planning every execution (see plan_each) */
+	if (im->imported == IMPORT_REPLAN_ROWS && mmr_db_kind(im->st->db) == MMR_DB_POSTGRES &&
+	    (rc = mmr_db_exec(im->st->db, "ANALYZE; SET LOCAL plan_cache_mode = auto", err)))
+		return rc;
+	return MMR_OK;
+}
+
 static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error *err)
 {
 	struct importer *im = ud;
@@ -381,31 +408,11 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		im->rown[im->nobjs++] = rown;
 		return MMR_OK;
 	}
-	/* mmr_ledger_create is its own savepoint: a refused row leaves nothing */
-	json_t *out = NULL;
-	mmr_error e;
-	int rc = mmr_ledger_create(im->st, im->who, im->kind, obj, &out, &e);
+	int rc = create_row(im, rown, obj, err);
 	json_decref(obj);
-	json_decref(out);
-	if (rc) {
-		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
-			*err = e;
-			return rc;
-		}
-		row_error(im, rown, &e);
-		return MMR_OK;
-	}
-	im->imported++;
-	/* PostgreSQL: once the tables hold enough of this import for their
-	 * statistics to mean something, gather them (ANALYZE counts the rows
-	 * this transaction inserted) and let the statements keep generic plans
-	 * instead of planning every execution (see mmr_import_csv) */
-	if (im->imported == IMPORT_REPLAN_ROWS && mmr_db_kind(im->st->db) == MMR_DB_POSTGRES &&
-	    (rc = mmr_db_exec(im->st->db, "ANALYZE; SET LOCAL plan_cache_mode = auto", err)))
-		return rc;
-	if (im->progress && im->total % 500 == 0)
+	if (!rc && im->progress && im->total % 500 == 0)
 		im->progress(im->ud, im->total);
-	return MMR_OK;
+	return rc;
 }
 
 /* PostgreSQL, when rows are written one by one: the tables grow by every
@@ -444,19 +451,9 @@ static int write_bulk(struct importer *im, mmr_error *err)
 		return MMR_OK; /* the bad rows are listed */
 	if ((rc = plan_each(im->st, err)))
 		return rc;
-	for (size_t i = 0; i < im->nobjs; i++) {
-		json_t *out = NULL;
-		rc = mmr_ledger_create(im->st, im->who, im->kind, im->objs[i], &out, &e);
-		json_decref(out);
-		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
-			*err = e;
+	for (size_t i = 0; i < im->nobjs; i++)
+		if ((rc = create_row(im, im->rown[i], im->objs[i], err)))
 			return rc;
-		}
-		if (rc)
-			row_error(im, im->rown[i], &e);
-		else
-			im->imported++;
-	}
 	return MMR_OK;
 }
 
@@ -509,35 +506,36 @@ static int pg_count(mmr_store *st, const char *tenant, const char *kind, int64_t
 	return mmr_stmt_run(s, err);
 }
 
+/* an error and where it was found, for a stable sort */
+struct found {
+	json_t *e;
+	size_t at;
+};
+
 /* by row, then as found (a cell's error is found while the file is read,
  * a row's against the ledger after it) */
 static int error_cmp(const void *a, const void *b)
 {
-	json_t *const *x = a, *const *y = b;
-	json_int_t rx = json_integer_value(json_object_get(x[0], "row"));
-	json_int_t ry = json_integer_value(json_object_get(y[0], "row"));
+	const struct found *x = a, *y = b;
+	json_int_t rx = json_integer_value(json_object_get(x->e, "row"));
+	json_int_t ry = json_integer_value(json_object_get(y->e, "row"));
 	if (rx != ry)
 		return rx < ry ? -1 : 1;
-	json_int_t sx = json_integer_value(x[1]), sy = json_integer_value(y[1]);
-	return (sx > sy) - (sx < sy);
+	return (x->at > y->at) - (x->at < y->at);
 }
 
 static void sort_errors(json_t *errors)
 {
 	size_t n = json_array_size(errors);
-	json_t **v = malloc(2 * n * sizeof *v + 1);
+	struct found *v = malloc(n * sizeof *v + 1);
 	if (!v)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		v[2 * i] = json_incref(json_array_get(errors, i));
-		v[2 * i + 1] = json_integer((json_int_t)i);
-	}
-	qsort(v, n, 2 * sizeof *v, error_cmp);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct found){json_incref(json_array_get(errors, i)), i};
+	qsort(v, n, sizeof *v, error_cmp);
 	json_array_clear(errors);
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(errors, v[2 * i]);
-		json_decref(v[2 * i + 1]);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(errors, v[i].e);
 	free(v);
 }
 
