@@ -25,46 +25,10 @@
 #include "store/audit_group.h"
 #include "store/canon.h"
 #include "store/db_int.h"
+#include "util/buf.h"
 #include "store/store_int.h"
 
 /* ---- canonical leaf data -------------------------------------------------------- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_grow(struct sbuf *b, size_t more)
-{
-	if (b->oom || b->len + more + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	char *n = realloc(b->p, cap);
-	if (!n) {
-		b->oom = true;
-		return;
-	}
-	b->p = n;
-	b->cap = cap;
-}
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	if (b->oom)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
 
 /* Whether s[0 … n) holds a byte JSON needs escaped (", \\ or a control
  * byte): eight bytes at a time (SWAR), as most strings here hold none. */
@@ -90,15 +54,15 @@ static bool needs_escape(const char *s, size_t n)
 }
 
 /* a JSON string (or null) */
-static void sb_jstr(struct sbuf *b, const char *s)
+static void sb_jstr(struct mmr_buf *b, const char *s)
 {
 	if (!s) {
-		sb_put(b, "null", 4);
+		mmr_buf_put(b, "null", 4);
 		return;
 	}
 	size_t n = strlen(s);
 	if (!needs_escape(s, n)) {
-		sb_grow(b, n + 2);
+		mmr_buf_grow(b, n + 2);
 		if (b->oom)
 			return;
 		char *o = b->p + b->len;
@@ -109,38 +73,38 @@ static void sb_jstr(struct sbuf *b, const char *s)
 		b->p[b->len] = 0;
 		return;
 	}
-	sb_put(b, "\"", 1);
+	mmr_buf_put(b, "\"", 1);
 	const char *run = s;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			continue;
-		sb_put(b, run, (size_t)((const char *)p - run));
+		mmr_buf_put(b, run, (size_t)((const char *)p - run));
 		char esc[8];
 		switch (*p) {
-		case '"': sb_put(b, "\\\"", 2); break;
-		case '\\': sb_put(b, "\\\\", 2); break;
-		case '\n': sb_put(b, "\\n", 2); break;
-		case '\t': sb_put(b, "\\t", 2); break;
-		case '\r': sb_put(b, "\\r", 2); break;
-		default: snprintf(esc, sizeof esc, "\\u%04x", *p); sb_put(b, esc, 6);
+		case '"': mmr_buf_put(b, "\\\"", 2); break;
+		case '\\': mmr_buf_put(b, "\\\\", 2); break;
+		case '\n': mmr_buf_put(b, "\\n", 2); break;
+		case '\t': mmr_buf_put(b, "\\t", 2); break;
+		case '\r': mmr_buf_put(b, "\\r", 2); break;
+		default: snprintf(esc, sizeof esc, "\\u%04x", *p); mmr_buf_put(b, esc, 6);
 		}
 		run = (const char *)p + 1;
 	}
-	sb_str(b, run);
-	sb_put(b, "\"", 1);
+	mmr_buf_str(b, run);
+	mmr_buf_put(b, "\"", 1);
 }
 
 /* Append the canonical data to *bp: fixed key order, decision embedded as
  * stored (compact, sorted keys). Built from the columns, so verify can
  * rebuild it. */
-static void leaf_data_slow(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
+static void leaf_data_slow(struct mmr_buf *bp, const char *tenant, int64_t index, const char *at,
 			   const char *actor, const char *action, const char *okind,
 			   const char *oid, const char *before, const char *after,
 			   const char *decision);
 
 /* The same as leaf_data_slow, in one growth of the buffer and one copy a
  * piece when no string needs escaping (verify builds every leaf). */
-static void leaf_data_into(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
+static void leaf_data_into(struct mmr_buf *bp, const char *tenant, int64_t index, const char *at,
 			   const char *actor, const char *action, const char *okind,
 			   const char *oid, const char *before, const char *after,
 			   const char *decision)
@@ -161,7 +125,7 @@ static void leaf_data_into(struct sbuf *bp, const char *tenant, int64_t index, c
 			goto slow;
 		total += key_len[i] + (str[i] ? len[i] + 2 : 4);
 	}
-	sb_grow(bp, total);
+	mmr_buf_grow(bp, total);
 	if (bp->oom)
 		return;
 	char *o = bp->p + bp->len;
@@ -207,14 +171,14 @@ slow:
 	leaf_data_slow(bp, tenant, index, at, actor, action, okind, oid, before, after, decision);
 }
 
-static void leaf_data_slow(struct sbuf *bp, const char *tenant, int64_t index, const char *at,
+static void leaf_data_slow(struct mmr_buf *bp, const char *tenant, int64_t index, const char *at,
 			   const char *actor, const char *action, const char *okind,
 			   const char *oid, const char *before, const char *after,
 			   const char *decision)
 {
-	struct sbuf b = *bp; /* appended to */
+	struct mmr_buf b = *bp; /* appended to */
 	char num[48], dig[24];
-	sb_str(&b, "{\"v\":1,\"tenant\":");
+	mmr_buf_str(&b, "{\"v\":1,\"tenant\":");
 	sb_jstr(&b, tenant);
 	/* ,"index":N,"at": — the number by hand (snprintf shows in verify) */
 	size_t nd = 0;
@@ -232,23 +196,23 @@ static void leaf_data_slow(struct sbuf *bp, const char *tenant, int64_t index, c
 		num[nl++] = dig[--nd];
 	memcpy(num + nl, ",\"at\":", 6);
 	nl += 6;
-	sb_put(&b, num, nl);
+	mmr_buf_put(&b, num, nl);
 	sb_jstr(&b, at);
-	sb_str(&b, ",\"actor\":");
+	mmr_buf_str(&b, ",\"actor\":");
 	sb_jstr(&b, actor);
-	sb_str(&b, ",\"action\":");
+	mmr_buf_str(&b, ",\"action\":");
 	sb_jstr(&b, action);
-	sb_str(&b, ",\"object_kind\":");
+	mmr_buf_str(&b, ",\"object_kind\":");
 	sb_jstr(&b, okind);
-	sb_str(&b, ",\"object_id\":");
+	mmr_buf_str(&b, ",\"object_id\":");
 	sb_jstr(&b, oid);
-	sb_str(&b, ",\"before\":");
+	mmr_buf_str(&b, ",\"before\":");
 	sb_jstr(&b, before);
-	sb_str(&b, ",\"after\":");
+	mmr_buf_str(&b, ",\"after\":");
 	sb_jstr(&b, after);
-	sb_str(&b, ",\"decision\":");
-	sb_str(&b, decision ? decision : "null");
-	sb_str(&b, "}");
+	mmr_buf_str(&b, ",\"decision\":");
+	mmr_buf_str(&b, decision ? decision : "null");
+	mmr_buf_str(&b, "}");
 	*bp = b;
 }
 
@@ -256,7 +220,7 @@ static char *leaf_data(const char *tenant, int64_t index, const char *at, const 
 		       const char *action, const char *okind, const char *oid, const char *before,
 		       const char *after, const char *decision)
 {
-	struct sbuf b = {0};
+	struct mmr_buf b = {0};
 	leaf_data_into(&b, tenant, index, at, actor, action, okind, oid, before, after, decision);
 	if (b.oom) {
 		free(b.p);
@@ -637,7 +601,7 @@ struct newleaf {
 
 /* Make leaf n = f->size from `ev` and push it onto *f. `now` is the time
  * used when ev->at is NULL; `buf` a scratch buffer for the leaf data. */
-static int leaf_make(const struct mmr_audit_event *ev, const char *now, struct sbuf *buf,
+static int leaf_make(const struct mmr_audit_event *ev, const char *now, struct mmr_buf *buf,
 		     struct mmr_log_frontier *f, struct newleaf *l, mmr_error *err)
 {
 	snprintf(l->at, sizeof l->at, "%s", ev->at ? ev->at : now);
@@ -720,7 +684,7 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 	char now[32] = "";
 	if (!ev->at)
 		mmr_now_iso(now);
-	struct sbuf buf = {0};
+	struct mmr_buf buf = {0};
 	struct newleaf l;
 	uint64_t n = f.size;
 	rc = leaf_make(ev, now, &buf, &f, &l, err);
@@ -735,47 +699,6 @@ static int append_locked(mmr_store *st, const struct mmr_audit_event *ev, int64_
 }
 
 /* ---- batch append ------------------------------------------------------------------ */
-
-/* PostgreSQL array literals (text format), one per column of a chunk. */
-static void arr_sep(struct sbuf *a)
-{
-	sb_put(a, a->len ? "," : "{", 1);
-}
-
-static void arr_text(struct sbuf *a, const char *s)
-{
-	arr_sep(a);
-	if (!s) {
-		sb_put(a, "NULL", 4);
-		return;
-	}
-	sb_put(a, "\"", 1);
-	const char *run = s;
-	for (const char *p = s; *p; p++)
-		if (*p == '"' || *p == '\\') {
-			sb_put(a, run, (size_t)(p - run));
-			sb_put(a, "\\", 1);
-			run = p;
-		}
-	sb_str(a, run);
-	sb_put(a, "\"", 1);
-}
-
-static void arr_int(struct sbuf *a, int64_t v)
-{
-	char num[24];
-	arr_sep(a);
-	sb_put(a, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
-}
-
-/* the arrays closed: "{}" when empty; NULL when out of memory */
-static const char *arr_done(struct sbuf *a)
-{
-	if (!a->len)
-		sb_put(a, "{", 1);
-	sb_put(a, "}", 1);
-	return a->oom ? NULL : a->p;
-}
 
 /* Leaves a chunk holds on PostgreSQL (one statement, one round trip). */
 #define PG_CHUNK 1000
@@ -793,38 +716,38 @@ static const char q_ins_chunk[] =
 	"$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])";
 
 struct pgchunk {
-	struct sbuf leaf[PG_LEAF_COLS];
-	struct sbuf upper[PG_UPPER_COLS];
+	struct mmr_buf leaf[PG_LEAF_COLS];
+	struct mmr_buf upper[PG_UPPER_COLS];
 	size_t rows;
 };
 
 static void pgchunk_add(struct pgchunk *c, const struct mmr_audit_event *ev, uint64_t n,
 			const struct newleaf *l)
 {
-	struct sbuf *a = c->leaf;
-	arr_int(&a[0], (int64_t)n);
-	arr_text(&a[1], l->at);
-	arr_text(&a[2], ev->actor);
-	arr_text(&a[3], ev->action);
-	arr_text(&a[4], ev->object_kind);
-	arr_text(&a[5], ev->object_id);
-	arr_text(&a[6], ev->before);
-	arr_text(&a[7], ev->after);
-	arr_text(&a[8], l->dec);
-	arr_text(&a[9], l->lhx);
-	arr_text(&a[10], l->nn.hex);
+	struct mmr_buf *a = c->leaf;
+	mmr_buf_arr_int(&a[0], (int64_t)n);
+	mmr_buf_arr_text(&a[1], l->at);
+	mmr_buf_arr_text(&a[2], ev->actor);
+	mmr_buf_arr_text(&a[3], ev->action);
+	mmr_buf_arr_text(&a[4], ev->object_kind);
+	mmr_buf_arr_text(&a[5], ev->object_id);
+	mmr_buf_arr_text(&a[6], ev->before);
+	mmr_buf_arr_text(&a[7], ev->after);
+	mmr_buf_arr_text(&a[8], l->dec);
+	mmr_buf_arr_text(&a[9], l->lhx);
+	mmr_buf_arr_text(&a[10], l->nn.hex);
 	for (unsigned i = 0; i < l->nn.n_upper; i++) {
 		char hx[65];
 		mmr_hash_hex(l->nn.upper[i], hx);
 		unsigned level = l->nn.upper_level[i];
 		uint64_t j = ((n + 1) >> level) - 1;
 		a = c->upper;
-		arr_int(&a[0], (int64_t)upper_band(level));
-		arr_int(&a[1], (int64_t)upper_anc(level, j));
-		arr_int(&a[2], (int64_t)level);
-		arr_int(&a[3], (int64_t)j);
-		arr_int(&a[4], (int64_t)n);
-		arr_text(&a[5], hx);
+		mmr_buf_arr_int(&a[0], (int64_t)upper_band(level));
+		mmr_buf_arr_int(&a[1], (int64_t)upper_anc(level, j));
+		mmr_buf_arr_int(&a[2], (int64_t)level);
+		mmr_buf_arr_int(&a[3], (int64_t)j);
+		mmr_buf_arr_int(&a[4], (int64_t)n);
+		mmr_buf_arr_text(&a[5], hx);
 	}
 	c->rows++;
 }
@@ -840,13 +763,13 @@ static int pgchunk_flush(mmr_db *db, const char *tenant, struct pgchunk *c, mmr_
 	mmr_stmt_text(s, 1, tenant);
 	bool oom = false;
 	for (int i = 0; i < PG_LEAF_COLS; i++) {
-		const char *t = arr_done(&c->leaf[i]);
+		const char *t = mmr_buf_arr_done(&c->leaf[i]);
 		oom |= !t;
 		mmr_stmt_text(s, 2 + i, t);
 		c->leaf[i].len = 0;
 	}
 	for (int i = 0; i < PG_UPPER_COLS; i++) {
-		const char *t = arr_done(&c->upper[i]);
+		const char *t = mmr_buf_arr_done(&c->upper[i]);
 		oom |= !t;
 		mmr_stmt_text(s, 2 + PG_LEAF_COLS + i, t);
 		c->upper[i].len = 0;
@@ -886,7 +809,7 @@ static int append_many_locked(mmr_store *st, const struct mmr_audit_event *evs, 
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 		rc = MMR_ENOMEM;
 	}
-	struct sbuf buf = {0};
+	struct mmr_buf buf = {0};
 	struct newleaf l;
 	mmr_hash last = {0};
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -1851,7 +1774,7 @@ struct vrow {
 };
 struct vchunk {
 	size_t n;
-	struct sbuf data;
+	struct mmr_buf data;
 	struct vrow r[VCHUNK];
 };
 

@@ -19,23 +19,7 @@ bool mmr_canon_secret_key(const char *k)
 
 static void put(struct mmr_canon *c, const char *s, size_t n)
 {
-	if (c->oom)
-		return;
-	if (c->n + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 1024;
-		while (cap < c->n + n + 1)
-			cap *= 2;
-		char *np = realloc(c->p, cap);
-		if (!np) {
-			c->oom = true;
-			return;
-		}
-		c->p = np;
-		c->cap = cap;
-	}
-	memcpy(c->p + c->n, s, n);
-	c->n += n;
-	c->p[c->n] = 0;
+	mmr_buf_put(&c->out, s, n);
 }
 
 /* A string as jansson writes it: '"' and '\' escaped, control characters as
@@ -163,13 +147,13 @@ static int dump(struct mmr_canon *c, const json_t *v)
 			put(c, c->memo[i].text, c->memo[i].len);
 			return 0;
 		}
-		size_t from = c->n;
-		if (dump_value(c, v) || c->oom)
+		size_t from = c->out.len;
+		if (dump_value(c, v) || c->out.oom)
 			return -1;
-		c->memo[i].len = c->n - from;
+		c->memo[i].len = c->out.len - from;
 		c->memo[i].text = malloc(c->memo[i].len + 1);
 		if (c->memo[i].text)
-			memcpy(c->memo[i].text, c->p + from, c->memo[i].len + 1);
+			memcpy(c->memo[i].text, c->out.p + from, c->memo[i].len + 1);
 		return 0;
 	}
 	return dump_value(c, v);
@@ -189,10 +173,10 @@ void mmr_canon_remember(struct mmr_canon *c, const json_t *v)
 
 int mmr_canon_text(struct mmr_canon *c, const json_t *v)
 {
-	c->n = 0;
-	c->oom = false;
+	c->out.len = 0;
+	c->out.oom = false;
 	put(c, "", 0);
-	if (dump(c, v) || c->oom)
+	if (dump(c, v) || c->out.oom)
 		return -1;
 	return 0;
 }
@@ -201,7 +185,7 @@ void mmr_canon_digest(struct mmr_canon *c, const json_t *v, char out[65])
 {
 	mmr_hash h;
 	if (!mmr_canon_text(c, v)) {
-		mmr_log_leaf_hash(c->p, c->n, h);
+		mmr_log_leaf_hash(c->out.p, c->out.len, h);
 	} else {
 		/* jansson's text of the value without its secrets */
 		json_t *copy = json_deep_copy(v);
@@ -220,6 +204,6 @@ void mmr_canon_free(struct mmr_canon *c)
 		json_decref((json_t *)c->memo[i].v);
 		free(c->memo[i].text);
 	}
-	free(c->p);
+	free(c->out.p);
 	*c = (struct mmr_canon){0};
 }

@@ -15,12 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/buf.h"
+
 #define MMR_CANON_MEMO 32
 
 struct mmr_canon {
-	char *p; /* the text of the last mmr_canon_text, NUL-terminated */
-	size_t n, cap;
-	bool oom;
+	struct mmr_buf out; /* the text of the last mmr_canon_text (p, len) */
 	struct {
 		const json_t *v; /* held (a reference) while remembered */
 		char *text;
@@ -37,7 +37,7 @@ bool mmr_canon_secret_key(const char *k);
  * time. */
 void mmr_canon_remember(struct mmr_canon *c, const json_t *v);
 
-/* The canonical text of v into c->p (length c->n): 0, or -1 when out of
+/* The canonical text of v into c->out.p (length c->out.len): 0, or -1 when out of
  * memory or v holds what has no one canonical text here (a real number, an
  * invalid string) — then use json_dumps. */
 int mmr_canon_text(struct mmr_canon *c, const json_t *v);

@@ -13,6 +13,7 @@
 #include "store/audit.h"
 #include "store/canon.h"
 #include "store/store_int.h"
+#include "util/buf.h"
 
 enum ftype {
 	FT_TEXT,
@@ -1427,88 +1428,21 @@ static json_t *handling_for(const mmr_policy *pol, json_t *seen, struct mmr_cano
 	return json_incref(h);
 }
 
-/* A PostgreSQL array literal ({"a","b",NULL}) built a column at a time. */
-struct arr {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void arr_put(struct arr *a, const char *s, size_t n)
-{
-	if (a->oom)
-		return;
-	if (a->n + n + 1 > a->cap) {
-		size_t cap = (a->cap + n + 1) * 2;
-		char *np = realloc(a->p, cap);
-		if (!np) {
-			a->oom = true;
-			return;
-		}
-		a->p = np;
-		a->cap = cap;
-	}
-	memcpy(a->p + a->n, s, n);
-	a->n += n;
-	a->p[a->n] = 0;
-}
-
-static void arr_sep(struct arr *a)
-{
-	arr_put(a, a->n ? "," : "{", 1);
-}
-
-static void arr_null(struct arr *a)
-{
-	arr_sep(a);
-	arr_put(a, "NULL", 4);
-}
-
-static void arr_int(struct arr *a, int64_t v)
-{
-	char b[24];
-	arr_sep(a);
-	arr_put(a, b, (size_t)snprintf(b, sizeof b, "%" PRId64, v));
-}
-
-/* an element in double quotes, with " and \ escaped */
-static void arr_text(struct arr *a, const char *s)
-{
-	arr_sep(a);
-	arr_put(a, "\"", 1);
-	for (const char *p = s;;) {
-		size_t run = strcspn(p, "\"\\");
-		arr_put(a, p, run);
-		p += run;
-		if (!*p)
-			break;
-		arr_put(a, "\\", 1);
-		arr_put(a, p++, 1);
-	}
-	arr_put(a, "\"", 1);
-}
-
-static const char *arr_end(struct arr *a)
-{
-	arr_put(a, a->n ? "}" : "{}", a->n ? 1 : 2);
-	return a->oom ? NULL : a->p;
-}
-
 /* one field of a row as an array element, stored as bind_fields stores it */
-static void arr_field(struct arr *a, const struct ledger *l, const struct field *f, json_t *v)
+static void arr_field(struct mmr_buf *a, const struct ledger *l, const struct field *f, json_t *v)
 {
 	int64_t iv;
 	const char *tv;
 	char *owned;
 	switch (stored_value(l, f, v, &iv, &tv, &owned)) {
-	case STORED_INT: arr_int(a, iv); break;
+	case STORED_INT: mmr_buf_arr_int(a, iv); break;
 	case STORED_TEXT:
 		if (tv)
-			arr_text(a, tv);
+			mmr_buf_arr_text(a, tv);
 		else
 			a->oom = true;
 		break;
-	default: arr_null(a);
+	default: mmr_buf_arr_text(a, NULL);
 	}
 	free(owned);
 }
@@ -1520,7 +1454,7 @@ static void arr_field(struct arr *a, const struct ledger *l, const struct field 
  * column; for assets then the classes' three arrays). */
 struct chunk {
 	size_t n;
-	struct arr *a;
+	struct mmr_buf *a;
 };
 
 static int chunk_build(struct chunk *c, const struct ledger *l, json_t *const *objs,
@@ -1533,9 +1467,9 @@ static int chunk_build(struct chunk *c, const struct ledger *l, json_t *const *o
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 		return MMR_ENOMEM;
 	}
-	struct arr *ca = c->a + l->n + 1;
+	struct mmr_buf *ca = c->a + l->n + 1;
 	for (size_t r = from; r < to; r++) {
-		arr_int(&c->a[0], ids[r]);
+		mmr_buf_arr_int(&c->a[0], ids[r]);
 		for (size_t i = 0; i < l->n; i++)
 			arr_field(&c->a[i + 1], l, &l->f[i],
 				  json_object_get(objs[r], l->f[i].name));
@@ -1543,13 +1477,13 @@ static int chunk_build(struct chunk *c, const struct ledger *l, json_t *const *o
 		json_t *lv;
 		if (assets)
 			json_object_foreach (json_object_get(objs[r], "classification"), axis, lv) {
-				arr_int(&ca[0], ids[r]);
-				arr_text(&ca[1], axis);
-				arr_text(&ca[2], json_string_value(lv));
+				mmr_buf_arr_int(&ca[0], ids[r]);
+				mmr_buf_arr_text(&ca[1], axis);
+				mmr_buf_arr_text(&ca[2], json_string_value(lv));
 			}
 	}
 	for (size_t i = 0; i < c->n; i++)
-		if (!arr_end(&c->a[i])) {
+		if (!mmr_buf_arr_done(&c->a[i])) {
 			mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 			return MMR_ENOMEM;
 		}

@@ -99,9 +99,9 @@ static void same_as_jansson(void **state)
 		char *want = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 		assert_non_null(want);
 		assert_int_equal(mmr_canon_text(&c, v), 0);
-		if (strcmp(c.p, want))
-			fail_msg("canon %s\njansson %s", c.p, want);
-		assert_int_equal(c.n, strlen(want));
+		if (strcmp(c.out.p, want))
+			fail_msg("canon %s\njansson %s", c.out.p, want);
+		assert_int_equal(c.out.len, strlen(want));
 		/* and the digest is mmr_audit_digest's */
 		char d1[65], d2[65];
 		mmr_canon_digest(&c, v, d1);
@@ -125,7 +125,7 @@ static void remembered(void **state)
 		json_t *o = json_pack("{s:i, s:O, s:s}", "id", i, "handling", shared, "name", "x");
 		char *want = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		assert_int_equal(mmr_canon_text(&c, o), 0);
-		assert_string_equal(c.p, want);
+		assert_string_equal(c.out.p, want);
 		free(want);
 		json_decref(o);
 	}
