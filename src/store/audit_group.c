@@ -74,7 +74,6 @@ struct mmr_audit_group {
 	bool sync_stop;
 	struct request **stree; /* the syncer's wake tree */
 	size_t cap_stree;
-	uint64_t flushes;
 };
 
 static double mono_s(void)
@@ -241,14 +240,24 @@ static void *syncer(void *arg)
 					"監査ログをディスクに書き切れたか確かめられません: %s",
 					strerror(e));
 			}
-		pthread_mutex_lock(&g->lock);
-		g->flushes++;
-		pthread_mutex_unlock(&g->lock);
 		wake(list, n, &g->stree, &g->cap_stree);
 		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
+}
+
+/* Let the syncer answer what it holds, then end it. */
+static void syncer_stop(mmr_audit_group *g)
+{
+	if (!g->syncing)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->sync_stop = true;
+	pthread_cond_signal(&g->committed);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->syncer, NULL);
+	g->syncing = false;
 }
 
 static void *committer(void *arg)
@@ -328,13 +337,7 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 		}
 	}
 	if (pthread_create(&g->thread, NULL, committer, g)) {
-		if (g->syncing) {
-			pthread_mutex_lock(&g->lock);
-			g->sync_stop = true;
-			pthread_cond_signal(&g->committed);
-			pthread_mutex_unlock(&g->lock);
-			pthread_join(g->syncer, NULL);
-		}
+		syncer_stop(g);
 		mmr_store_close(g->st);
 		pthread_mutex_destroy(&g->lock);
 		pthread_cond_destroy(&g->queued);
@@ -357,13 +360,7 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	pthread_cond_signal(&g->queued);
 	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->thread, NULL);
-	if (g->syncing) { /* after the committer: it hands the syncer its last */
-		pthread_mutex_lock(&g->lock);
-		g->sync_stop = true;
-		pthread_cond_signal(&g->committed);
-		pthread_mutex_unlock(&g->lock);
-		pthread_join(g->syncer, NULL);
-	}
+	syncer_stop(g); /* after the committer: it hands the syncer its last */
 	if (g->wal_fd >= 0)
 		close(g->wal_fd);
 	mmr_store_close(g->st);
