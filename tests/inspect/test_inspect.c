@@ -56,13 +56,9 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	mmr_error err;
-	must(sfx_fresh(&err), &err);
-	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
-	char p[1024];
-	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", sfx_root);
-	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/guideline.yaml", sfx_root);
-	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
+	must(sfx_open(&f->st, &err), &err);
+	must(sfx_tenant(f->st, "toyohashi", "豊橋市", "toyohashi", &err), &err);
+	must(sfx_tenant(f->st, "other", "別の団体", "guideline", &err), &err);
 	mmr_actor_system(&f->sys, "toyohashi");
 	f->dept = create_id(f, "units", "{\"name\":\"総務部\",\"kind\":\"department\"}");
 	char j[512];

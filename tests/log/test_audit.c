@@ -50,11 +50,8 @@ static int setup(void **state)
 	mmr_error err;
 	reset_db();
 	must(mmr_store_open(sfx_target, NULL, &f->st, &err), &err);
-	char p[1024];
-	snprintf(p, sizeof p, "%s/policy/toyohashi.yaml", sfx_root);
-	must(mmr_tenant_add(f->st, "toyohashi", "豊橋市", p, &err), &err);
-	snprintf(p, sizeof p, "%s/policy/guideline.yaml", sfx_root);
-	must(mmr_tenant_add(f->st, "other", "別の団体", p, &err), &err);
+	must(sfx_tenant(f->st, "toyohashi", "豊橋市", "toyohashi", &err), &err);
+	must(sfx_tenant(f->st, "other", "別の団体", "guideline", &err), &err);
 	mmr_actor_system(&f->sys, "toyohashi");
 	*state = f;
 	return 0;

@@ -60,3 +60,16 @@ int sfx_fresh(mmr_error *err)
 	mmr_db_close(db);
 	return rc;
 }
+
+int sfx_open(mmr_store **st, mmr_error *err)
+{
+	int rc = sfx_fresh(err);
+	return rc ? rc : mmr_store_open(sfx_target, NULL, st, err);
+}
+
+int sfx_tenant(mmr_store *st, const char *id, const char *name, const char *profile, mmr_error *err)
+{
+	char p[1024];
+	snprintf(p, sizeof p, "%s/policy/%s.yaml", sfx_root, profile);
+	return mmr_tenant_add(st, id, name, p, err);
+}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "mamori.h"
+#include "store/store.h"
 
 extern const char *sfx_root; /* the source tree */
 extern char sfx_target[512]; /* a SQLite file or a postgres:// URI */
@@ -20,6 +21,13 @@ int sfx_args(int argc, char **argv, const char *name);
 
 /* Empty the database: PostgreSQL's schema dropped, SQLite's files removed. */
 int sfx_fresh(mmr_error *err);
+
+/* Empty the database and open a store on it (sfx_fresh, mmr_store_open). */
+int sfx_open(mmr_store **st, mmr_error *err);
+
+/* Add tenant `id` named `name` with the seed profile policy/PROFILE.yaml. */
+int sfx_tenant(mmr_store *st, const char *id, const char *name, const char *profile,
+	       mmr_error *err);
 
 /* Remove the SQLite files (main, after the tests). */
 void sfx_remove(void);
