@@ -93,10 +93,9 @@ int mmr_log_key_load(const char *path, bool create, struct mmr_log_key *key, mmr
 		sodium_memzero(text, sizeof text);
 	} else {
 		if (fd < 0) {
-			mmr_error_set(
-				err, errno == ENOENT ? MMR_ENOTFOUND : MMR_EIO,
-				"%s: 署名鍵を開けません: %s (mamori log key で作ります)",
-				path, strerror(errno));
+			mmr_error_set(err, errno == ENOENT ? MMR_ENOTFOUND : MMR_EIO,
+				      "%s: 署名鍵を開けません: %s (mamori log key で作ります)",
+				      path, strerror(errno));
 			return errno == ENOENT ? MMR_ENOTFOUND : MMR_EIO;
 		}
 		struct stat sb;
