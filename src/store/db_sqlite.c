@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/db_int.h"
+#include "store/walbuf.h"
 
 static int sqlite_error(sqlite3 *conn, int src, mmr_error *err)
 {
@@ -119,7 +120,7 @@ int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err)
 	sqlite3 *conn = NULL;
 	int rc = sqlite3_open_v2(path, &conn,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+				 mmr_walbuf_vfs());
 	if (rc != SQLITE_OK) {
 		mmr_error_set(err, MMR_EIO, "データベース \"%s\" を開けません: %s", path,
 			      conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc));
