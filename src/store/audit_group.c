@@ -21,8 +21,20 @@
  * flush after transaction k's commit holds k and everything before it. A
  * checkpoint under NORMAL flushes the WAL before it copies it, and the
  * database after.) A flush that fails fails every caller it would have
- * answered: their records may or may not be on the disk. PostgreSQL commits
- * as before: its server flushes the WAL before the commit returns.
+ * answered: their records may or may not be on the disk.
+ *
+ * SQLite checkpoints leave the committer too: its connection does not
+ * checkpoint after commits (sqlite3_wal_hook replaces the automatic one);
+ * the syncer, once it has answered a flush, copies the WAL into the database
+ * (a PASSIVE checkpoint on a connection of its own, which flushes the WAL
+ * before it copies and the database after) whenever CKPT_FRAMES frames have
+ * come since its last. A checkpoint running beside the writer rarely catches
+ * up with it, and only a caught-up WAL starts over from its beginning: so
+ * once the WAL holds WAL_RESTART frames the committer, between two
+ * transactions, checkpoints what is left itself (little: the syncer has
+ * copied the rest), and the next transaction writes the WAL from its start
+ * again. PostgreSQL commits as before: its server flushes the WAL before the
+ * commit returns.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +86,16 @@ struct mmr_audit_group {
 	bool sync_stop;
 	struct request **stree; /* the syncer's wake tree */
 	size_t cap_stree;
+	sqlite3 *ckpt;	/* the syncer's checkpoint connection (NULL: none yet) */
+	int wal_frames; /* frames in the WAL after the last commit (under lock) */
+	int ckpt_at;	/* wal_frames when the syncer last checkpointed (syncer's) */
+	uint64_t ckpts_syncer, ckpts_committer;
 };
+
+/* The syncer checkpoints once this many frames have come since its last;
+ * at WAL_RESTART frames the committer finishes the checkpoint itself. */
+#define CKPT_FRAMES 1000
+#define WAL_RESTART 8192
 
 static double mono_s(void)
 {
@@ -212,6 +233,45 @@ static bool batch_failed(const struct request *batch)
 	return true;
 }
 
+/* The syncer's checkpoint (see the top). A failure (the database busy, say)
+ * is left for the next one, and in the end for the committer's. */
+static void syncer_checkpoint(mmr_audit_group *g, int frames)
+{
+	if (!g->ckpt) {
+		const char *file = sqlite3_db_filename(mmr_db_native(mmr_store_db(g->st)), "main");
+		if (sqlite3_open_v2(file, &g->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+				    NULL) != SQLITE_OK ||
+		    sqlite3_exec(g->ckpt, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
+			    SQLITE_OK) {
+			sqlite3_close(g->ckpt);
+			g->ckpt = NULL;
+			return;
+		}
+	}
+	if (sqlite3_wal_checkpoint_v2(g->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) ==
+	    SQLITE_OK) {
+		g->ckpt_at = frames;
+		pthread_mutex_lock(&g->lock);
+		g->ckpts_syncer++;
+		pthread_mutex_unlock(&g->lock);
+	}
+}
+
+/* The committer's connection after each commit: the WAL's size, and at
+ * WAL_RESTART frames the rest of the checkpoint (see the top). */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+	mmr_audit_group *g = ud;
+	bool restart = frames >= WAL_RESTART &&
+		       sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) ==
+			       SQLITE_OK;
+	pthread_mutex_lock(&g->lock);
+	g->wal_frames = frames;
+	g->ckpts_committer += restart;
+	pthread_mutex_unlock(&g->lock);
+	return SQLITE_OK;
+}
+
 /* The syncer: flush the WAL once for everything committed so far, then
  * answer those callers. */
 static void *syncer(void *arg)
@@ -241,6 +301,13 @@ static void *syncer(void *arg)
 					strerror(e));
 			}
 		wake(list, n, &g->stree, &g->cap_stree);
+		pthread_mutex_lock(&g->lock);
+		int frames = g->wal_frames;
+		pthread_mutex_unlock(&g->lock);
+		if (frames < g->ckpt_at) /* the WAL started over */
+			g->ckpt_at = 0;
+		if (!e && frames - g->ckpt_at >= CKPT_FRAMES)
+			syncer_checkpoint(g, frames);
 		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -330,10 +397,13 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 		if (file && *file &&
 		    snprintf(g->wal, sizeof g->wal, "%s-wal", file) < (int)sizeof g->wal &&
 		    !mmr_db_exec(db, "PRAGMA synchronous=NORMAL", NULL)) {
-			if (pthread_create(&g->syncer, NULL, syncer, g))
+			if (pthread_create(&g->syncer, NULL, syncer, g)) {
 				mmr_db_exec(db, "PRAGMA synchronous=FULL", NULL);
-			else
+			} else {
 				g->syncing = true;
+				/* checkpoints: the syncer's, at WAL_RESTART the committer's */
+				sqlite3_wal_hook(mmr_db_native(db), wal_hook, g);
+			}
 		}
 	}
 	if (pthread_create(&g->thread, NULL, committer, g)) {
@@ -363,6 +433,7 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	syncer_stop(g); /* after the committer: it hands the syncer its last */
 	if (g->wal_fd >= 0)
 		close(g->wal_fd);
+	sqlite3_close(g->ckpt);
 	mmr_store_close(g->st);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->queued);
@@ -435,6 +506,14 @@ void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *wor
 	pthread_mutex_lock(&g->lock);
 	*commits = g->commits;
 	*works = g->works;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_syncer, uint64_t *by_committer)
+{
+	pthread_mutex_lock(&g->lock);
+	*by_syncer = g->ckpts_syncer;
+	*by_committer = g->ckpts_committer;
 	pthread_mutex_unlock(&g->lock);
 }
 
