@@ -1270,16 +1270,32 @@ static const char q_rows[] =
 	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "
 	"$24)";
 
-/* the entry's columns come along (entry_json), hash and nodes last */
+/* A proof's low siblings and its entry lie in one block of rows: one range,
+ * of which only the rows named in $4 … $11 come back (the rest is skipped on
+ * the key), and only the entry's row ($4) brings its columns (entry_json
+ * from column 3). With more rows than that (a proof at the tree's edge),
+ * every row of the range comes back. */
+#define ENTRY_COLS                                                                                 \
+	"idx, CASE WHEN idx = $4 THEN at END, CASE WHEN idx = $4 THEN actor END, "                 \
+	"CASE WHEN idx = $4 THEN action END, CASE WHEN idx = $4 THEN object_kind END, "            \
+	"CASE WHEN idx = $4 THEN object_id END, CASE WHEN idx = $4 THEN before_digest END, "       \
+	"CASE WHEN idx = $4 THEN after_digest END, CASE WHEN idx = $4 THEN decision END "
+#define RANGE_PICK 8
+static const char q_rows_pick[] =
+	"SELECT idx, hash, nodes, " ENTRY_COLS "FROM audit_leaves WHERE tenant = $1 AND idx >= $2 "
+	"AND idx <= $3 AND idx IN ($4, $5, $6, $7, $8, $9, $10, $11)";
 static const char q_rows_range[] =
-	"SELECT idx, at, actor, action, object_kind, object_id, before_digest, after_digest, "
-	"decision, hash, nodes FROM audit_leaves WHERE tenant = $1 AND idx >= $2 AND idx <= $3";
+	"SELECT idx, hash, nodes, " ENTRY_COLS
+	"FROM audit_leaves WHERE tenant = $1 AND idx >= $2 AND idx <= $3";
 
-static const char q_upper_band[] = "SELECT level, j, hash FROM audit_upper WHERE tenant = $1 "
-				   "AND band = $2 AND anc = $3";
+/* the nodes of one band and ancestor a proof needs: at most one a level */
+static const char q_upper_band[] =
+	"SELECT level, j, hash FROM audit_upper WHERE tenant = $1 AND band = $2 AND anc = $3 "
+	"AND (level = $4 AND j = $5 OR level = $6 AND j = $7 OR level = $8 AND j = $9 OR "
+	"level = $10 AND j = $11)";
 
-/* Read the upper nodes among todo[0 … nt) from audit_upper: one range (at
- * most 30 rows) per band and ancestor. */
+/* Read the upper nodes among todo[0 … nt) from audit_upper: per band and
+ * ancestor, one look-up of up to 4 nodes (one a level, for a proof). */
 static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, mmr_error *err)
 {
 	bool done[CACHE_MAX] = {false};
@@ -1289,35 +1305,77 @@ static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, 
 		size_t i0 = todo[t0];
 		unsigned band = upper_band(c->level[i0]);
 		uint64_t anc = upper_anc(c->level[i0], c->index[i0]);
-		for (size_t t = t0; t < nt; t++) /* the others in this range */
-			if (upper_band(c->level[todo[t]]) == band &&
-			    upper_anc(c->level[todo[t]], c->index[todo[t]]) == anc)
+		size_t grp[CACHE_MAX], ng = 0; /* the others in this range */
+		for (size_t t = t0; t < nt; t++)
+			if (!done[t] && upper_band(c->level[todo[t]]) == band &&
+			    upper_anc(c->level[todo[t]], c->index[todo[t]]) == anc) {
 				done[t] = true;
-		mmr_stmt *s;
-		int rc = mmr_db_prepare(c->ns->st->db, q_upper_band, &s, err);
-		if (rc)
-			return rc;
-		mmr_stmt_text(s, 1, c->ns->tenant);
-		mmr_stmt_int(s, 2, (int64_t)band);
-		mmr_stmt_int(s, 3, (int64_t)anc);
-		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
-			unsigned level = (unsigned)mmr_col_int(s, 0);
-			uint64_t j = (uint64_t)mmr_col_int(s, 1);
-			for (size_t t = t0; t < nt; t++) {
-				size_t i = todo[t];
-				if (c->level[i] != level || c->index[i] != j || c->have[i])
-					continue;
-				c->have[i] = !mmr_hash_from_hex(mmr_col_text(s, 2), c->h[i]);
-				if (c->have[i] && level >= NODE_CACHE_MIN_LEVEL &&
-				    node_row(level, j) < c->stable_below)
-					cache_put(c->ns->st, c->tenant, level, j, c->h[i]);
+				grp[ng++] = todo[t];
 			}
+		for (size_t g0 = 0; g0 < ng; g0 += 4) {
+			size_t g1 = g0 + 4 < ng ? g0 + 4 : ng;
+			mmr_stmt *s;
+			int rc = mmr_db_prepare(c->ns->st->db, q_upper_band, &s, err);
+			if (rc)
+				return rc;
+			mmr_stmt_text(s, 1, c->ns->tenant);
+			mmr_stmt_int(s, 2, (int64_t)band);
+			mmr_stmt_int(s, 3, (int64_t)anc);
+			for (size_t k = 0; k < 4; k++) { /* an unused pair matches nothing */
+				size_t i = grp[g0 + k < g1 ? g0 + k : g0];
+				mmr_stmt_int(s, 4 + 2 * (int)k,
+					     g0 + k < g1 ? (int64_t)c->level[i] : -1);
+				mmr_stmt_int(s, 5 + 2 * (int)k, (int64_t)c->index[i]);
+			}
+			while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+				unsigned level = (unsigned)mmr_col_int(s, 0);
+				uint64_t j = (uint64_t)mmr_col_int(s, 1);
+				for (size_t g = g0; g < g1; g++) {
+					size_t i = grp[g];
+					if (c->level[i] != level || c->index[i] != j || c->have[i])
+						continue;
+					c->have[i] =
+						!mmr_hash_from_hex(mmr_col_text(s, 2), c->h[i]);
+					if (c->have[i] && level >= NODE_CACHE_MIN_LEVEL &&
+					    node_row(level, j) < c->stable_below)
+						cache_put(c->ns->st, c->tenant, level, j, c->h[i]);
+				}
+			}
+			mmr_stmt_reset(s);
+			if (rc != MMR_DB_DONE)
+				return rc;
 		}
-		mmr_stmt_reset(s);
-		if (rc != MMR_DB_DONE)
-			return rc;
 	}
 	return MMR_OK;
+}
+
+/* The rows of todo[start … end) as read by a statement of cache_fill: their
+ * hashes, and the entry's columns from column `ecol` (-1: none). */
+static void cache_take_rows(struct nodecache *c, mmr_stmt *s, const size_t *todo, size_t start,
+			    size_t end, int ecol)
+{
+	uint64_t row = (uint64_t)mmr_col_int(s, 0);
+	const char *hash = mmr_col_text(s, 1), *nodes = mmr_col_text(s, 2);
+	if (ecol >= 0 && (int64_t)row == c->entry_index && !c->entry)
+		c->entry = entry_json(s, ecol);
+	for (size_t t = start; t < end; t++) {
+		size_t i = todo[t];
+		if (node_row(c->level[i], c->index[i]) != row)
+			continue;
+		char buf[65];
+		const char *hex = hash;
+		if (c->level[i]) {
+			size_t off = (size_t)(c->level[i] - 1) * 64;
+			if (!nodes || strlen(nodes) < off + 64)
+				continue; /* db_node reports it */
+			memcpy(buf, nodes + off, 64);
+			buf[64] = 0;
+			hex = buf;
+		}
+		c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
+		if (c->have[i] && c->level[i] >= NODE_CACHE_MIN_LEVEL && row < c->stable_below)
+			cache_put(c->ns->st, c->tenant, c->level[i], c->index[i], c->h[i]);
+	}
 }
 
 static int cache_fill(struct nodecache *c, mmr_error *err)
@@ -1336,59 +1394,53 @@ static int cache_fill(struct nodecache *c, mmr_error *err)
 	if (urc)
 		return urc;
 	/* a proof's low siblings lie in its leaf's block of 2^UPPER_LEVEL rows:
-	 * then one range of rows, else lists of up to 23 */
-	uint64_t lo = UINT64_MAX, hi = 0;
+	 * then one range of rows (picked ones when they are few), else lists of
+	 * up to 23 */
+	uint64_t lo = UINT64_MAX, hi = 0, pick[RANGE_PICK];
+	size_t np = 0;
 	for (size_t t = 0; t < nt; t++) {
 		uint64_t row = node_row(c->level[todo[t]], c->index[todo[t]]);
 		lo = row < lo ? row : lo;
 		hi = row > hi ? row : hi;
+		bool seen = (int64_t)row == c->entry_index;
+		for (size_t k = 0; k < np && !seen; k++)
+			seen = pick[k] == row;
+		if (!seen && np < RANGE_PICK)
+			pick[np] = row;
+		np += !seen;
 	}
 	bool range = nt > 1 && hi - lo < 2 * ((uint64_t)1 << UPPER_LEVEL);
-	for (size_t start = 0; start < nt; start += range ? nt : 23) {
-		size_t end = range ? nt : (start + 23 < nt ? start + 23 : nt);
+	if (range) {
+		bool few = np < RANGE_PICK; /* $5 … $11 */
 		mmr_stmt *s;
-		int rc = mmr_db_prepare(c->ns->st->db, range ? q_rows_range : q_rows, &s, err);
+		int rc = mmr_db_prepare(c->ns->st->db, few ? q_rows_pick : q_rows_range, &s, err);
 		if (rc)
 			return rc;
 		mmr_stmt_text(s, 1, c->ns->tenant);
-		if (range) {
-			mmr_stmt_int(s, 2, (int64_t)lo);
-			mmr_stmt_int(s, 3, (int64_t)hi);
-		} else {
-			for (size_t i = 0; i < 23; i++)
-				mmr_stmt_int(s, (int)i + 2,
-					     start + i < end
-						     ? (int64_t)node_row(c->level[todo[start + i]],
+		mmr_stmt_int(s, 2, (int64_t)lo);
+		mmr_stmt_int(s, 3, (int64_t)hi);
+		mmr_stmt_int(s, 4, c->entry_index);
+		for (size_t k = 0; few && k < RANGE_PICK - 1; k++)
+			mmr_stmt_int(s, 5 + (int)k, k < np ? (int64_t)pick[k] : -1);
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+			cache_take_rows(c, s, todo, 0, nt, 3);
+		mmr_stmt_reset(s);
+		return rc == MMR_DB_DONE ? MMR_OK : rc;
+	}
+	for (size_t start = 0; start < nt; start += 23) {
+		size_t end = start + 23 < nt ? start + 23 : nt;
+		mmr_stmt *s;
+		int rc = mmr_db_prepare(c->ns->st->db, q_rows, &s, err);
+		if (rc)
+			return rc;
+		mmr_stmt_text(s, 1, c->ns->tenant);
+		for (size_t i = 0; i < 23; i++)
+			mmr_stmt_int(s, (int)i + 2,
+				     start + i < end ? (int64_t)node_row(c->level[todo[start + i]],
 									 c->index[todo[start + i]])
 						     : -1);
-		}
-		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
-			uint64_t row = (uint64_t)mmr_col_int(s, 0);
-			const char *hash = mmr_col_text(s, range ? 9 : 1),
-				   *nodes = mmr_col_text(s, range ? 10 : 2);
-			if (range && (int64_t)row == c->entry_index && !c->entry)
-				c->entry = entry_json(s, 0);
-			for (size_t t = start; t < end; t++) {
-				size_t i = todo[t];
-				if (node_row(c->level[i], c->index[i]) != row)
-					continue;
-				char buf[65];
-				const char *hex = hash;
-				if (c->level[i]) {
-					size_t off = (size_t)(c->level[i] - 1) * 64;
-					if (!nodes || strlen(nodes) < off + 64)
-						continue; /* db_node reports it */
-					memcpy(buf, nodes + off, 64);
-					buf[64] = 0;
-					hex = buf;
-				}
-				c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
-				if (c->have[i] && c->level[i] >= NODE_CACHE_MIN_LEVEL &&
-				    row < c->stable_below)
-					cache_put(c->ns->st, c->tenant, c->level[i], c->index[i],
-						  c->h[i]);
-			}
-		}
+		while ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW)
+			cache_take_rows(c, s, todo, start, end, -1);
 		mmr_stmt_reset(s);
 		if (rc != MMR_DB_DONE)
 			return rc;
