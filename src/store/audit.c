@@ -719,6 +719,7 @@ struct pgchunk {
 	struct mmr_buf leaf[PG_LEAF_COLS];
 	struct mmr_buf upper[PG_UPPER_COLS];
 	size_t rows;
+	mmr_stmt *sent; /* a full chunk the server works on meanwhile */
 };
 
 static void pgchunk_add(struct pgchunk *c, const struct mmr_audit_event *ev, uint64_t n,
@@ -752,13 +753,24 @@ static void pgchunk_add(struct pgchunk *c, const struct mmr_audit_event *ev, uin
 	c->rows++;
 }
 
+/* Insert the chunk's rows. A full chunk is only sent: the caller makes the
+ * next chunk's leaves (their hashes) while the server inserts it, and the
+ * next flush (the last one, with the rows left or none, runs at once) waits
+ * for it first and answers its result. Nothing else uses the connection in
+ * between: making leaves reads nothing. */
 static int pgchunk_flush(mmr_db *db, const char *tenant, struct pgchunk *c, mmr_error *err)
 {
-	if (!c->rows)
-		return MMR_OK;
+	int rc = MMR_OK;
+	if (c->sent) {
+		rc = mmr_stmt_finish(c->sent, err);
+		c->sent = NULL;
+	}
+	if (rc || !c->rows) {
+		c->rows = 0;
+		return rc;
+	}
 	mmr_stmt *s;
-	int rc = mmr_db_prepare(db, q_ins_chunk, &s, err);
-	if (rc)
+	if ((rc = mmr_db_prepare(db, q_ins_chunk, &s, err)))
 		return rc;
 	mmr_stmt_text(s, 1, tenant);
 	bool oom = false;
@@ -774,17 +786,29 @@ static int pgchunk_flush(mmr_db *db, const char *tenant, struct pgchunk *c, mmr_
 		mmr_stmt_text(s, 2 + PG_LEAF_COLS + i, t);
 		c->upper[i].len = 0;
 	}
+	bool full = c->rows == PG_CHUNK;
 	c->rows = 0;
 	if (oom) {
 		mmr_stmt_reset(s);
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 		return MMR_ENOMEM;
 	}
-	return mmr_stmt_run(s, err);
+	if (!full)
+		return mmr_stmt_run(s, err);
+	if (!(rc = mmr_stmt_send(s, err)))
+		c->sent = s;
+	return rc;
 }
 
+/* (a chunk still sent, when the appends stopped on an error: its result is
+ * taken so that the connection is free again; the error was reported) */
 static void pgchunk_free(struct pgchunk *c)
 {
+	if (c->sent) {
+		mmr_error ignored;
+		(void)mmr_stmt_finish(c->sent, &ignored);
+		c->sent = NULL;
+	}
 	for (int i = 0; i < PG_LEAF_COLS; i++)
 		free(c->leaf[i].p);
 	for (int i = 0; i < PG_UPPER_COLS; i++)

@@ -1549,11 +1549,16 @@ static int reserve_ids(mmr_store *st, const struct ledger *l, size_t n, int64_t 
 	if (mmr_db_kind(st->db) == MMR_DB_POSTGRES) {
 		/* the ids are taken in one statement; they come back as a range
 		 * when no one else took one meanwhile (then 100,000 ids are two
-		 * numbers, not 100,000 rows), else one by one */
+		 * numbers, not 100,000 rows), else one by one. The sequence is
+		 * looked up once (the sub-select), not for every id: nextval of
+		 * pg_get_serial_sequence's text parsed the name and searched the
+		 * catalog 100,000 times (390 ms, against 120 ms so) */
 		static const char q_range[] =
-			"SELECT min(v), max(v) FROM (SELECT nextval(pg_get_serial_sequence($1, "
-			"'id')) AS v FROM generate_series(1, CAST($2 AS BIGINT))) s";
-		static const char q_each[] = "SELECT nextval(pg_get_serial_sequence($1, 'id')) "
+			"SELECT min(v), max(v) FROM (SELECT nextval(CAST((SELECT "
+			"pg_get_serial_sequence($1, 'id')) AS regclass)) AS v FROM "
+			"generate_series(1, CAST($2 AS BIGINT))) s";
+		static const char q_each[] = "SELECT nextval(CAST((SELECT "
+					     "pg_get_serial_sequence($1, 'id')) AS regclass)) "
 					     "FROM generate_series(1, CAST($2 AS BIGINT))";
 		if ((rc = mmr_db_prepare(st->db, q_range, &s, err)))
 			return rc;
