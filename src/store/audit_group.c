@@ -25,14 +25,15 @@
  *
  * SQLite checkpoints leave the committer too: its connection does not
  * checkpoint after commits (sqlite3_wal_hook replaces the automatic one);
- * the syncer, once it has answered a flush, copies the WAL into the database
- * (a PASSIVE checkpoint on a connection of its own, which flushes the WAL
+ * a third thread, the checkpointer, copies the WAL into the database (a
+ * PASSIVE checkpoint on a connection of its own, which flushes the WAL
  * before it copies and the database after) whenever CKPT_FRAMES frames have
- * come since its last. A checkpoint running beside the writer rarely catches
+ * come since its last. (Not the syncer: callers would wait for their answer
+ * while it copies.) A checkpoint running beside the writer rarely catches
  * up with it, and only a caught-up WAL starts over from its beginning: so
  * once the WAL holds WAL_RESTART frames the committer, between two
- * transactions, checkpoints what is left itself (little: the syncer has
- * copied the rest), and the next transaction writes the WAL from its start
+ * transactions, checkpoints what is left itself (little: the checkpointer
+ * has copied the rest), and the next transaction writes the WAL from its start
  * again. PostgreSQL commits as before: its server flushes the WAL before the
  * commit returns.
  */
@@ -86,13 +87,18 @@ struct mmr_audit_group {
 	bool sync_stop;
 	struct request **stree; /* the syncer's wake tree */
 	size_t cap_stree;
-	sqlite3 *ckpt;	/* the syncer's checkpoint connection (NULL: none yet) */
+	/* SQLite: the checkpointer (see the top) */
+	pthread_t ckpter;
+	bool ckpting;		 /* the checkpointer runs */
+	pthread_cond_t ckpt_due; /* it waits for CKPT_FRAMES new frames */
+	bool ckpt_stop;
+	sqlite3 *ckpt;	/* its connection (NULL: none yet) */
 	int wal_frames; /* frames in the WAL after the last commit (under lock) */
-	int ckpt_at;	/* wal_frames when the syncer last checkpointed (syncer's) */
-	uint64_t ckpts_syncer, ckpts_committer;
+	int ckpt_at;	/* wal_frames at the checkpointer's last (under lock) */
+	uint64_t ckpts_ckpter, ckpts_committer;
 };
 
-/* The syncer checkpoints once this many frames have come since its last;
+/* The checkpointer checkpoints once this many frames have come since its last;
  * at WAL_RESTART frames the committer finishes the checkpoint itself. */
 #define CKPT_FRAMES 1000
 #define WAL_RESTART 8192
@@ -233,28 +239,41 @@ static bool batch_failed(const struct request *batch)
 	return true;
 }
 
-/* The syncer's checkpoint (see the top). A failure (the database busy, say)
- * is left for the next one, and in the end for the committer's. */
-static void syncer_checkpoint(mmr_audit_group *g, int frames)
+/* The checkpointer (see the top). A checkpoint that fails (the database
+ * busy, say) is left for the next one, and in the end for the committer's. */
+static void *checkpointer(void *arg)
 {
-	if (!g->ckpt) {
-		const char *file = sqlite3_db_filename(mmr_db_native(mmr_store_db(g->st)), "main");
-		if (sqlite3_open_v2(file, &g->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-				    NULL) != SQLITE_OK ||
-		    sqlite3_exec(g->ckpt, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
-			    SQLITE_OK) {
-			sqlite3_close(g->ckpt);
-			g->ckpt = NULL;
-			return;
-		}
-	}
-	if (sqlite3_wal_checkpoint_v2(g->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) ==
-	    SQLITE_OK) {
-		g->ckpt_at = frames;
-		pthread_mutex_lock(&g->lock);
-		g->ckpts_syncer++;
+	mmr_audit_group *g = arg;
+	pthread_setname_np(pthread_self(), "mamori-ckpt"); /* for top, perf */
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (!g->ckpt_stop && g->wal_frames - g->ckpt_at < CKPT_FRAMES)
+			pthread_cond_wait(&g->ckpt_due, &g->lock);
+		if (g->ckpt_stop)
+			break;
+		int frames = g->wal_frames;
 		pthread_mutex_unlock(&g->lock);
+		if (!g->ckpt) {
+			const char *file =
+				sqlite3_db_filename(mmr_db_native(mmr_store_db(g->st)), "main");
+			if (sqlite3_open_v2(file, &g->ckpt,
+					    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+					    NULL) != SQLITE_OK ||
+			    sqlite3_exec(g->ckpt, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
+				    SQLITE_OK) {
+				sqlite3_close(g->ckpt);
+				g->ckpt = NULL;
+			}
+		}
+		bool ok = g->ckpt &&
+			  sqlite3_wal_checkpoint_v2(g->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE,
+						    NULL, NULL) == SQLITE_OK;
+		pthread_mutex_lock(&g->lock);
+		g->ckpt_at = frames < g->wal_frames ? frames : g->wal_frames;
+		g->ckpts_ckpter += ok;
 	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
 }
 
 /* The committer's connection after each commit: the WAL's size, and at
@@ -268,6 +287,10 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 	pthread_mutex_lock(&g->lock);
 	g->wal_frames = frames;
 	g->ckpts_committer += restart;
+	if (frames < g->ckpt_at) /* the WAL started over */
+		g->ckpt_at = 0;
+	if (frames - g->ckpt_at >= CKPT_FRAMES)
+		pthread_cond_signal(&g->ckpt_due);
 	pthread_mutex_unlock(&g->lock);
 	return SQLITE_OK;
 }
@@ -277,6 +300,7 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 static void *syncer(void *arg)
 {
 	mmr_audit_group *g = arg;
+	pthread_setname_np(pthread_self(), "mamori-sync");
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
 		while (!g->sync_head && !g->sync_stop)
@@ -302,13 +326,6 @@ static void *syncer(void *arg)
 			}
 		wake(list, n, &g->stree, &g->cap_stree);
 		pthread_mutex_lock(&g->lock);
-		int frames = g->wal_frames;
-		pthread_mutex_unlock(&g->lock);
-		if (frames < g->ckpt_at) /* the WAL started over */
-			g->ckpt_at = 0;
-		if (!e && frames - g->ckpt_at >= CKPT_FRAMES)
-			syncer_checkpoint(g, frames);
-		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
@@ -327,9 +344,25 @@ static void syncer_stop(mmr_audit_group *g)
 	g->syncing = false;
 }
 
+/* End the checkpointer (a checkpoint under way finishes first). */
+static void ckpter_stop(mmr_audit_group *g)
+{
+	if (!g->ckpting)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->ckpt_stop = true;
+	pthread_cond_signal(&g->ckpt_due);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->ckpter, NULL);
+	g->ckpting = false;
+	sqlite3_close(g->ckpt);
+	g->ckpt = NULL;
+}
+
 static void *committer(void *arg)
 {
 	mmr_audit_group *g = arg;
+	pthread_setname_np(pthread_self(), "mamori-commit");
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
 		while (!g->head && !g->stop)
@@ -391,6 +424,7 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->queued, NULL);
 	pthread_cond_init(&g->committed, NULL);
+	pthread_cond_init(&g->ckpt_due, NULL);
 	mmr_db *db = mmr_store_db(g->st);
 	if (mmr_db_kind(db) == MMR_DB_SQLITE) {
 		const char *file = sqlite3_db_filename(mmr_db_native(db), "main");
@@ -401,17 +435,23 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 				mmr_db_exec(db, "PRAGMA synchronous=FULL", NULL);
 			} else {
 				g->syncing = true;
-				/* checkpoints: the syncer's, at WAL_RESTART the committer's */
-				sqlite3_wal_hook(mmr_db_native(db), wal_hook, g);
+				/* checkpoints: the checkpointer's, at WAL_RESTART the
+				 * committer's (without the thread: SQLite's own) */
+				if (!pthread_create(&g->ckpter, NULL, checkpointer, g)) {
+					g->ckpting = true;
+					sqlite3_wal_hook(mmr_db_native(db), wal_hook, g);
+				}
 			}
 		}
 	}
 	if (pthread_create(&g->thread, NULL, committer, g)) {
 		syncer_stop(g);
+		ckpter_stop(g);
 		mmr_store_close(g->st);
 		pthread_mutex_destroy(&g->lock);
 		pthread_cond_destroy(&g->queued);
 		pthread_cond_destroy(&g->committed);
+		pthread_cond_destroy(&g->ckpt_due);
 		free(g->evs);
 		free(g);
 		mmr_error_set(err, MMR_EIO, "監査ログの書き込みスレッドを起動できません");
@@ -431,13 +471,14 @@ void mmr_audit_group_close(mmr_audit_group *g)
 	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->thread, NULL);
 	syncer_stop(g); /* after the committer: it hands the syncer its last */
+	ckpter_stop(g);
 	if (g->wal_fd >= 0)
 		close(g->wal_fd);
-	sqlite3_close(g->ckpt);
 	mmr_store_close(g->st);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->queued);
 	pthread_cond_destroy(&g->committed);
+	pthread_cond_destroy(&g->ckpt_due);
 	free(g->tree);
 	free(g->stree);
 	free(g->evs);
@@ -509,10 +550,11 @@ void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *wor
 	pthread_mutex_unlock(&g->lock);
 }
 
-void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_syncer, uint64_t *by_committer)
+void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_checkpointer,
+				 uint64_t *by_committer)
 {
 	pthread_mutex_lock(&g->lock);
-	*by_syncer = g->ckpts_syncer;
+	*by_checkpointer = g->ckpts_ckpter;
 	*by_committer = g->ckpts_committer;
 	pthread_mutex_unlock(&g->lock);
 }

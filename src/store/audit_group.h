@@ -63,9 +63,11 @@ void mmr_audit_group_attach(mmr_audit_group *g, mmr_store *st);
  * mean group size). */
 void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works);
 
-/* SQLite: checkpoints run so far by the syncer and by the committer (when
- * the WAL reached its restart size; see audit_group.c). Zero on PostgreSQL. */
-void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_syncer, uint64_t *by_committer);
+/* SQLite: checkpoints run so far by the group's checkpointer thread and by
+ * its committer (when the WAL reached its restart size; see audit_group.c).
+ * Zero on PostgreSQL. */
+void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_checkpointer,
+				 uint64_t *by_committer);
 
 /* Seconds the committer spent so far running work (the statements of the
  * transactions) and committing them (WAL writes and fsync): where a group's

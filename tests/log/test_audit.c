@@ -1166,10 +1166,10 @@ static void group_wal_bounded(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(c[i].fails, 0);
 	}
-	uint64_t by_syncer = 0, by_committer = 0;
-	mmr_audit_group_checkpoints(g, &by_syncer, &by_committer);
+	uint64_t by_ckpter = 0, by_committer = 0;
+	mmr_audit_group_checkpoints(g, &by_ckpter, &by_committer);
 	mmr_audit_group_close(g);
-	assert_true(by_syncer > 0);
+	assert_true(by_ckpter > 0);
 	assert_true(by_committer > 0); /* the WAL started over */
 	char wal[600];
 	snprintf(wal, sizeof wal, "%s-wal", sfx_target);
