@@ -1246,6 +1246,7 @@ void mmr_audit_forget(mmr_store *st)
  * then they are read in a few queries of up to 23 rows, and the second pass
  * answers from memory (pruned rows fall back to db_node). */
 #define CACHE_MAX 160
+#define CACHE_SLOTS 512
 struct nodecache {
 	struct nodesrc *ns;
 	uint64_t tenant;       /* fnv64 of the tenant */
@@ -1256,7 +1257,8 @@ struct nodecache {
 	uint64_t index[CACHE_MAX];
 	bool have[CACHE_MAX];
 	mmr_hash h[CACHE_MAX];
-	int64_t entry_index; /* the proof's leaf: its entry, when a range read it */
+	uint16_t slot[CACHE_SLOTS]; /* 1 + the entry of a (level, index); 0: none */
+	int64_t entry_index;	    /* the proof's leaf: its entry, when a range read it */
 	json_t *entry;
 };
 
@@ -1265,25 +1267,35 @@ static uint64_t node_row(unsigned level, uint64_t index)
 	return level ? ((index + 1) << level) - 1 : index;
 }
 
+/* the slot of (level, index) in c->slot: where it is, or the empty one it
+ * would take (open addressing; CACHE_SLOTS > 2 · CACHE_MAX) */
+static size_t cache_slot_of(const struct nodecache *c, unsigned level, uint64_t index)
+{
+	uint64_t h = (index * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)level * 0xff51afd7ed558ccdULL);
+	size_t s = (size_t)(h >> 40) & (CACHE_SLOTS - 1);
+	while (c->slot[s] &&
+	       (c->level[c->slot[s] - 1] != level || c->index[c->slot[s] - 1] != index))
+		s = (s + 1) & (CACHE_SLOTS - 1);
+	return s;
+}
+
 static int cache_node(void *ud, unsigned level, uint64_t index, mmr_hash out, mmr_error *err)
 {
 	struct nodecache *c = ud;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->level[i] == level && c->index[i] == index) {
-			if (c->recording || !c->have[i])
-				break;
-			memcpy(out, c->h[i], MMR_HASH_LEN);
-			return MMR_OK;
-		}
+	size_t s = cache_slot_of(c, level, index);
 	if (c->recording) {
-		if (c->n < CACHE_MAX) {
+		if (!c->slot[s] && c->n < CACHE_MAX) {
 			c->level[c->n] = level;
 			c->index[c->n] = index;
 			c->have[c->n] = level >= NODE_CACHE_MIN_LEVEL &&
 					cache_get(c->ns->st, c->tenant, level, index, c->h[c->n]);
-			c->n++;
+			c->slot[s] = (uint16_t)++c->n;
 		}
 		memset(out, 0, MMR_HASH_LEN);
+		return MMR_OK;
+	}
+	if (c->slot[s] && c->have[c->slot[s] - 1]) {
+		memcpy(out, c->h[c->slot[s] - 1], MMR_HASH_LEN);
 		return MMR_OK;
 	}
 	return db_node(c->ns, level, index, out, err);

@@ -86,6 +86,7 @@ struct mmr_audit_group {
 	struct request *sync_head, *sync_tail; /* committed, not yet flushed */
 	bool sync_stop;
 	struct request **stree; /* the syncer's wake tree */
+	int sync_err;		/* the syncer's: the first failed flush's errno */
 	size_t cap_stree;
 	/* SQLite: the checkpointer (see the top) */
 	pthread_t ckpter;
@@ -310,11 +311,16 @@ static void *syncer(void *arg)
 		struct request *list = g->sync_head;
 		g->sync_head = g->sync_tail = NULL;
 		pthread_mutex_unlock(&g->lock);
-		int e = 0;
-		if (g->wal_fd < 0 && (g->wal_fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0)
+		/* A failed flush stays failed: Linux reports a lost write-back
+		 * once, and a later flush that succeeds does not bring back the
+		 * pages that were lost before, so no later record is confirmed
+		 * either (a new group, on a healthy disk, starts afresh). */
+		int e = g->sync_err;
+		if (!e && g->wal_fd < 0 && (g->wal_fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0)
 			e = errno;
-		else if (fdatasync(g->wal_fd))
+		else if (!e && fdatasync(g->wal_fd))
 			e = errno;
+		g->sync_err = e;
 		size_t n = 0;
 		for (struct request *r = list; r; r = r->next, n++)
 			if (e && r->rc == MMR_OK) {

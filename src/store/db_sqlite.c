@@ -57,10 +57,13 @@ static int sq_step(mmr_stmt *st, mmr_error *err)
 {
 	sqlite3_stmt *s = st->native;
 	if (!st->executed) {
+		/* the statement owns a text parameter until its reset, which
+		 * clears the bindings before it frees them (mmr_stmt_reset): SQLite
+		 * need not copy it (SQLITE_STATIC) */
 		for (int i = 1; i <= st->nparams; i++) {
 			switch (st->params[i].type) {
 			case P_TEXT:
-				sqlite3_bind_text(s, i, st->params[i].text, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(s, i, st->params[i].text, -1, SQLITE_STATIC);
 				break;
 			case P_INT: sqlite3_bind_int64(s, i, st->params[i].i); break;
 			default: sqlite3_bind_null(s, i);

@@ -1,29 +1,39 @@
 /*
  * walbuf.c — an SQLite VFS shim that writes a transaction's WAL frames with
- * one system call (see walbuf.h).
+ * few system calls (see walbuf.h).
  *
  * SQLite writes each WAL frame as two pwrite calls (its 24-byte header, then
  * the page), so a commit of 50 pages costs 100 system calls: on a virtual
  * machine, where a system call is dear, that was most of the audit log's
- * commit time. This shim gathers the frames appended to a WAL file in a
- * buffer and writes them at once:
+ * commit time. This shim gathers a connection's WAL writes in a buffer and
+ * writes them in pieces of up to 120 KiB. Bytes are only ever pending while
+ * the connection is the WAL's writer, and never once other connections may
+ * read them:
  *
- *   - when the commit frame's page has been given (a frame header whose
- *     "database size" field is not zero marks the commit frame, and SQLite
- *     writes it last): the write is made there and then, and its result is
- *     the page write's, so a failed write fails the commit before SQLite
- *     publishes the frames to other connections (the WAL index header);
+ *   - the buffer is written at xShmBarrier of the WAL's database file:
+ *     SQLite publishes new frames by writing the WAL index header in shared
+ *     memory with a barrier between its two copies (walIndexWriteHdr), so no
+ *     reader can see a frame that is not in the file yet;
+ *   - and before the WAL write lock is given up (xShmLock of lock 0 on the
+ *     database file): a transaction rolled back after spilling pages leaves
+ *     no bytes behind to land later over another writer's frames;
+ *   - the commit frame is written as soon as its page is given (a frame
+ *     header whose "database size" field is not zero marks it), so that a
+ *     failed write fails the commit before SQLite publishes it; what SQLite
+ *     writes after it in the same commit (checksums rewritten in place,
+ *     padding frames) goes straight to the file, for the same reason;
  *   - before anything else touches the WAL file (a read, its size, a
  *     truncation, a sync, a file control, its close), so SQLite reads back
- *     what it wrote and a sync covers it;
- *   - when an appended write does not continue the buffer or would overflow
- *     it.
+ *     what it wrote and a sync covers it.
  *
- * Only appends are gathered. A write elsewhere in the file (SQLite rewrites
- * frame headers in place after a commit when it recomputes checksums, and
- * writes the 32-byte WAL header at offset 0 when the log starts over) goes
- * straight to the file, after the buffer. Durability is unchanged: nothing
- * was durable before a sync, and a sync writes the buffer first.
+ * A WAL file is paired with its database file by the name SQLite gives it:
+ * sqlite3_filename_database() of the WAL's name is the very pointer passed
+ * when the connection opened its database file. A WAL that cannot be paired
+ * (or whose buffer cannot be allocated) is written straight through. A write
+ * that fails at a barrier cannot fail the commit any more (SQLite's barrier
+ * returns nothing); it is kept and returned by the WAL file's next call.
+ * Durability is unchanged: nothing was durable before a sync, and a sync
+ * writes the buffer first.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -42,19 +52,33 @@
 struct wb_file {
 	sqlite3_file base;  /* our methods */
 	sqlite3_file *real; /* the underlying VFS's file, right after this struct */
-	bool is_wal;	    /* only WAL files are buffered */
-	bool commit_next;   /* the next append is the commit frame's page */
+	const char *name;   /* as SQLite opened it (database files: to pair) */
+	bool is_wal;
+	struct wb_file *wal;  /* a database file's WAL file, once open */
+	struct wb_file *db;   /* a WAL file's database file */
+	struct wb_file *next; /* open database files (g_dbs, under g_lock) */
+	/* WAL files: */
 	unsigned char *buf; /* pending bytes: [off, off + len) of the file (NULL: none) */
 	sqlite3_int64 off;
 	size_t len;
-	sqlite3_int64 next_at; /* where the next append goes, as far as this file saw */
+	bool commit_next; /* the next write is the commit frame's page */
+	bool committing;  /* the commit frame is written: straight through until unlock */
+	int failed;	  /* a write at a barrier failed: the next call reports it */
 };
 
 static sqlite3_vfs g_vfs;
 static sqlite3_vfs *g_real;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wb_file *g_dbs;
 
 static int wb_flush(struct wb_file *f)
 {
+	if (f->failed) {
+		int rc = f->failed;
+		f->failed = SQLITE_OK;
+		f->len = 0;
+		return rc;
+	}
 	if (!f->len)
 		return SQLITE_OK;
 	int rc = SQLITE_OK;
@@ -71,6 +95,20 @@ static int wb_close(sqlite3_file *pf)
 {
 	struct wb_file *f = (struct wb_file *)pf;
 	int frc = wb_flush(f);
+	pthread_mutex_lock(&g_lock);
+	if (f->is_wal) {
+		if (f->db)
+			f->db->wal = NULL;
+	} else {
+		if (f->wal)
+			f->wal->db = NULL;
+		for (struct wb_file **p = &g_dbs; *p; p = &(*p)->next)
+			if (*p == f) {
+				*p = f->next;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&g_lock);
 	free(f->buf);
 	int rc = f->real->pMethods->xClose(f->real);
 	return frc != SQLITE_OK ? frc : rc;
@@ -87,32 +125,26 @@ static int wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 {
 	struct wb_file *f = (struct wb_file *)pf;
 	int rc;
-	if (!f->buf || n <= 0 || (size_t)n > WALBUF_CAP || off != f->next_at) {
-		/* not an append: inside the buffer it is rewritten there, else
-		 * written through after it */
-		if (f->len && off >= f->off && off + n <= f->off + (sqlite3_int64)f->len) {
-			memcpy(f->buf + (off - f->off), p, (size_t)n);
-			return SQLITE_OK;
-		}
+	if (!f->buf || f->committing || n <= 0 || (size_t)n > WALBUF_CAP) {
 		if ((rc = wb_flush(f)) != SQLITE_OK)
 			return rc;
-		if (off + n > f->next_at) /* another connection appended meanwhile */
-			f->next_at = off + n;
-		if (off == 0) /* the log starts over: its header */
-			f->next_at = n;
-		f->commit_next = false;
 		return f->real->pMethods->xWrite(f->real, p, n, off);
 	}
-	if (f->len && (off != f->off + (sqlite3_int64)f->len || f->len + (size_t)n > WALBUF_CAP) &&
-	    (rc = wb_flush(f)) != SQLITE_OK)
-		return rc;
-	if (!f->len)
-		f->off = off;
-	memcpy(f->buf + f->len, p, (size_t)n);
-	f->len += (size_t)n;
-	f->next_at = off + n;
-	if (f->commit_next) { /* the commit frame is whole: write it all now */
+	sqlite3_int64 end = f->off + (sqlite3_int64)f->len;
+	if (f->len && off >= f->off && off + n <= end) { /* rewritten in place */
+		memcpy(f->buf + (off - f->off), p, (size_t)n);
+	} else {
+		if (f->len && (off != end || f->len + (size_t)n > WALBUF_CAP) &&
+		    (rc = wb_flush(f)) != SQLITE_OK)
+			return rc;
+		if (!f->len)
+			f->off = off;
+		memcpy(f->buf + f->len, p, (size_t)n);
+		f->len += (size_t)n;
+	}
+	if (f->commit_next) { /* the commit frame is whole: written now */
 		f->commit_next = false;
+		f->committing = true;
 		return wb_flush(f);
 	}
 	const unsigned char *h = p; /* a frame header: page number, database size, … */
@@ -186,15 +218,31 @@ static int wb_shm_map(sqlite3_file *pf, int pg, int pgsz, int extend, void volat
 	return f->real->pMethods->xShmMap(f->real, pg, pgsz, extend, pp);
 }
 
+/* Lock 0 of the WAL index is the WAL's write lock (wal.c WAL_WRITE_LOCK):
+ * its writer gives it up only with nothing pending. */
 static int wb_shm_lock(sqlite3_file *pf, int offset, int n, int flags)
 {
 	struct wb_file *f = (struct wb_file *)pf;
+	struct wb_file *w = f->wal;
+	if (w && (flags & SQLITE_SHM_UNLOCK) && offset == 0 && n >= 1) {
+		int rc = wb_flush(w);
+		w->commit_next = w->committing = false;
+		if (rc != SQLITE_OK)
+			w->failed = rc;
+	}
 	return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 
+/* The publication point of new WAL frames (see the top). */
 static void wb_shm_barrier(sqlite3_file *pf)
 {
 	struct wb_file *f = (struct wb_file *)pf;
+	struct wb_file *w = f->wal;
+	if (w && w->len) {
+		int rc = wb_flush(w);
+		if (rc != SQLITE_OK)
+			w->failed = rc;
+	}
 	f->real->pMethods->xShmBarrier(f->real);
 }
 
@@ -251,13 +299,26 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, in
 		f->base.pMethods = NULL;
 		return rc;
 	}
+	f->name = name;
 	f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
-	if (f->is_wal) {
-		f->buf = malloc(WALBUF_CAP); /* without: writes go straight through */
-		sqlite3_int64 size = 0;
-		if (f->real->pMethods->xFileSize(f->real, &size) == SQLITE_OK)
-			f->next_at = size;
+	pthread_mutex_lock(&g_lock);
+	if (f->is_wal && name) { /* paired with its database file, or not buffered */
+		const char *db = sqlite3_filename_database(name);
+		for (struct wb_file *d = g_dbs; d; d = d->next)
+			if (d->name == db && !d->wal) {
+				d->wal = f;
+				f->db = d;
+				break;
+			}
+		if (f->db && !(f->buf = malloc(WALBUF_CAP))) {
+			f->db->wal = NULL;
+			f->db = NULL;
+		}
+	} else if (flags & SQLITE_OPEN_MAIN_DB) {
+		f->next = g_dbs;
+		g_dbs = f;
 	}
+	pthread_mutex_unlock(&g_lock);
 	f->base.pMethods = &wb_methods;
 	return SQLITE_OK;
 }

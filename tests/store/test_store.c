@@ -153,6 +153,61 @@ static void schema_and_tenants(void **state)
 	mmr_store_close(again);
 }
 
+/* An asset's tenant and unit name rows that exist, whatever writes the row
+ * (foreign keys on SQLite; statement triggers on PostgreSQL since 0010), and
+ * a tenant or unit that assets name cannot go away or change its key. */
+static void asset_keys_hold(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	int64_t a = create_id(f, &f->sys, "assets",
+			      "{\"name\":\"台帳\",\"kind\":\"information\","
+			      "\"classification\":{\"importance\":\"II\"}}");
+	char q[512];
+	snprintf(q, sizeof q, "UPDATE assets SET unit_id = %" PRId64 " WHERE id = %" PRId64,
+		 f->sec_b, a);
+	must(mmr_db_exec(db, q, &err), &err);
+	static const char ins[] =
+		"INSERT INTO assets (tenant, name, kind, classification, created_at, updated_at, "
+		"unit_id) VALUES ('%s', 'x', 'document', '{}', 'now', 'now', %s)";
+	/* a unit that does not exist, or is another tenant's */
+	snprintf(q, sizeof q, ins, "toyohashi", "999999");
+	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	char other[32];
+	snprintf(other, sizeof other, "%" PRId64, f->sec_b);
+	snprintf(q, sizeof q, ins, "other", other);
+	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	/* a tenant that does not exist */
+	snprintf(q, sizeof q, ins, "nowhere", "NULL");
+	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	/* an update that names a missing unit */
+	snprintf(q, sizeof q, "UPDATE assets SET unit_id = 999999 WHERE id = %" PRId64, a);
+	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	/* the unit and the tenant named stay */
+	snprintf(q, sizeof q, "DELETE FROM units WHERE id = %" PRId64, f->sec_b);
+	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	assert_int_not_equal(mmr_db_exec(db, "DELETE FROM tenants WHERE id = 'toyohashi'", &err),
+			     MMR_OK);
+	/* nothing of that was written */
+	snprintf(q, sizeof q,
+		 "SELECT 1 FROM assets a JOIN units u ON u.tenant = a.tenant AND u.id = a.unit_id "
+		 "WHERE a.id = %" PRId64,
+		 a);
+	mmr_stmt *s;
+	must(mmr_db_prepare(db, q, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	mmr_stmt_reset(s);
+	must(mmr_db_prepare(db, "SELECT count(*) FROM assets WHERE name = 'x'", &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), 0);
+	mmr_stmt_reset(s);
+	/* a unit no asset names may go */
+	int64_t spare = create_id(f, &f->sys, "units", "{\"name\":\"臨時課\"}");
+	snprintf(q, sizeof q, "DELETE FROM units WHERE id = %" PRId64, spare);
+	must(mmr_db_exec(db, q, &err), &err);
+}
+
 static void asset_create_and_handling(void **state)
 {
 	struct fx *f = *state;
@@ -585,6 +640,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(schema_and_tenants, setup, teardown),
 		cmocka_unit_test_setup_teardown(asset_create_and_handling, setup, teardown),
+		cmocka_unit_test_setup_teardown(asset_keys_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(copies_follow_original, setup, teardown),
 		cmocka_unit_test_setup_teardown(role_matrix, setup, teardown),
 		cmocka_unit_test_setup_teardown(paging_and_filters, setup, teardown),

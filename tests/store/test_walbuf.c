@@ -5,7 +5,10 @@
  * killed; a transaction larger than the cache (pages spilled to the WAL and
  * written again, checksums rewritten in place) and larger than the buffer
  * comes out right; the WAL starting over (checkpoints from another
- * connection) loses nothing. `test_walbuf`.
+ * connection) loses nothing; two writers through the shim taking turns,
+ * a spill rolled back (wholly, or to a savepoint) and a commit padded to the
+ * sector (psow=0) leave nothing pending for others to read or to land later
+ * (the cases of the review of the shim). `test_walbuf`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "store/walbuf.h"
@@ -57,6 +61,26 @@ static int64_t one_int(sqlite3 *db, const char *sql)
 	int64_t v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *e = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &e);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", sql, e ? e : "?");
+	sqlite3_free(e);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+static const char *one_text(sqlite3 *db, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
 }
 
 static void integrity_ok(void)
@@ -220,12 +244,111 @@ static void killed_writer(void **state)
 	}
 }
 
+/* two writers through the shim, one-page commits in turn under NORMAL: a
+ * writer that is behind the other's frames still writes its commit before
+ * it is published */
+static void writers_in_turn(void **state)
+{
+	(void)state;
+	sqlite3 *a = open_db(true, "PRAGMA synchronous=NORMAL"),
+		*b = open_db(true, "PRAGMA synchronous=NORMAL");
+	exec_ok(a, "CREATE TABLE t1 (k INTEGER PRIMARY KEY, v); CREATE TABLE t2 (k INTEGER "
+		   "PRIMARY KEY, v); INSERT INTO t1 VALUES (1, 'a0'); INSERT INTO t2 VALUES (1, "
+		   "'b0')");
+	sqlite3 *r = open_db(false, NULL);
+	char v[64], sql[128];
+	for (int i = 1; i <= 20; i++) {
+		snprintf(sql, sizeof sql, "UPDATE t1 SET v = 'a%d'", i);
+		exec_ok(a, sql);
+		snprintf(sql, sizeof sql, "UPDATE t2 SET v = 'b%d'", i);
+		exec_ok(b, sql);
+		if (i % 7 == 0) /* the WAL starts over under one of them */
+			sqlite3_wal_checkpoint_v2(r, "main", SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		snprintf(sql, sizeof sql, "a%d", i);
+		assert_string_equal(one_text(r, "SELECT v FROM t1", v, sizeof v), sql);
+		snprintf(sql, sizeof sql, "b%d", i);
+		assert_string_equal(one_text(r, "SELECT v FROM t2", v, sizeof v), sql);
+	}
+	exec_ok(r, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(r);
+	sqlite3_close(a);
+	sqlite3_close(b);
+	integrity_ok();
+}
+
+/* a transaction that spilled pages to the WAL and rolled back leaves
+ * nothing to be written later over the frames another writer commits next;
+ * a spill rolled back to a savepoint, then a commit, is published whole */
+static void spills_rolled_back(void **state)
+{
+	(void)state;
+	sqlite3 *a = open_db(true, "PRAGMA synchronous=FULL; PRAGMA cache_size=10"),
+		*b = open_db(true, "PRAGMA synchronous=FULL");
+	exec_ok(b, "CREATE TABLE t (k INTEGER PRIMARY KEY, v); INSERT INTO t VALUES (1, 'x0'); "
+		   "CREATE TABLE big (k INTEGER PRIMARY KEY, v); PRAGMA wal_checkpoint");
+	exec_ok(a, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+		   "i < 150) INSERT INTO big SELECT i, zeroblob(1000) FROM n");
+	exec_ok(a, "ROLLBACK");
+	exec_ok(b, "UPDATE t SET v = 'x1'; INSERT INTO big VALUES (7, 'b')");
+	assert_int_equal(one_int(a, "SELECT count(*) FROM big"), 1); /* a reads the WAL */
+	sqlite3 *r = open_db(false, NULL);
+	char v[64];
+	assert_string_equal(one_text(r, "SELECT v FROM t", v, sizeof v), "x1");
+	assert_int_equal(one_int(r, "SELECT count(*) FROM big"), 1);
+	/* under NORMAL: spill, roll back to a savepoint, commit */
+	exec_ok(a, "PRAGMA synchronous=NORMAL");
+	exec_ok(a, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i + 1 FROM n "
+		   "WHERE i < 140) INSERT INTO big SELECT i, zeroblob(1000) FROM n");
+	exec_ok(a, "SAVEPOINT s; WITH RECURSIVE n(i) AS (SELECT 141 UNION ALL SELECT i + 1 FROM n "
+		   "WHERE i < 250) INSERT INTO big SELECT i, zeroblob(1000) FROM n");
+	exec_ok(a, "ROLLBACK TO s; RELEASE s; UPDATE t SET v = 'x2'; COMMIT");
+	assert_string_equal(one_text(r, "SELECT v FROM t", v, sizeof v), "x2");
+	assert_int_equal(one_int(r, "SELECT count(*) FROM big"), 42);
+	sqlite3_close(r);
+	sqlite3_close(a);
+	sqlite3_close(b);
+	integrity_ok();
+}
+
+/* without powersafe overwrite SQLite pads a commit to the sector and syncs
+ * in the middle of a frame: the WAL still holds whole frames once done */
+static void padded_commits(void **state)
+{
+	(void)state;
+	char uri[300];
+	snprintf(uri, sizeof uri, "file:%s?psow=0", path);
+	sqlite3 *a;
+	assert_int_equal(
+		sqlite3_open_v2(uri, &a,
+				SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+				mmr_walbuf_vfs()),
+		SQLITE_OK);
+	exec_ok(a, "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+		   "CREATE TABLE t (k INTEGER PRIMARY KEY, v)");
+	sqlite3 *r = open_db(false, NULL);
+	char wal[300];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	for (int i = 1; i <= 6; i++) {
+		exec_ok(a, "INSERT INTO t VALUES (NULL, 'x')");
+		struct stat sb;
+		assert_int_equal(stat(wal, &sb), 0);
+		assert_int_equal((sb.st_size - 32) % (1024 + 24), 0);
+		assert_int_equal(one_int(r, "SELECT count(*) FROM t"), i);
+	}
+	sqlite3_close(r);
+	sqlite3_close(a);
+	integrity_ok();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(big_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(killed_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(writers_in_turn, setup, teardown),
+		cmocka_unit_test_setup_teardown(spills_rolled_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(padded_commits, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("walbuf", tests, NULL, NULL);
 }
