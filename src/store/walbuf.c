@@ -14,9 +14,10 @@
  *     SQLite publishes new frames by writing the WAL index header in shared
  *     memory with a barrier between its two copies (walIndexWriteHdr), so no
  *     reader can see a frame that is not in the file yet;
- *   - and before the WAL write lock is given up (xShmLock of lock 0 on the
- *     database file): a transaction rolled back after spilling pages leaves
- *     no bytes behind to land later over another writer's frames;
+ *   - nothing is left when the WAL write lock is given up (xShmLock of
+ *     lock 0 on the database file): the bytes of a transaction rolled back
+ *     after spilling pages are dropped there, so none land later over
+ *     another writer's frames;
  *   - the commit frame is written as soon as its page is given (a frame
  *     header whose "database size" field is not zero marks it), so that a
  *     failed write fails the commit before SQLite publishes it; what SQLite
@@ -125,7 +126,12 @@ static int wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 {
 	struct wb_file *f = (struct wb_file *)pf;
 	int rc;
-	if (!f->buf || f->committing || n <= 0 || (size_t)n > WALBUF_CAP) {
+	if (f->failed) /* a write at a barrier failed: this one reports it */
+		return wb_flush(f);
+	/* not buffered: the WAL header (offset 0: written when the log starts
+	 * over, it must reach the file even if the transaction rolls back),
+	 * anything after the commit frame, and what does not fit */
+	if (!f->buf || f->committing || off == 0 || n <= 0 || (size_t)n > WALBUF_CAP) {
 		if ((rc = wb_flush(f)) != SQLITE_OK)
 			return rc;
 		return f->real->pMethods->xWrite(f->real, p, n, off);
@@ -225,10 +231,20 @@ static int wb_shm_lock(sqlite3_file *pf, int offset, int n, int flags)
 	struct wb_file *f = (struct wb_file *)pf;
 	struct wb_file *w = f->wal;
 	if (w && (flags & SQLITE_SHM_UNLOCK) && offset == 0 && n >= 1) {
-		int rc = wb_flush(w);
+		if (w->committing) { /* (written already: the commit flushed it) */
+			int rc = wb_flush(w);
+			if (rc != SQLITE_OK)
+				w->failed = rc;
+		} else {
+			/* no commit frame: the frames of a transaction rolled back
+			 * (pages it spilled), past the WAL's published end, where the
+			 * next writer writes over them. SQLite leaves such frames in
+			 * the file too; the WAL's chained checksums reject them. They
+			 * are dropped, not written (nor any error of theirs reported
+			 * to a later, unrelated statement). */
+			w->len = 0;
+		}
 		w->commit_next = w->committing = false;
-		if (rc != SQLITE_OK)
-			w->failed = rc;
 	}
 	return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
