@@ -1127,12 +1127,18 @@ static void append_many(void **state)
 
 struct wcaller {
 	mmr_audit_group *g;
-	int t, fails;
+	int t, fails, seen_missing;
 };
 
 static void *wcall(void *arg)
 {
 	struct wcaller *c = arg;
+	/* a connection of its own, plain VFS: an acknowledged leaf is there for
+	 * any reader at once (walbuf wrote it before SQLite published it) */
+	sqlite3 *plain = NULL;
+	if (sqlite3_open_v2(sfx_target, &plain, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		c->fails++;
+	sqlite3_busy_timeout(plain, 10000);
 	for (int i = 0; i < W_EACH; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "w%d-%d", c->t, i);
@@ -1142,8 +1148,28 @@ static void *wcall(void *arg)
 					     .object_kind = "test",
 					     .object_id = id};
 		mmr_error err;
-		c->fails += mmr_audit_group_append(c->g, &ev, NULL, &err) != MMR_OK;
+		int64_t idx = -1;
+		if (mmr_audit_group_append(c->g, &ev, &idx, &err) != MMR_OK) {
+			c->fails++;
+			continue;
+		}
+		if (i % 25)
+			continue;
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(plain,
+				       "SELECT object_id FROM audit_leaves WHERE tenant = "
+				       "'toyohashi' AND idx = ?",
+				       -1, &q, NULL) != SQLITE_OK) {
+			c->fails++;
+			continue;
+		}
+		sqlite3_bind_int64(q, 1, idx);
+		if (sqlite3_step(q) != SQLITE_ROW ||
+		    strcmp((const char *)sqlite3_column_text(q, 0), id))
+			c->seen_missing++;
+		sqlite3_finalize(q);
 	}
+	sqlite3_close(plain);
 	return NULL;
 }
 
@@ -1165,6 +1191,7 @@ static void group_wal_bounded(void **state)
 	for (int i = 0; i < W_THREADS; i++) {
 		pthread_join(t[i], NULL);
 		assert_int_equal(c[i].fails, 0);
+		assert_int_equal(c[i].seen_missing, 0);
 	}
 	uint64_t by_ckpter = 0, by_committer = 0;
 	mmr_audit_group_checkpoints(g, &by_ckpter, &by_committer);
