@@ -1330,6 +1330,15 @@ static const char q_upper_band[] =
 	"AND (level = $4 AND j = $5 OR level = $6 AND j = $7 OR level = $8 AND j = $9 OR "
 	"level = $10 AND j = $11)";
 
+/* Entry i's hash from its hex text (read in row `row`), kept in the process
+ * cache when it is of a cached level and in the signed tree. */
+static void cache_take(struct nodecache *c, size_t i, const char *hex, uint64_t row)
+{
+	c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
+	if (c->have[i] && c->level[i] >= NODE_CACHE_MIN_LEVEL && row < c->stable_below)
+		cache_put(c->ns->st, c->tenant, c->level[i], c->index[i], c->h[i]);
+}
+
 /* Read the upper nodes among todo[0 … nt) from audit_upper: per band and
  * ancestor, one look-up of up to 4 nodes (one a level, for a proof). */
 static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, mmr_error *err)
@@ -1370,11 +1379,7 @@ static int cache_fill_upper(struct nodecache *c, const size_t *todo, size_t nt, 
 					size_t i = grp[g];
 					if (c->level[i] != level || c->index[i] != j || c->have[i])
 						continue;
-					c->have[i] =
-						!mmr_hash_from_hex(mmr_col_text(s, 2), c->h[i]);
-					if (c->have[i] && level >= NODE_CACHE_MIN_LEVEL &&
-					    node_row(level, j) < c->stable_below)
-						cache_put(c->ns->st, c->tenant, level, j, c->h[i]);
+					cache_take(c, i, mmr_col_text(s, 2), node_row(level, j));
 				}
 			}
 			mmr_stmt_reset(s);
@@ -1408,9 +1413,7 @@ static void cache_take_rows(struct nodecache *c, mmr_stmt *s, const size_t *todo
 			buf[64] = 0;
 			hex = buf;
 		}
-		c->have[i] = !mmr_hash_from_hex(hex, c->h[i]);
-		if (c->have[i] && c->level[i] >= NODE_CACHE_MIN_LEVEL && row < c->stable_below)
-			cache_put(c->ns->st, c->tenant, c->level[i], c->index[i], c->h[i]);
+		cache_take(c, i, hex, row);
 	}
 }
 

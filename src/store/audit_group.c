@@ -337,16 +337,23 @@ static void *syncer(void *arg)
 	return NULL;
 }
 
+/* Raise one of the group's threads' stop flag, wake it where it waits, and
+ * wait until it has ended. */
+static void thread_stop(mmr_audit_group *g, bool *stop, pthread_cond_t *wait, pthread_t t)
+{
+	pthread_mutex_lock(&g->lock);
+	*stop = true;
+	pthread_cond_signal(wait);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(t, NULL);
+}
+
 /* Let the syncer answer what it holds, then end it. */
 static void syncer_stop(mmr_audit_group *g)
 {
 	if (!g->syncing)
 		return;
-	pthread_mutex_lock(&g->lock);
-	g->sync_stop = true;
-	pthread_cond_signal(&g->committed);
-	pthread_mutex_unlock(&g->lock);
-	pthread_join(g->syncer, NULL);
+	thread_stop(g, &g->sync_stop, &g->committed, g->syncer);
 	g->syncing = false;
 }
 
@@ -355,11 +362,7 @@ static void ckpter_stop(mmr_audit_group *g)
 {
 	if (!g->ckpting)
 		return;
-	pthread_mutex_lock(&g->lock);
-	g->ckpt_stop = true;
-	pthread_cond_signal(&g->ckpt_due);
-	pthread_mutex_unlock(&g->lock);
-	pthread_join(g->ckpter, NULL);
+	thread_stop(g, &g->ckpt_stop, &g->ckpt_due, g->ckpter);
 	g->ckpting = false;
 	sqlite3_close(g->ckpt);
 	g->ckpt = NULL;
@@ -471,11 +474,7 @@ void mmr_audit_group_close(mmr_audit_group *g)
 {
 	if (!g)
 		return;
-	pthread_mutex_lock(&g->lock);
-	g->stop = true;
-	pthread_cond_signal(&g->queued);
-	pthread_mutex_unlock(&g->lock);
-	pthread_join(g->thread, NULL);
+	thread_stop(g, &g->stop, &g->queued, g->thread);
 	syncer_stop(g); /* after the committer: it hands the syncer its last */
 	ckpter_stop(g);
 	if (g->wal_fd >= 0)

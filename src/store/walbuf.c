@@ -92,6 +92,15 @@ static int wb_flush(struct wb_file *f)
 	return rc;
 }
 
+/* wb_flush where SQLite takes no error (a barrier, an unlock): a failure is
+ * kept and returned by the WAL file's next call. */
+static void wb_flush_later(struct wb_file *w)
+{
+	int rc = wb_flush(w);
+	if (rc != SQLITE_OK)
+		w->failed = rc;
+}
+
 static int wb_close(sqlite3_file *pf)
 {
 	struct wb_file *f = (struct wb_file *)pf;
@@ -232,9 +241,7 @@ static int wb_shm_lock(sqlite3_file *pf, int offset, int n, int flags)
 	struct wb_file *w = f->wal;
 	if (w && (flags & SQLITE_SHM_UNLOCK) && offset == 0 && n >= 1) {
 		if (w->committing) { /* (written already: the commit flushed it) */
-			int rc = wb_flush(w);
-			if (rc != SQLITE_OK)
-				w->failed = rc;
+			wb_flush_later(w);
 		} else {
 			/* no commit frame: the frames of a transaction rolled back
 			 * (pages it spilled), past the WAL's published end, where the
@@ -254,11 +261,8 @@ static void wb_shm_barrier(sqlite3_file *pf)
 {
 	struct wb_file *f = (struct wb_file *)pf;
 	struct wb_file *w = f->wal;
-	if (w && w->len) {
-		int rc = wb_flush(w);
-		if (rc != SQLITE_OK)
-			w->failed = rc;
-	}
+	if (w && w->len)
+		wb_flush_later(w);
 	f->real->pMethods->xShmBarrier(f->real);
 }
 

@@ -1205,23 +1205,15 @@ static void group_wal_bounded(void **state)
 	/* restart size (8192 frames of 4 KiB + 24) and one transaction more */
 	assert_true(sb.st_size < 40 * 1024 * 1024);
 	assert_int_equal(size_of(f, "toyohashi"), size0 + W_THREADS * W_EACH);
-	sqlite3 *raw;
-	assert_int_equal(sqlite3_open_v2(sfx_target, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &s, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-	sqlite3_finalize(s);
-	assert_int_equal(sqlite3_prepare_v2(raw,
-					    "SELECT COUNT(*) FROM audit_leaves WHERE tenant = "
-					    "'toyohashi' AND action = 'test.wal'",
-					    -1, &s, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int64(s, 0), W_THREADS * W_EACH);
-	sqlite3_finalize(s);
-	sqlite3_close(raw);
+	char v[64], want[32];
+	assert_true(sfx_sqlite_text(sfx_target, "PRAGMA integrity_check", v, sizeof v));
+	assert_string_equal(v, "ok");
+	assert_true(sfx_sqlite_text(sfx_target,
+				    "SELECT COUNT(*) FROM audit_leaves WHERE tenant = 'toyohashi' "
+				    "AND action = 'test.wal'",
+				    v, sizeof v));
+	snprintf(want, sizeof want, "%d", W_THREADS * W_EACH);
+	assert_string_equal(v, want);
 	json_t *rep = NULL;
 	must(mmr_audit_verify(f->st, "toyohashi", key.pk, NULL, NULL, &rep, &err), &err);
 	assert_true(json_is_true(json_object_get(rep, "ok")));

@@ -32,6 +32,26 @@ static void die(const char *what, const mmr_error *err)
 	exit(1);
 }
 
+/* append i of a round: its object id names both (the parent searches by it) */
+static struct mmr_audit_event crash_event(int round, int i, char id[32])
+{
+	snprintf(id, 32, "r%d-%d", round, i);
+	return (struct mmr_audit_event){.tenant = "toyohashi",
+					.actor = "crash",
+					.action = "test.append",
+					.object_kind = "test",
+					.object_id = id};
+}
+
+/* tell the parent that append i, index idx, is durable; a closed pipe ends
+ * the child */
+static void acknowledge(int fd, int64_t idx, int i)
+{
+	int64_t ack[2] = {idx, i};
+	if (write(fd, ack, sizeof ack) != sizeof ack)
+		_exit(0);
+}
+
 #define GROUP_THREADS 16
 
 struct gchild {
@@ -47,18 +67,11 @@ static void *group_thread(void *arg)
 	mmr_error err;
 	for (int i = c->t;; i += GROUP_THREADS) {
 		char id[32];
-		snprintf(id, sizeof id, "r%d-%d", c->round, i);
-		struct mmr_audit_event ev = {.tenant = "toyohashi",
-					     .actor = "crash",
-					     .action = "test.append",
-					     .object_kind = "test",
-					     .object_id = id};
+		struct mmr_audit_event ev = crash_event(c->round, i, id);
 		int64_t idx;
 		if (mmr_audit_group_append(c->g, &ev, &idx, &err))
 			die("group append", &err);
-		int64_t ack[2] = {idx, i};
-		if (write(c->fd, ack, sizeof ack) != sizeof ack)
-			_exit(0);
+		acknowledge(c->fd, idx, i);
 	}
 	return NULL;
 }
@@ -96,19 +109,11 @@ static void child(int fd, int round)
 		die("child key", &err);
 	for (int i = 0;; i++) {
 		char id[32];
-		snprintf(id, sizeof id, "r%d-%d", round, i);
-		struct mmr_audit_event ev = {.tenant = "toyohashi",
-					     .actor = "crash",
-					     .action = "test.append",
-					     .object_kind = "test",
-					     .object_id = id};
+		struct mmr_audit_event ev = crash_event(round, i, id);
 		int64_t idx;
 		if (mmr_audit_append(st, &ev, &idx, &err))
 			die("append", &err);
-		/* committed (durable): acknowledge */
-		int64_t ack[2] = {idx, i};
-		if (write(fd, ack, sizeof ack) != sizeof ack)
-			_exit(0);
+		acknowledge(fd, idx, i); /* committed (durable) */
 		if (i % 37 == 36) {
 			json_t *cp = NULL;
 			if (mmr_audit_checkpoint(st, "toyohashi", &key, &cp, &err))

@@ -1,6 +1,7 @@
 /* storefx.c — see storefx.h. */
 #include "storefx.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +35,36 @@ int sfx_args(int argc, char **argv, const char *name)
 	return 0;
 }
 
-void sfx_remove(void)
+void sfx_remove_db(const char *path)
 {
-	if (sfx_pg)
-		return;
 	static const char *const suffix[] = {"", "-wal", "-shm"};
 	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
 		char p[600];
-		snprintf(p, sizeof p, "%s%s", sfx_target, suffix[i]);
+		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
 		unlink(p);
 	}
+}
+
+void sfx_remove(void)
+{
+	if (!sfx_pg)
+		sfx_remove_db(sfx_target);
+}
+
+bool sfx_sqlite_text(const char *path, const char *sql, char *out, size_t n)
+{
+	out[0] = 0;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		  sqlite3_busy_timeout(db, 10000) == SQLITE_OK &&
+		  sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+		  sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0);
+	if (ok)
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ok;
 }
 
 int sfx_fresh(mmr_error *err)

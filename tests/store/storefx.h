@@ -7,6 +7,7 @@
 #define MMR_TESTS_STOREFX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "mamori.h"
 #include "store/store.h"
@@ -31,5 +32,13 @@ int sfx_tenant(mmr_store *st, const char *id, const char *name, const char *prof
 
 /* Remove the SQLite files (main, after the tests). */
 void sfx_remove(void);
+
+/* Remove an SQLite database's files: it, its -wal and its -shm. */
+void sfx_remove_db(const char *path);
+
+/* The first column of the first row of `sql` on SQLite file `path`, read
+ * through a read-only connection of SQLite's own (plain VFS, not the
+ * store's), into out; false when it cannot be read (then out is ""). */
+bool sfx_sqlite_text(const char *path, const char *sql, char *out, size_t n);
 
 #endif

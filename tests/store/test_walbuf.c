@@ -27,18 +27,9 @@
 #include <sys/wait.h>
 
 #include "store/walbuf.h"
+#include "storefx.h"
 
 static char path[256];
-
-static void rm_db(void)
-{
-	char w[300];
-	unlink(path);
-	snprintf(w, sizeof w, "%s-wal", path);
-	unlink(w);
-	snprintf(w, sizeof w, "%s-shm", path);
-	unlink(w);
-}
 
 static sqlite3 *open_db(bool shim, const char *pragmas)
 {
@@ -85,27 +76,23 @@ static const char *one_text(sqlite3 *db, const char *sql, char *out, size_t n)
 
 static void integrity_ok(void)
 {
-	sqlite3 *db = open_db(false, NULL);
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	char v[64];
+	assert_true(sfx_sqlite_text(path, "PRAGMA integrity_check", v, sizeof v));
+	assert_string_equal(v, "ok");
 }
 
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(path, sizeof path, "/tmp/mamori-test-walbuf-%d.db", (int)getpid());
-	rm_db();
+	sfx_remove_db(path);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	rm_db();
+	sfx_remove_db(path);
 	return 0;
 }
 
