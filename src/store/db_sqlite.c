@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/db_int.h"
+#include "store/pcache.h"
 #include "store/walbuf.h"
 
 static int sqlite_error(sqlite3 *conn, int src, mmr_error *err)
@@ -121,6 +122,7 @@ static const struct mmr_db_ops sqlite_ops = {
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err)
 {
 	sqlite3 *conn = NULL;
+	mmr_pcache_install(); /* before anything initialises SQLite */
 	int rc = sqlite3_open_v2(path, &conn,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 mmr_walbuf_vfs());
