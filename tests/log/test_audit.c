@@ -130,6 +130,27 @@ static json_t *verify(struct fx *f)
 	return rep;
 }
 
+/* every tree and checkpoint holds (all tenants) */
+static void verify_ok(struct fx *f)
+{
+	json_t *rep = verify(f);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+}
+
+/* SQLite only (skipped on PostgreSQL): a group on the test database;
+ * *size0 is toyohashi's log size before */
+static mmr_audit_group *sqlite_group(struct fx *f, int64_t *size0)
+{
+	if (sfx_pg)
+		skip();
+	mmr_error err;
+	*size0 = size_of(f, "toyohashi");
+	mmr_audit_group *g;
+	must(mmr_audit_group_open(sfx_target, NULL, &g, &err), &err);
+	return g;
+}
+
 static void checkpoint(struct fx *f, const char *tenant)
 {
 	mmr_error err;
@@ -1178,12 +1199,8 @@ static void *wcall(void *arg)
 static void group_wal_bounded(void **state)
 {
 	struct fx *f = *state;
-	if (sfx_pg)
-		skip();
-	mmr_error err;
-	int64_t size0 = size_of(f, "toyohashi");
-	mmr_audit_group *g;
-	must(mmr_audit_group_open(sfx_target, NULL, &g, &err), &err);
+	int64_t size0;
+	mmr_audit_group *g = sqlite_group(f, &size0);
 	pthread_t t[W_THREADS];
 	struct wcaller c[W_THREADS];
 	for (int i = 0; i < W_THREADS; i++) {
@@ -1216,10 +1233,7 @@ static void group_wal_bounded(void **state)
 				    v, sizeof v));
 	snprintf(want, sizeof want, "%d", W_THREADS * W_EACH);
 	assert_string_equal(v, want);
-	json_t *rep = NULL;
-	must(mmr_audit_verify(f->st, "toyohashi", key.pk, NULL, NULL, &rep, &err), &err);
-	assert_true(json_is_true(json_object_get(rep, "ok")));
-	json_decref(rep);
+	verify_ok(f);
 }
 
 /* SQLite: a flush of the WAL that fails. This test program's fdatasync
@@ -1295,12 +1309,8 @@ static void flush_round(mmr_audit_group *g, int round, int *ok, int *eio, int *o
 static void group_flush_fails(void **state)
 {
 	struct fx *f = *state;
-	if (sfx_pg)
-		skip();
-	mmr_error err;
-	int64_t size0 = size_of(f, "toyohashi");
-	mmr_audit_group *g;
-	must(mmr_audit_group_open(sfx_target, NULL, &g, &err), &err);
+	int64_t size0;
+	mmr_audit_group *g = sqlite_group(f, &size0);
 	int ok, eio, other;
 	flush_round(g, 0, &ok, &eio, &other);
 	assert_int_equal(ok, F_THREADS * F_EACH);
@@ -1314,17 +1324,15 @@ static void group_flush_fails(void **state)
 	assert_int_equal(ok, 0); /* the failure stays */
 	assert_int_equal(eio, F_THREADS * F_EACH);
 	mmr_audit_group_close(g);
-	must(mmr_audit_group_open(sfx_target, NULL, &g, &err), &err);
+	int64_t size3;
+	g = sqlite_group(f, &size3);
 	flush_round(g, 3, &ok, &eio, &other);
 	assert_int_equal(ok, F_THREADS * F_EACH);
 	mmr_audit_group_close(g);
 	/* the refused were committed, only not confirmed durable: they are
 	 * there, in order, and the log verifies */
 	assert_int_equal(size_of(f, "toyohashi"), size0 + 4 * F_THREADS * F_EACH);
-	json_t *rep = NULL;
-	must(mmr_audit_verify(f->st, "toyohashi", key.pk, NULL, NULL, &rep, &err), &err);
-	assert_true(json_is_true(json_object_get(rep, "ok")));
-	json_decref(rep);
+	verify_ok(f);
 }
 
 int main(int argc, char **argv)

@@ -67,6 +67,27 @@ bool sfx_sqlite_text(const char *path, const char *sql, char *out, size_t n)
 	return ok;
 }
 
+bool sfx_sqlite_exec(sqlite3 *db, const char *sql)
+{
+	char *e = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &e);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", sql, e ? e : sqlite3_errstr(rc));
+	sqlite3_free(e);
+	return rc == SQLITE_OK;
+}
+
+bool sfx_sqlite_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s = NULL;
+	bool ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+		  sqlite3_step(s) == SQLITE_ROW;
+	if (ok)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return ok;
+}
+
 int sfx_fresh(mmr_error *err)
 {
 	if (!sfx_pg) {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mamori.h"
 #include "store/store.h"
@@ -40,5 +41,15 @@ void sfx_remove_db(const char *path);
  * through a read-only connection of SQLite's own (plain VFS, not the
  * store's), into out; false when it cannot be read (then out is ""). */
 bool sfx_sqlite_text(const char *path, const char *sql, char *out, size_t n);
+
+struct sqlite3;
+
+/* `sql` run on an open SQLite connection; false (the error on stderr) when
+ * it fails. */
+bool sfx_sqlite_exec(struct sqlite3 *db, const char *sql);
+
+/* The first column of the first row of `sql` on an open SQLite connection,
+ * as an integer, into *out; false when there is no row or it fails. */
+bool sfx_sqlite_int(struct sqlite3 *db, const char *sql, int64_t *out);
 
 #endif

@@ -30,19 +30,13 @@ static char path[256];
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
-	char *e = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &e);
-	if (rc != SQLITE_OK)
-		fail_msg("%s: %s", sql, e ? e : sqlite3_errstr(rc));
+	assert_true(sfx_sqlite_exec(db, sql));
 }
 
 static int64_t one_int(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	int64_t v = 0;
+	assert_true(sfx_sqlite_int(db, sql, &v));
 	return v;
 }
 

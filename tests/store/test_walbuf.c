@@ -46,22 +46,14 @@ static sqlite3 *open_db(bool shim, const char *pragmas)
 
 static int64_t one_int(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	int64_t v = 0;
+	assert_true(sfx_sqlite_int(db, sql, &v));
 	return v;
 }
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
-	char *e = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &e);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "%s: %s\n", sql, e ? e : "?");
-	sqlite3_free(e);
-	assert_int_equal(rc, SQLITE_OK);
+	assert_true(sfx_sqlite_exec(db, sql));
 }
 
 static const char *one_text(sqlite3 *db, const char *sql, char *out, size_t n)
