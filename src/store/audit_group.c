@@ -106,6 +106,8 @@ struct mmr_audit_group {
 	uint64_t durable;		       /* the last a flush that ended well covers */
 	bool sync_stop;
 	int sync_err; /* the first failed flush's errno */
+	uint64_t flushes;
+	double flush_s;
 	/* SQLite: the checkpointer (see the top) */
 	pthread_t ckpter;
 	bool ckpting;		 /* the checkpointer runs */
@@ -336,11 +338,15 @@ static void *syncer(void *arg)
 		g->claimed = upto;
 		int e = g->sync_err;
 		pthread_mutex_unlock(&g->lock);
+		double t0 = mono_s();
 		if (!e && sy->fd < 0 && (sy->fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0)
 			e = errno;
 		else if (!e && fdatasync(sy->fd))
 			e = errno;
+		double took = mono_s() - t0;
 		pthread_mutex_lock(&g->lock);
+		g->flushes++;
+		g->flush_s += took;
 		/* A failed flush stays failed: Linux reports a lost write-back
 		 * once, and a later flush that succeeds does not bring back the
 		 * pages that were lost before, so no later record is confirmed
@@ -605,6 +611,14 @@ void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *wor
 	pthread_mutex_lock(&g->lock);
 	*commits = g->commits;
 	*works = g->works;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void mmr_audit_group_flushes(mmr_audit_group *g, uint64_t *flushes, double *flush_s)
+{
+	pthread_mutex_lock(&g->lock);
+	*flushes = g->flushes;
+	*flush_s = g->flush_s;
 	pthread_mutex_unlock(&g->lock);
 }
 

@@ -69,6 +69,11 @@ void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *wor
 void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_checkpointer,
 				 uint64_t *by_committer);
 
+/* SQLite: flushes of the WAL (fdatasync) the syncers made so far, and the
+ * seconds they took in all (flushes under way at once each count their
+ * own). Zero on PostgreSQL. */
+void mmr_audit_group_flushes(mmr_audit_group *g, uint64_t *flushes, double *flush_s);
+
 /* Seconds the committer spent so far running work (the statements of the
  * transactions) and committing them (WAL writes and fsync): where a group's
  * time goes. */
