@@ -1212,9 +1212,15 @@ static void group_wal_bounded(void **state)
 		assert_int_equal(c[i].fails, 0);
 		assert_int_equal(c[i].seen_missing, 0);
 	}
-	uint64_t by_ckpter = 0, by_committer = 0;
+	uint64_t by_ckpter = 0, by_committer = 0, flushes = 0, commits = 0, works = 0;
+	double flush_s = 0;
 	mmr_audit_group_checkpoints(g, &by_ckpter, &by_committer);
+	mmr_audit_group_flushes(g, &flushes, &flush_s);
+	mmr_audit_group_counts(g, &commits, &works);
 	mmr_audit_group_close(g);
+	/* every flush covers at least one committed transaction */
+	assert_true(flushes > 0 && flushes <= commits && flush_s > 0);
+	assert_int_equal(works, W_THREADS * W_EACH);
 	assert_true(by_ckpter > 0);
 	assert_true(by_committer > 0); /* it finished one at the restart size */
 	char wal[600];
