@@ -140,6 +140,16 @@ static int run_tools(char **argv)
 	char *slash = strrchr(self, '/');
 	snprintf(slash ? slash + 1 : self, sizeof self - (size_t)(slash ? slash + 1 - self : 0),
 		 "mamori-tools");
+	/* An import holds every row of its file in memory until it writes them
+	 * (nothing is written unless all are good): 100,000 assets are some
+	 * 200 MB of small allocations, and faulting their pages in one by one
+	 * took a quarter of the client's time (55,000 faults). Transparent huge
+	 * pages for the heap (glibc's malloc, madvise mode) fault it in 2 MB at
+	 * a time: 10% less CPU for the import, measured in alternating runs.
+	 * Not for the server, whose memory stays small and long-lived; a
+	 * setting of the caller's own is kept. */
+	if (argv[1] && !strcmp(argv[1], "import"))
+		setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0);
 	execv(self, argv);
 	cli_fail("EIO", "%s を実行できません: %s", self, strerror(errno));
 	return 1;
