@@ -184,6 +184,48 @@ static void asset_keys_hold(void **state)
 	/* an update that names a missing unit */
 	snprintf(q, sizeof q, "UPDATE assets SET unit_id = 999999 WHERE id = %" PRId64, a);
 	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	/* a manager, a system or an original that does not exist (PostgreSQL
+	 * checks them once per statement since 0012) */
+	static const char ins_ref[] =
+		"INSERT INTO assets (tenant, name, kind, classification, created_at, updated_at, "
+		"%s) VALUES ('toyohashi', 'x', 'document', '{}', 'now', 'now', 999999)";
+	const char *refs[] = {"manager_id", "system_id", "copy_of"};
+	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+		snprintf(q, sizeof q, ins_ref, refs[i]);
+		assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+		snprintf(q, sizeof q, "UPDATE assets SET %s = 999999 WHERE id = %" PRId64, refs[i],
+			 a);
+		assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	}
+	/* the manager, system and original named stay, with their keys */
+	int64_t sys =
+		create_id(f, &f->sys, "systems", "{\"name\":\"財務会計\",\"segment\":\"lgwan\"}");
+	char cj[256];
+	snprintf(cj, sizeof cj,
+		 "{\"name\":\"写し\",\"kind\":\"information\",\"copy_of\":%" PRId64
+		 ",\"classification\":{\"importance\":\"II\"}}",
+		 a);
+	int64_t cp = create_id(f, &f->sys, "assets", cj);
+	snprintf(q, sizeof q,
+		 "UPDATE assets SET manager_id = %" PRId64 ", system_id = %" PRId64
+		 " WHERE id = %" PRId64,
+		 f->u_mgr, sys, a);
+	must(mmr_db_exec(db, q, &err), &err);
+	const char *kept[] = {
+		"DELETE FROM users WHERE id = ",   "UPDATE users SET id = id + 1000 WHERE id = ",
+		"DELETE FROM systems WHERE id = ", "UPDATE systems SET id = id + 1000 WHERE id = ",
+		"DELETE FROM assets WHERE id = ",  "UPDATE assets SET id = id + 1000 WHERE id = "};
+	int64_t kept_id[] = {f->u_mgr, f->u_mgr, sys, sys, a, a};
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		snprintf(q, sizeof q, "%s%" PRId64, kept[i], kept_id[i]);
+		assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	}
+	/* an original goes with its copies in one statement (the key's NO
+	 * ACTION: checked after the statement) — undone here */
+	must(mmr_db_begin(db, &err), &err);
+	snprintf(q, sizeof q, "DELETE FROM assets WHERE id IN (%" PRId64 ", %" PRId64 ")", a, cp);
+	must(mmr_db_exec(db, q, &err), &err);
+	mmr_db_rollback(db);
 	/* the unit and the tenant named stay */
 	snprintf(q, sizeof q, "DELETE FROM units WHERE id = %" PRId64, f->sec_b);
 	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
