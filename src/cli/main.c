@@ -140,6 +140,20 @@ static int run_tools(char **argv)
 	char *slash = strrchr(self, '/');
 	snprintf(slash ? slash + 1 : self, sizeof self - (size_t)(slash ? slash + 1 - self : 0),
 		 "mamori-tools");
+	/* An import holds every row of its file in memory until it writes them
+	 * (nothing is written unless all are good): 100,000 assets are some
+	 * 200 MB of small allocations. Faulting their pages in one by one took
+	 * a quarter of the client's time (55,000 faults): transparent huge
+	 * pages for the heap (glibc malloc, madvise mode) fault it in 2 MB at a
+	 * time. And the fast bins, which keep small freed chunks apart until
+	 * some larger request gathers them all, made one such request walk
+	 * hundreds of thousands of chunks across the heap: without them
+	 * (tcache still serves the small sizes) the import takes 5% less CPU.
+	 * Each measured in alternating runs (10% and 5% of user time). Not for
+	 * the server, whose memory stays small and long-lived; tunables of the
+	 * caller's own are kept. */
+	if (argv[1] && !strcmp(argv[1], "import"))
+		setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1:glibc.malloc.mxfast=0", 0);
 	execv(self, argv);
 	cli_fail("EIO", "%s を実行できません: %s", self, strerror(errno));
 	return 1;

@@ -815,6 +815,66 @@ static void pgchunk_free(struct pgchunk *c)
 		free(c->upper[i].p);
 }
 
+/* Appends of at least this many leaves go by COPY on PostgreSQL: the leaves
+ * stream to the server, which inserts them while the next ones are made
+ * (no statement planned, no array parsed); the upper nodes they complete go
+ * by a second COPY after them. */
+#define PG_COPY_MIN PG_CHUNK
+/* bytes of leaf rows sent at a time */
+#define PG_COPY_PIECE (64 * 1024)
+
+static const char q_copy_leaves[] =
+	"COPY audit_leaves (tenant, idx, at, actor, action, object_kind, object_id, "
+	"before_digest, after_digest, decision, hash, nodes) FROM STDIN";
+static const char q_copy_upper[] =
+	"COPY audit_upper (tenant, band, anc, level, j, idx, hash) FROM STDIN";
+
+/* leaf n as a COPY row of q_copy_leaves into `rows`, the upper nodes it
+ * completes as rows of q_copy_upper into `up` */
+static void copy_leaf(struct mmr_buf *rows, struct mmr_buf *up, const struct mmr_audit_event *ev,
+		      uint64_t n, const struct newleaf *l)
+{
+	mmr_buf_copy_text(rows, ev->tenant);
+	mmr_buf_copy_int(rows, (int64_t)n);
+	mmr_buf_copy_text(rows, l->at);
+	mmr_buf_copy_text(rows, ev->actor);
+	mmr_buf_copy_text(rows, ev->action);
+	mmr_buf_copy_text(rows, ev->object_kind);
+	mmr_buf_copy_text(rows, ev->object_id);
+	mmr_buf_copy_text(rows, ev->before);
+	mmr_buf_copy_text(rows, ev->after);
+	mmr_buf_copy_text(rows, l->dec);
+	mmr_buf_copy_text(rows, l->lhx);
+	mmr_buf_copy_text(rows, l->nn.hex);
+	mmr_buf_copy_row(rows);
+	for (unsigned i = 0; i < l->nn.n_upper; i++) {
+		char hx[65];
+		mmr_hash_hex(l->nn.upper[i], hx);
+		unsigned level = l->nn.upper_level[i];
+		uint64_t j = ((n + 1) >> level) - 1;
+		mmr_buf_copy_text(up, ev->tenant);
+		mmr_buf_copy_int(up, (int64_t)upper_band(level));
+		mmr_buf_copy_int(up, (int64_t)upper_anc(level, j));
+		mmr_buf_copy_int(up, (int64_t)level);
+		mmr_buf_copy_int(up, (int64_t)j);
+		mmr_buf_copy_int(up, (int64_t)n);
+		mmr_buf_copy_text(up, hx);
+		mmr_buf_copy_row(up);
+	}
+}
+
+/* Send the rows in `b` (emptied) to the COPY in progress. */
+static int copy_send(mmr_db *db, struct mmr_buf *b, mmr_error *err)
+{
+	if (b->oom) {
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
+	int rc = mmr_db_copy_put(db, b->p, b->len, err);
+	b->len = 0;
+	return rc;
+}
+
 static int append_many_locked(mmr_store *st, const struct mmr_audit_event *evs, size_t n,
 			      int64_t *first_index, mmr_error *err)
 {
@@ -828,11 +888,14 @@ static int append_many_locked(mmr_store *st, const struct mmr_audit_event *evs, 
 	char now[32] = "";
 	mmr_now_iso(now);
 	bool pg = mmr_db_kind(db) == MMR_DB_POSTGRES;
-	struct pgchunk *c = pg ? calloc(1, sizeof *c) : NULL;
-	if (pg && !c) {
+	bool copy = pg && n >= PG_COPY_MIN;
+	struct pgchunk *c = pg && !copy ? calloc(1, sizeof *c) : NULL;
+	if (pg && !copy && !c) {
 		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
 		rc = MMR_ENOMEM;
 	}
+	struct mmr_buf rows = {0}, up = {0};
+	bool copying = copy && !(rc = mmr_db_copy_begin(db, q_copy_leaves, err));
 	struct mmr_buf buf = {0};
 	struct newleaf l;
 	mmr_hash last = {0};
@@ -840,7 +903,11 @@ static int append_many_locked(mmr_store *st, const struct mmr_audit_event *evs, 
 		uint64_t idx = f.size;
 		if ((rc = leaf_make(&evs[i], now, &buf, &f, &l, err)))
 			break;
-		if (pg) {
+		if (copy) {
+			copy_leaf(&rows, &up, &evs[i], idx, &l);
+			if (rows.len >= PG_COPY_PIECE || rows.oom)
+				rc = copy_send(db, &rows, err);
+		} else if (pg) {
 			pgchunk_add(c, &evs[i], idx, &l);
 			if (c->rows == PG_CHUNK)
 				rc = pgchunk_flush(db, evs[0].tenant, c, err);
@@ -850,8 +917,17 @@ static int append_many_locked(mmr_store *st, const struct mmr_audit_event *evs, 
 		memcpy(last, l.lh, MMR_HASH_LEN);
 		free(l.dec);
 	}
-	if (!rc && pg)
+	if (!rc && c)
 		rc = pgchunk_flush(db, evs[0].tenant, c, err);
+	if (copying) {
+		if (!rc)
+			rc = copy_send(db, &rows, err);
+		rc = mmr_db_copy_end(db, rc, err);
+	}
+	if (!rc && copy && (up.len || up.oom) && !(rc = mmr_db_copy_begin(db, q_copy_upper, err)))
+		rc = mmr_db_copy_end(db, copy_send(db, &up, err), err);
+	free(rows.p);
+	free(up.p);
 	if (c) {
 		pgchunk_free(c);
 		free(c);

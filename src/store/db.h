@@ -96,4 +96,20 @@ int mmr_stmt_run(mmr_stmt *st, mmr_error *err);
 int mmr_stmt_send(mmr_stmt *st, mmr_error *err);
 int mmr_stmt_finish(mmr_stmt *st, mmr_error *err);
 
+/* PostgreSQL only (MMR_EINVAL on SQLite): rows written by COPY … FROM STDIN
+ * in text format. mmr_db_copy_begin runs `sql` (a COPY statement; static
+ * text, as for mmr_db_prepare); mmr_db_copy_put sends rows (whole rows: the
+ * fields of each separated by a tab and ended by a newline, see
+ * mmr_buf_copy_text), which the server inserts while the caller makes the
+ * next ones; mmr_db_copy_end ends the COPY and waits for it. Given rc, the
+ * caller's own error (its err filled), it abandons the COPY (no row of it is
+ * kept) and answers rc; given MMR_OK (or a put's error), it answers the
+ * COPY's result: a row refused by a key, check or trigger fails it, and then
+ * none of its rows are kept. After mmr_db_copy_begin succeeded,
+ * mmr_db_copy_end must be called (also after a failed put); nothing else may
+ * use the connection in between. */
+int mmr_db_copy_begin(mmr_db *db, const char *sql, mmr_error *err);
+int mmr_db_copy_put(mmr_db *db, const char *rows, size_t len, mmr_error *err);
+int mmr_db_copy_end(mmr_db *db, int rc, mmr_error *err);
+
 #endif

@@ -48,6 +48,7 @@ struct mmr_db {
 	 * savepoint too): what a caller cached while it stays the same is
 	 * still what the open transaction holds */
 	uint64_t epoch;
+	bool copy_failed; /* PostgreSQL: a put of the COPY in progress failed */
 };
 
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err);

@@ -40,6 +40,60 @@ static int pg_exec(mmr_db *db, const char *sql, mmr_error *err)
 	return rc;
 }
 
+int mmr_db_copy_begin(mmr_db *db, const char *sql, mmr_error *err)
+{
+	if (db->kind != MMR_DB_POSTGRES) {
+		mmr_error_set(err, MMR_EINVAL, "COPY は PostgreSQL でだけ使えます");
+		return MMR_EINVAL;
+	}
+	db->copy_failed = false;
+	PGresult *res = PQexec(db->conn, sql);
+	int rc = MMR_OK;
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = pg_result_error(res, db->conn, err);
+	PQclear(res);
+	return rc;
+}
+
+int mmr_db_copy_put(mmr_db *db, const char *rows, size_t len, mmr_error *err)
+{
+	while (len) { /* (libpq takes an int length) */
+		int n = len > (1u << 30) ? 1 << 30 : (int)len;
+		if (PQputCopyData(db->conn, rows, n) != 1) {
+			/* the server refused a row already (the COPY is over:
+			 * its error is the result mmr_db_copy_end reads), or
+			 * the connection failed */
+			db->copy_failed = true;
+			return pg_result_error(NULL, db->conn, err);
+		}
+		rows += n;
+		len -= (size_t)n;
+	}
+	return MMR_OK;
+}
+
+int mmr_db_copy_end(mmr_db *db, int rc, mmr_error *err)
+{
+	bool abandon = rc && !db->copy_failed;
+	db->copy_failed = false;
+	mmr_error e;
+	int crc = MMR_OK;
+	if (PQputCopyEnd(db->conn, abandon ? "abandoned by the client" : NULL) == -1 &&
+	    PQstatus(db->conn) != CONNECTION_OK)
+		crc = pg_result_error(NULL, db->conn, &e);
+	PGresult *res;
+	while ((res = PQgetResult(db->conn))) {
+		ExecStatusType s = PQresultStatus(res);
+		if (!crc && s != PGRES_COMMAND_OK)
+			crc = pg_result_error(res, db->conn, &e);
+		PQclear(res);
+	}
+	if (abandon || !crc)
+		return rc;
+	*err = e;
+	return crc;
+}
+
 static int pg_prepare(mmr_db *db, mmr_stmt *st, mmr_error *err)
 {
 	char name[32];

@@ -539,9 +539,9 @@ static void sort_errors(json_t *errors)
 	free(v);
 }
 
-int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
-		   size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
-		   size_t *imported, mmr_error *err)
+static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
+		      size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
+		      size_t *imported, mmr_error *err)
 {
 	*errors = NULL;
 	*imported = 0;
@@ -651,6 +651,29 @@ int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const 
 		mmr_db_exec(st->db, q, &e2);
 	}
 	return MMR_OK;
+}
+
+/* SQLite: an import is one transaction that may write more pages than the
+ * connection's page cache holds (32 MiB, db_sqlite.c): 100,000 assets are
+ * some 80 MB. Pages beyond it were spilled to the WAL before the commit,
+ * many written again when a later row changed them (the index pages above
+ * all) and read back: the cache may hold 256 MiB while the import runs (it
+ * grows only as pages are used) and is given back after it. Measured on
+ * 100,000 assets: 27,069 → 18,612 WAL/database writes and 26,394 → 17,947
+ * reads (strace), 4% less CPU in five alternating runs. The commit is as
+ * durable as before: the WAL is still synced before it returns. */
+int mmr_import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
+		   size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
+		   size_t *imported, mmr_error *err)
+{
+	bool sq = mmr_db_kind(st->db) == MMR_DB_SQLITE && mmr_db_depth(st->db) == 0;
+	mmr_error ignored;
+	if (sq)
+		(void)mmr_db_exec(st->db, "PRAGMA cache_size=-262144", &ignored);
+	int rc = import_csv(st, who, kind, buf, len, progress, ud, errors, imported, err);
+	if (sq)
+		(void)mmr_db_exec(st->db, "PRAGMA cache_size=-32768", &ignored);
+	return rc;
 }
 
 /* ---- export ---- */

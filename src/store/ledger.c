@@ -50,8 +50,8 @@ struct ledger {
 	const char *extra_cols; /* more columns read after the fields (no input) */
 	/* generated once */
 	char *ins, *upd, *get, *del, *exists;
-	char *ins_id, *ins_many, *max_id; /* bulk create (mmr_ledger_create_many) */
-	char **list_m, **count_m;	  /* by filter mask, made on first use */
+	char *ins_id, *copy, *max_id; /* bulk create (mmr_ledger_create_many) */
+	char **list_m, **count_m;     /* by filter mask, made on first use */
 };
 
 static const struct field unit_fields[] = {
@@ -288,9 +288,10 @@ static const char *list_sql(struct ledger *l, bool count, unsigned mask)
 }
 
 /* "INSERT INTO table ([id, ]tenant, fields…, created_at[, updated_at])" */
-static void insert_into(struct sbuf *b, const struct ledger *l, bool id)
+/* "table (id, tenant, fields…, times)" (id only when asked) */
+static void table_cols(struct sbuf *b, const struct ledger *l, bool id)
 {
-	sb_add(b, "INSERT INTO %s (%stenant", l->table, id ? "id, " : "");
+	sb_add(b, "%s (%stenant", l->table, id ? "id, " : "");
 	for (size_t i = 0; i < l->n; i++)
 		sb_add(b, ", %s", l->f[i].name);
 	if (l->updated_at || l->created_at)
@@ -298,6 +299,12 @@ static void insert_into(struct sbuf *b, const struct ledger *l, bool id)
 	if (l->updated_at)
 		sb_add(b, ", updated_at");
 	sb_add(b, ")");
+}
+
+static void insert_into(struct sbuf *b, const struct ledger *l, bool id)
+{
+	sb_add(b, "INSERT INTO ");
+	table_cols(b, l, id);
 }
 
 /* " VALUES ($1 … $lead, the fields, the time (once per time column)", the
@@ -356,36 +363,13 @@ static void generate(struct ledger *l)
 	insert_values(&b, l, 2);
 	sb_add(&b, ")");
 	l->ins_id = b.s;
-	/* PostgreSQL: many rows in one statement, a column per array ($1
-	 * tenant, $2 time, $3 ids, then one array per field) */
+	/* PostgreSQL: the rows of a bulk create by COPY (the columns of ins_id,
+	 * in the same order) */
 	b = (struct sbuf){0};
-	insert_into(&b, l, true);
-	sb_add(&b, " SELECT u.c, $1");
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", u.c%zu", i);
-	if (l->updated_at || l->created_at)
-		sb_add(&b, ", $2");
-	if (l->updated_at)
-		sb_add(&b, ", $2");
-	sb_add(&b, " FROM unnest(CAST($3 AS BIGINT[])");
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", CAST($%zu AS %s[])", i + 4,
-		       is_int_type(l->f[i].type) ? "BIGINT" : "TEXT");
-	sb_add(&b, ") AS u(c");
-	for (size_t i = 0; i < l->n; i++)
-		sb_add(&b, ", c%zu", i);
-	sb_add(&b, ")");
-	if (!strcmp(l->kind, "assets")) { /* and their classes, in the same statement */
-		struct sbuf w = {0};
-		sb_add(&w,
-		       "WITH a AS (%s) INSERT INTO asset_classes (tenant, asset_id, axis, level) "
-		       "SELECT $1, u.a, u.x, u.l FROM unnest(CAST($%zu AS BIGINT[]), CAST($%zu AS "
-		       "TEXT[]), CAST($%zu AS TEXT[])) AS u(a, x, l)",
-		       b.s, l->n + 4, l->n + 5, l->n + 6);
-		free(b.s);
-		b = w;
-	}
-	l->ins_many = b.s;
+	sb_add(&b, "COPY ");
+	table_cols(&b, l, true);
+	sb_add(&b, " FROM STDIN");
+	l->copy = b.s;
 	b = (struct sbuf){0};
 	sb_add(&b, "SELECT coalesce(max(id), 0) FROM %s", l->table);
 	l->max_id = b.s;
@@ -1428,92 +1412,63 @@ static json_t *handling_for(const mmr_policy *pol, json_t *seen, struct mmr_cano
 	return json_incref(h);
 }
 
-/* one field of a row as an array element, stored as bind_fields stores it */
-static void arr_field(struct mmr_buf *a, const struct ledger *l, const struct field *f, json_t *v)
+/* one field of a row as a COPY field, stored as bind_fields stores it */
+static void copy_field(struct mmr_buf *a, const struct ledger *l, const struct field *f, json_t *v)
 {
 	int64_t iv;
 	const char *tv;
 	char *owned;
 	switch (stored_value(l, f, v, &iv, &tv, &owned)) {
-	case STORED_INT: mmr_buf_arr_int(a, iv); break;
+	case STORED_INT: mmr_buf_copy_int(a, iv); break;
 	case STORED_TEXT:
 		if (tv)
-			mmr_buf_arr_text(a, tv);
+			mmr_buf_copy_text(a, tv);
 		else
 			a->oom = true;
 		break;
-	default: mmr_buf_arr_text(a, NULL);
+	default: mmr_buf_copy_text(a, NULL);
 	}
 	free(owned);
 }
 
-/* rows per statement on PostgreSQL */
+/* rows per piece of a COPY (the server inserts one piece while the caller
+ * makes the next one's digests), and per progress report */
 #define BULK_CHUNK 1000
 
-/* PostgreSQL: the parameters of rows [from, to) for ins_many (one array per
- * column; for assets then the classes' three arrays). */
-struct chunk {
-	size_t n;
-	struct mmr_buf *a;
-};
-
-static int chunk_build(struct chunk *c, const struct ledger *l, json_t *const *objs,
-		       const int64_t *ids, size_t from, size_t to, mmr_error *err)
+/* PostgreSQL: rows [from, to) as COPY rows of l->copy into `rows` (emptied
+ * first), and for assets their classes' rows appended to `cls`. */
+static int copy_rows(struct mmr_buf *rows, struct mmr_buf *cls, const struct ledger *l,
+		     const char *tenant, const char *now, json_t *const *objs, const int64_t *ids,
+		     size_t from, size_t to, mmr_error *err)
 {
 	bool assets = !strcmp(l->kind, "assets");
-	c->n = l->n + 1 + (assets ? 3 : 0);
-	c->a = calloc(c->n, sizeof *c->a);
-	if (!c->a) {
-		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
-		return MMR_ENOMEM;
-	}
-	struct mmr_buf *ca = c->a + l->n + 1;
+	rows->len = 0;
 	for (size_t r = from; r < to; r++) {
-		mmr_buf_arr_int(&c->a[0], ids[r]);
+		mmr_buf_copy_int(rows, ids[r]);
+		mmr_buf_copy_text(rows, tenant);
 		for (size_t i = 0; i < l->n; i++)
-			arr_field(&c->a[i + 1], l, &l->f[i],
-				  json_object_get(objs[r], l->f[i].name));
+			copy_field(rows, l, &l->f[i], json_object_get(objs[r], l->f[i].name));
+		if (l->updated_at || l->created_at)
+			mmr_buf_copy_text(rows, now);
+		if (l->updated_at)
+			mmr_buf_copy_text(rows, now);
+		mmr_buf_copy_row(rows);
 		const char *axis;
 		json_t *lv;
 		if (assets)
 			json_object_foreach (json_object_get(objs[r], "classification"), axis, lv) {
-				mmr_buf_arr_int(&ca[0], ids[r]);
-				mmr_buf_arr_text(&ca[1], axis);
-				mmr_buf_arr_text(&ca[2], json_string_value(lv));
+				mmr_buf_copy_text(cls, tenant);
+				mmr_buf_copy_int(cls, ids[r]);
+				mmr_buf_copy_text(cls, axis);
+				mmr_buf_copy_text(cls, json_string_value(lv));
+				mmr_buf_copy_row(cls);
 			}
 	}
-	for (size_t i = 0; i < c->n; i++)
-		if (!mmr_buf_arr_done(&c->a[i])) {
-			mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
-			return MMR_ENOMEM;
-		}
+	if (rows->oom || cls->oom) {
+		mmr_error_set(err, MMR_ENOMEM, "メモリが足りません");
+		return MMR_ENOMEM;
+	}
 	return MMR_OK;
-}
-
-static void chunk_free(struct chunk *c)
-{
-	for (size_t i = 0; c->a && i < c->n; i++)
-		free(c->a[i].p);
-	free(c->a);
-	*c = (struct chunk){0};
-}
-
-/* Send the chunk's one statement (rows and their classes) without waiting
- * for it: the caller builds the next chunk meanwhile. */
-static int chunk_send(mmr_store *st, const struct ledger *l, const char *tenant, const char *now,
-		      const struct chunk *c, mmr_stmt **sent, mmr_error *err)
-{
-	mmr_stmt *s;
-	int rc = mmr_db_prepare(st->db, l->ins_many, &s, err);
-	if (rc)
-		return rc;
-	mmr_stmt_text(s, 1, tenant);
-	mmr_stmt_text(s, 2, now);
-	for (size_t i = 0; i < c->n; i++)
-		mmr_stmt_text(s, (int)i + 3, c->a[i].p);
-	if (!(rc = mmr_stmt_send(s, err)))
-		*sent = s;
-	return rc;
 }
 
 /* SQLite: the rows one by one (an INSERT there is a call, not a round trip). */
@@ -1622,14 +1577,20 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 	bool assets = !strcmp(l->kind, "assets");
 	struct mmr_canon canon = {0};
 	json_t *seen = json_object();
-	mmr_stmt *sent = NULL; /* PostgreSQL: the chunk the server works on */
+	/* PostgreSQL: the rows by one COPY, sent a piece at a time (the server
+	 * inserts a piece while the next one is made and digested); the
+	 * assets' classes by a second one after it */
+	struct mmr_buf rows = {0}, cls = {0};
+	bool copying = pg && !(rc = mmr_db_copy_begin(st->db, l->copy, err));
 	for (size_t from = 0; !rc && from < n; from += BULK_CHUNK) {
 		size_t to = from + BULK_CHUNK < n ? from + BULK_CHUNK : n;
-		struct chunk c = {0};
-		if (pg)
-			rc = chunk_build(&c, l, objs, ids, from, to, err);
-		else
+		if (pg) {
+			rc = copy_rows(&rows, &cls, l, who->tenant, now, objs, ids, from, to, err);
+			if (!rc)
+				rc = mmr_db_copy_put(st->db, rows.p, rows.len, err);
+		} else {
 			rc = write_rows_sqlite(st, l, who->tenant, objs, ids, from, to, now, err);
+		}
 		for (size_t r = from; !rc && r < to; r++) {
 			json_t *h =
 				assets ? handling_for(pol, seen, &canon,
@@ -1649,23 +1610,20 @@ static int create_many_write(mmr_store *st, const mmr_policy *pol, const mmr_act
 				.after = dig[r],
 			};
 		}
-		if (sent) { /* the previous chunk, done while this one was built */
-			int frc = mmr_stmt_finish(sent, err);
-			sent = NULL;
-			if (!rc)
-				rc = frc;
-		}
-		if (!rc && pg)
-			rc = chunk_send(st, l, who->tenant, now, &c, &sent, err);
-		chunk_free(&c);
 		if (!rc && progress)
 			progress(ud, from);
 	}
-	if (sent) {
-		int frc = mmr_stmt_finish(sent, err);
-		if (!rc)
-			rc = frc;
+	if (copying)
+		rc = mmr_db_copy_end(st->db, rc, err);
+	if (!rc && assets && pg) {
+		static const char q_cls[] =
+			"COPY asset_classes (tenant, asset_id, axis, level) FROM STDIN";
+		if (!(rc = mmr_db_copy_begin(st->db, q_cls, err)))
+			rc = mmr_db_copy_end(st->db, mmr_db_copy_put(st->db, cls.p, cls.len, err),
+					     err);
 	}
+	free(rows.p);
+	free(cls.p);
 	if (!rc && progress)
 		progress(ud, n);
 	mmr_canon_free(&canon);

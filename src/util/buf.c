@@ -71,3 +71,38 @@ const char *mmr_buf_arr_done(struct mmr_buf *b)
 	mmr_buf_put(b, "}", 1);
 	return b->oom ? NULL : b->p;
 }
+
+void mmr_buf_copy_text(struct mmr_buf *b, const char *s)
+{
+	if (!s) {
+		mmr_buf_put(b, "\\N\t", 3);
+		return;
+	}
+	const char *run = s;
+	for (const char *p = s; *p; p++) {
+		const char *esc = *p == '\\'   ? "\\\\"
+				  : *p == '\t' ? "\\t"
+				  : *p == '\n' ? "\\n"
+				  : *p == '\r' ? "\\r"
+					       : NULL;
+		if (esc) {
+			mmr_buf_put(b, run, (size_t)(p - run));
+			mmr_buf_put(b, esc, 2);
+			run = p + 1;
+		}
+	}
+	mmr_buf_str(b, run);
+	mmr_buf_put(b, "\t", 1);
+}
+
+void mmr_buf_copy_int(struct mmr_buf *b, int64_t v)
+{
+	char num[24];
+	mmr_buf_put(b, num, (size_t)snprintf(num, sizeof num, "%" PRId64 "\t", v));
+}
+
+void mmr_buf_copy_row(struct mmr_buf *b)
+{
+	if (!b->oom && b->len && b->p[b->len - 1] == '\t')
+		b->p[b->len - 1] = '\n';
+}

@@ -1,7 +1,8 @@
 /*
  * buf.h — a growing text buffer, and PostgreSQL array literals written into
  * one (the bulk statements of the import and of the audit log pass a column
- * of a thousand rows as one text parameter: {"a","b",NULL}).
+ * of a thousand rows as one text parameter: {"a","b",NULL}), or the rows of
+ * a COPY in text format.
  *
  * A failed allocation sets `oom` and makes every later write a no-op, so a
  * writer checks once at the end. The text is always NUL-terminated.
@@ -35,5 +36,13 @@ void mmr_buf_arr_int(struct mmr_buf *b, int64_t v);
 /* The literal closed ("{}" when it has no element): its text, or NULL when
  * out of memory. */
 const char *mmr_buf_arr_done(struct mmr_buf *b);
+
+/* One field of a row of PostgreSQL's COPY text format, followed by a tab:
+ * text with backslash, tab, newline and carriage return escaped, \N for a
+ * NULL pointer; an integer. mmr_buf_copy_row ends the row (its last tab
+ * becomes the newline). */
+void mmr_buf_copy_text(struct mmr_buf *b, const char *s);
+void mmr_buf_copy_int(struct mmr_buf *b, int64_t v);
+void mmr_buf_copy_row(struct mmr_buf *b);
 
 #endif

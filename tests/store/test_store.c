@@ -184,6 +184,48 @@ static void asset_keys_hold(void **state)
 	/* an update that names a missing unit */
 	snprintf(q, sizeof q, "UPDATE assets SET unit_id = 999999 WHERE id = %" PRId64, a);
 	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	/* a manager, a system or an original that does not exist (PostgreSQL
+	 * checks them once per statement since 0012) */
+	static const char ins_ref[] =
+		"INSERT INTO assets (tenant, name, kind, classification, created_at, updated_at, "
+		"%s) VALUES ('toyohashi', 'x', 'document', '{}', 'now', 'now', 999999)";
+	const char *refs[] = {"manager_id", "system_id", "copy_of"};
+	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+		snprintf(q, sizeof q, ins_ref, refs[i]);
+		assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+		snprintf(q, sizeof q, "UPDATE assets SET %s = 999999 WHERE id = %" PRId64, refs[i],
+			 a);
+		assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	}
+	/* the manager, system and original named stay, with their keys */
+	int64_t sys =
+		create_id(f, &f->sys, "systems", "{\"name\":\"財務会計\",\"segment\":\"lgwan\"}");
+	char cj[256];
+	snprintf(cj, sizeof cj,
+		 "{\"name\":\"写し\",\"kind\":\"information\",\"copy_of\":%" PRId64
+		 ",\"classification\":{\"importance\":\"II\"}}",
+		 a);
+	int64_t cp = create_id(f, &f->sys, "assets", cj);
+	snprintf(q, sizeof q,
+		 "UPDATE assets SET manager_id = %" PRId64 ", system_id = %" PRId64
+		 " WHERE id = %" PRId64,
+		 f->u_mgr, sys, a);
+	must(mmr_db_exec(db, q, &err), &err);
+	const char *kept[] = {
+		"DELETE FROM users WHERE id = ",   "UPDATE users SET id = id + 1000 WHERE id = ",
+		"DELETE FROM systems WHERE id = ", "UPDATE systems SET id = id + 1000 WHERE id = ",
+		"DELETE FROM assets WHERE id = ",  "UPDATE assets SET id = id + 1000 WHERE id = "};
+	int64_t kept_id[] = {f->u_mgr, f->u_mgr, sys, sys, a, a};
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		snprintf(q, sizeof q, "%s%" PRId64, kept[i], kept_id[i]);
+		assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
+	}
+	/* an original goes with its copies in one statement (the key's NO
+	 * ACTION: checked after the statement) — undone here */
+	must(mmr_db_begin(db, &err), &err);
+	snprintf(q, sizeof q, "DELETE FROM assets WHERE id IN (%" PRId64 ", %" PRId64 ")", a, cp);
+	must(mmr_db_exec(db, q, &err), &err);
+	mmr_db_rollback(db);
 	/* the unit and the tenant named stay */
 	snprintf(q, sizeof q, "DELETE FROM units WHERE id = %" PRId64, f->sec_b);
 	assert_int_not_equal(mmr_db_exec(db, q, &err), MMR_OK);
@@ -632,6 +674,152 @@ static void bulk_import(void **state)
 	json_decref(rep);
 }
 
+static void audit_whole(struct fx *f)
+{
+	mmr_error err;
+	json_t *rep;
+	must(mmr_audit_verify(f->st, "toyohashi", NULL, NULL, NULL, &rep, &err), &err);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+}
+
+/* A bulk import of more rows than one piece (and than the audit appends that
+ * go by COPY on PostgreSQL): text with a tab, a newline, a carriage return
+ * and a backslash reads back as it was written; every row has its class and
+ * its audit leaf, and the log stays whole. A row only the database refuses
+ * (a system name already taken) after many good ones leaves nothing written,
+ * and is named. On PostgreSQL, COPY itself: a row naming a missing unit or a
+ * missing tenant is refused by the triggers under COPY too, and a COPY the
+ * caller abandons keeps none of its rows. */
+static void bulk_copy(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	json_t *errors = NULL;
+	size_t n = 0;
+	enum { ROWS = 2600 };
+	static char csv[ROWS * 160 + 256];
+	size_t cap = sizeof csv, len = 0;
+	len += (size_t)snprintf(csv + len, cap - len, "名称,種別,重要性分類,所管課,保管場所\n");
+	for (int i = 0; i < ROWS; i++)
+		len += (size_t)snprintf(
+			csv + len, cap - len, "文書%04d%s,information,%s,%s,%s%d%s\n", i,
+			i == 1234 ? "\ttab \\ bs" : "", i % 2 ? "II" : "IV",
+			i % 3 ? "市民課" : "情報企画課", i == 1234 ? "\"棚\nnl\rcr\t\\" : "棚",
+			i % 5, i == 1234 ? "\"" : "");
+	must(mmr_import_csv(f->st, &f->sys, "assets", csv, len, NULL, NULL, &errors, &n, &err),
+	     &err);
+	json_decref(errors);
+	assert_int_equal(n, ROWS);
+	int64_t total = 0;
+	must(mmr_ledger_total(f->st, "toyohashi", "assets", &total, &err), &err);
+	assert_int_equal(total, ROWS);
+	mmr_db *db = mmr_store_db(f->st);
+	mmr_stmt *s;
+	static const char q_odd[] = "SELECT id FROM assets WHERE name LIKE '文書1234%'";
+	must(mmr_db_prepare(db, q_odd, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	int64_t odd = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	json_t *got;
+	must(mmr_ledger_get(f->st, &f->sys, "assets", odd, &got, &err), &err);
+	assert_string_equal(json_string_value(json_object_get(got, "name")), "文書1234\ttab \\ bs");
+	assert_string_equal(json_string_value(json_object_get(got, "location")), "棚\nnl\rcr\t\\4");
+	assert_int_equal(json_integer_value(json_object_get(got, "unit_id")), f->sec_b);
+	json_decref(got);
+	static const char q_cls[] =
+		"SELECT count(*), sum(CASE WHEN level = 'II' THEN 1 ELSE 0 END) "
+		"FROM asset_classes WHERE tenant = 'toyohashi'";
+	must(mmr_db_prepare(db, q_cls, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	assert_int_equal(mmr_col_int(s, 1), ROWS / 2);
+	mmr_stmt_reset(s);
+	static const char q_leaves[] =
+		"SELECT count(*) FROM audit_leaves WHERE tenant = 'toyohashi' "
+		"AND action = 'ledger.create' AND object_kind = 'assets'";
+	must(mmr_db_prepare(db, q_leaves, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	mmr_stmt_reset(s);
+	audit_whole(f);
+
+	/* a name the database refuses, after many good rows */
+	len = (size_t)snprintf(csv, cap, "システム名,ネットワーク\n");
+	for (int i = 0; i < 1500; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "系%04d,lgwan\n", i);
+	must(mmr_import_csv(f->st, &f->sys, "systems", csv, len, NULL, NULL, &errors, &n, &err),
+	     &err);
+	json_decref(errors);
+	len = (size_t)snprintf(csv, cap, "システム名,ネットワーク\n");
+	for (int i = 0; i < 1500; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "新系%04d,lgwan\n", i);
+	len += (size_t)snprintf(csv + len, cap - len, "系0007,lgwan\n");
+	assert_int_equal(
+		mmr_import_csv(f->st, &f->sys, "systems", csv, len, NULL, NULL, &errors, &n, &err),
+		MMR_EINVAL);
+	assert_int_equal(json_array_size(errors), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(errors, 0), "row")),
+			 1502);
+	json_decref(errors);
+	must(mmr_ledger_total(f->st, "toyohashi", "systems", &total, &err), &err);
+	assert_int_equal(total, 1500);
+	audit_whole(f);
+	if (!sfx_pg) { /* COPY is PostgreSQL's */
+		/* the larger page cache of the import was given back */
+		must(mmr_db_prepare(db, "PRAGMA cache_size", &s, &err), &err);
+		assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+		assert_int_equal(mmr_col_int(s, 0), -32768);
+		mmr_stmt_reset(s);
+		assert_int_equal(mmr_db_copy_begin(db, "COPY assets (tenant) FROM STDIN", &err),
+				 MMR_EINVAL);
+		return;
+	}
+	static const char q_copy[] = "COPY assets (tenant, name, kind, classification, created_at, "
+				     "updated_at, unit_id) FROM STDIN";
+	static const char q_count[] = "SELECT count(*) FROM assets";
+	char rows[512];
+	/* a good row, then one naming a unit that does not exist (or another
+	 * tenant's), or a tenant that does not exist: the COPY fails whole */
+	char bad[3][128];
+	snprintf(bad[0], sizeof bad[0], "toyohashi\tx2\tdocument\t{}\tnow\tnow\t999999\n");
+	snprintf(bad[1], sizeof bad[1], "other\tx2\tdocument\t{}\tnow\tnow\t%" PRId64 "\n",
+		 f->sec_b);
+	snprintf(bad[2], sizeof bad[2], "nowhere\tx2\tdocument\t{}\tnow\tnow\t\\N\n");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int w = snprintf(rows, sizeof rows,
+				 "toyohashi\tx1\tdocument\t{}\tnow\tnow\t%" PRId64 "\n%s", f->sec_a,
+				 bad[i]);
+		must(mmr_db_begin(db, &err), &err);
+		must(mmr_db_copy_begin(db, q_copy, &err), &err);
+		int rc = mmr_db_copy_put(db, rows, (size_t)w, &err);
+		rc = mmr_db_copy_end(db, rc, &err);
+		assert_int_not_equal(rc, MMR_OK);
+		mmr_db_rollback(db);
+	}
+	/* a COPY the caller gives up keeps none of its rows, even committed */
+	must(mmr_db_begin(db, &err), &err);
+	must(mmr_db_copy_begin(db, q_copy, &err), &err);
+	int w = snprintf(rows, sizeof rows, "toyohashi\tx3\tdocument\t{}\tnow\tnow\t%" PRId64 "\n",
+			 f->sec_a);
+	must(mmr_db_copy_put(db, rows, (size_t)w, &err), &err);
+	mmr_error_set(&err, MMR_ENOMEM, "test: given up");
+	assert_int_equal(mmr_db_copy_end(db, MMR_ENOMEM, &err), MMR_ENOMEM);
+	assert_string_equal(err.message, "test: given up");
+	must(mmr_db_commit(db, &err), &err);
+	must(mmr_db_prepare(db, q_count, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	mmr_stmt_reset(s);
+	/* and a good COPY is kept, its count kept by the statement trigger */
+	must(mmr_db_begin(db, &err), &err);
+	must(mmr_db_copy_begin(db, q_copy, &err), &err);
+	must(mmr_db_copy_end(db, mmr_db_copy_put(db, rows, (size_t)w, &err), &err), &err);
+	must(mmr_db_commit(db, &err), &err);
+	must(mmr_ledger_total(f->st, "toyohashi", "assets", &total, &err), &err);
+	assert_int_equal(total, ROWS + 1);
+}
+
 int main(int argc, char **argv)
 {
 	int bad = sfx_args(argc, argv, "store");
@@ -646,6 +834,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(paging_and_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(users_and_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_import, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_copy, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	sfx_remove();
