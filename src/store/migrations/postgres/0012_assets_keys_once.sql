@@ -14,6 +14,29 @@
 -- name, or changing its key. For assets naming an original, the check runs
 -- after the statement (an original and its copies deleted together may go,
 -- as the key's NO ACTION allowed).
+-- Whether every distinct (tenant, id) of t and ids (NULL ids left out)
+-- names a row of `tbl`, each found row locked as a foreign key's check locks
+-- it; otherwise the statement fails naming `what`, with SQLSTATE 23503.
+CREATE FUNCTION mmr_keys_known(tbl REGCLASS, what TEXT, t TEXT[], ids BIGINT[])
+  RETURNS VOID LANGUAGE plpgsql AS $$
+DECLARE
+  wanted BIGINT;
+  found BIGINT;
+BEGIN
+  SELECT count(*) INTO wanted FROM (
+    SELECT DISTINCT x, y FROM unnest(t, ids) p(x, y) WHERE y IS NOT NULL) d;
+  IF wanted = 0 THEN
+    RETURN;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s r WHERE (r.tenant, r.id) IN ('
+                 'SELECT x, y FROM unnest($1, $2) p(x, y) WHERE y IS NOT NULL) '
+                 'FOR KEY SHARE OF r) k', tbl)
+    INTO found USING t, ids;
+  IF found <> wanted THEN
+    RAISE EXCEPTION 'insert or update on table "assets" names a % that does not exist', what
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+END $$;
 CREATE OR REPLACE FUNCTION mmr_assets_keys_known() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   t TEXT[];
@@ -39,76 +62,27 @@ BEGIN
     RAISE EXCEPTION 'insert or update on table "assets" names a tenant that does not exist'
       USING ERRCODE = 'foreign_key_violation';
   END IF;
-  SELECT count(*) INTO wanted FROM (
-    SELECT DISTINCT x, y FROM unnest(t, u) p(x, y) WHERE y IS NOT NULL) d;
-  SELECT count(*) INTO found FROM (
-    SELECT 1 FROM units r WHERE (r.tenant, r.id) IN (
-      SELECT x, y FROM unnest(t, u) p(x, y) WHERE y IS NOT NULL) FOR KEY SHARE OF r) k;
-  IF found <> wanted THEN
-    RAISE EXCEPTION 'insert or update on table "assets" names a unit that does not exist'
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  SELECT count(*) INTO wanted FROM (
-    SELECT DISTINCT x, y FROM unnest(t, m) p(x, y) WHERE y IS NOT NULL) d;
-  IF wanted > 0 THEN
-    SELECT count(*) INTO found FROM (
-      SELECT 1 FROM users r WHERE (r.tenant, r.id) IN (
-        SELECT x, y FROM unnest(t, m) p(x, y) WHERE y IS NOT NULL) FOR KEY SHARE OF r) k;
-    IF found <> wanted THEN
-      RAISE EXCEPTION 'insert or update on table "assets" names a manager that does not exist'
-        USING ERRCODE = 'foreign_key_violation';
-    END IF;
-  END IF;
-  SELECT count(*) INTO wanted FROM (
-    SELECT DISTINCT x, y FROM unnest(t, s) p(x, y) WHERE y IS NOT NULL) d;
-  IF wanted > 0 THEN
-    SELECT count(*) INTO found FROM (
-      SELECT 1 FROM systems r WHERE (r.tenant, r.id) IN (
-        SELECT x, y FROM unnest(t, s) p(x, y) WHERE y IS NOT NULL) FOR KEY SHARE OF r) k;
-    IF found <> wanted THEN
-      RAISE EXCEPTION 'insert or update on table "assets" names a system that does not exist'
-        USING ERRCODE = 'foreign_key_violation';
-    END IF;
-  END IF;
-  SELECT count(*) INTO wanted FROM (
-    SELECT DISTINCT x, y FROM unnest(t, c) p(x, y) WHERE y IS NOT NULL) d;
-  IF wanted > 0 THEN
-    SELECT count(*) INTO found FROM (
-      SELECT 1 FROM assets r WHERE (r.tenant, r.id) IN (
-        SELECT x, y FROM unnest(t, c) p(x, y) WHERE y IS NOT NULL) FOR KEY SHARE OF r) k;
-    IF found <> wanted THEN
-      RAISE EXCEPTION 'insert or update on table "assets" names an original that does not exist'
-        USING ERRCODE = 'foreign_key_violation';
-    END IF;
-  END IF;
+  PERFORM mmr_keys_known('units', 'unit', t, u);
+  PERFORM mmr_keys_known('users', 'manager', t, m);
+  PERFORM mmr_keys_known('systems', 'system', t, s);
+  PERFORM mmr_keys_known('assets', 'original', t, c);
   RETURN NULL;
 END $$;
 
--- a user or system that assets name stays, with its key
-CREATE FUNCTION mmr_manager_still_used() RETURNS trigger LANGUAGE plpgsql AS $$
+-- a user, system or asset that assets name (in column TG_ARGV[0]) stays,
+-- with its key; TG_ARGV[1] names it in the error
+CREATE FUNCTION mmr_still_named() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  used BOOLEAN;
 BEGIN
-  IF EXISTS (SELECT 1 FROM assets WHERE tenant = OLD.tenant AND manager_id = OLD.id) THEN
-    RAISE EXCEPTION 'user % is still named by assets', OLD.id
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM assets WHERE tenant = $1 AND %I = $2)',
+                 TG_ARGV[0])
+    INTO used USING OLD.tenant, OLD.id;
+  IF used THEN
+    RAISE EXCEPTION '% % is still named by assets (%)', TG_ARGV[1], OLD.id, TG_ARGV[0]
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
-END $$;
-CREATE FUNCTION mmr_system_still_used() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM assets WHERE tenant = OLD.tenant AND system_id = OLD.id) THEN
-    RAISE EXCEPTION 'system % is still named by assets', OLD.id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
-END $$;
--- an original whose key changes while copies name it
-CREATE FUNCTION mmr_original_still_used() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM assets WHERE tenant = OLD.tenant AND copy_of = OLD.id) THEN
-    RAISE EXCEPTION 'asset % is still named as the original of a copy', OLD.id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  RETURN NEW;
 END $$;
 -- originals deleted while copies of them remain after the statement
 CREATE FUNCTION mmr_original_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -120,20 +94,20 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER users_assets_del BEFORE DELETE ON users
-  FOR EACH ROW EXECUTE FUNCTION mmr_manager_still_used();
+  FOR EACH ROW EXECUTE FUNCTION mmr_still_named('manager_id', 'user');
 CREATE TRIGGER users_assets_key BEFORE UPDATE OF tenant, id ON users
   FOR EACH ROW WHEN (NEW.tenant IS DISTINCT FROM OLD.tenant OR NEW.id IS DISTINCT FROM OLD.id)
-  EXECUTE FUNCTION mmr_manager_still_used();
+  EXECUTE FUNCTION mmr_still_named('manager_id', 'user');
 CREATE TRIGGER systems_assets_del BEFORE DELETE ON systems
-  FOR EACH ROW EXECUTE FUNCTION mmr_system_still_used();
+  FOR EACH ROW EXECUTE FUNCTION mmr_still_named('system_id', 'system');
 CREATE TRIGGER systems_assets_key BEFORE UPDATE OF tenant, id ON systems
   FOR EACH ROW WHEN (NEW.tenant IS DISTINCT FROM OLD.tenant OR NEW.id IS DISTINCT FROM OLD.id)
-  EXECUTE FUNCTION mmr_system_still_used();
+  EXECUTE FUNCTION mmr_still_named('system_id', 'system');
 CREATE TRIGGER assets_originals_del AFTER DELETE ON assets REFERENCING OLD TABLE AS mmr_old
   FOR EACH STATEMENT EXECUTE FUNCTION mmr_original_deleted();
 CREATE TRIGGER assets_originals_key BEFORE UPDATE OF tenant, id ON assets
   FOR EACH ROW WHEN (NEW.tenant IS DISTINCT FROM OLD.tenant OR NEW.id IS DISTINCT FROM OLD.id)
-  EXECUTE FUNCTION mmr_original_still_used();
+  EXECUTE FUNCTION mmr_still_named('copy_of', 'asset');
 ALTER TABLE assets DROP CONSTRAINT assets_tenant_manager_id_fkey;
 ALTER TABLE assets DROP CONSTRAINT assets_tenant_system_id_fkey;
 ALTER TABLE assets DROP CONSTRAINT assets_tenant_copy_of_fkey;
