@@ -128,11 +128,12 @@ def run_backend(name, db, tmp):
                            "resource": {"kind": "information",
                                         "classification": {"importance": "I"}},
                            "context": {"destination": "external", "channel": "internet-mail"}})
+        decide_req = ('wrk.method = "POST"\nwrk.body = [[%s]]\n' % body +
+                      'wrk.headers["Authorization"] = "Bearer %s"\n' % token +
+                      'wrk.headers["Content-Type"] = "application/json"\n')
         decide_lua = os.path.join(tmp, "decide.lua")
         with open(decide_lua, "w") as f:
-            f.write('wrk.method = "POST"\nwrk.body = [[%s]]\n' % body)
-            f.write('wrk.headers["Authorization"] = "Bearer %s"\n' % token)
-            f.write('wrk.headers["Content-Type"] = "application/json"\n')
+            f.write(decide_req)
         rps, p99 = wrk("http://127.0.0.1:%d/api/v1/decide" % port, decide_lua)
         print("http.decide_per_s[%s]: %.0f req/s (goal 20000, ratio %.2f)" % (name, rps, rps / 20000))
         print("http.decide_p99_ms[%s]: %.2f ms (goal < 5, ratio %.2f)" % (name, p99, p99 / 5))
@@ -142,7 +143,7 @@ def run_backend(name, db, tmp):
         # the 2 cores and p99 is scheduling jitter
         paced_lua = os.path.join(tmp, "decide_paced.lua")
         with open(paced_lua, "w") as f:
-            f.write(open(decide_lua).read())
+            f.write(decide_req)
             f.write("function delay()\n  return 1\nend\n")
         rps, p99 = wrk("http://127.0.0.1:%d/api/v1/decide" % port, paced_lua, conns=36)
         print("http.decide_paced_per_s[%s]: %.0f req/s (1 ms between a connection's requests, "

@@ -338,15 +338,20 @@ static void *syncer(void *arg)
 		g->claimed = upto;
 		int e = g->sync_err;
 		pthread_mutex_unlock(&g->lock);
-		double t0 = mono_s();
-		if (!e && sy->fd < 0 && (sy->fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0)
+		double took = -1; /* the flush's seconds; -1: none made */
+		if (!e && sy->fd < 0 && (sy->fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0) {
 			e = errno;
-		else if (!e && fdatasync(sy->fd))
-			e = errno;
-		double took = mono_s() - t0;
+		} else if (!e) {
+			double t0 = mono_s();
+			if (fdatasync(sy->fd))
+				e = errno;
+			took = mono_s() - t0;
+		}
 		pthread_mutex_lock(&g->lock);
-		g->flushes++;
-		g->flush_s += took;
+		if (took >= 0) {
+			g->flushes++;
+			g->flush_s += took;
+		}
 		/* A failed flush stays failed: Linux reports a lost write-back
 		 * once, and a later flush that succeeds does not bring back the
 		 * pages that were lost before, so no later record is confirmed
