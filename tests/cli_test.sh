@@ -113,5 +113,9 @@ contains "help comes from mamori-tools" "$T/out" "--listen"
 expect "unknown command" 2 $?
 contains "unknown command is named" "$T/out" "no-such-command"
 
+"$M" init --db "$T/no-such-dir/m.db" > "$T/out" 2>&1
+expect "init into a missing directory" 1 $?
+contains "the missing directory is said" "$T/out" "そのディレクトリがありません"
+
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"

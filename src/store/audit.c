@@ -2129,6 +2129,13 @@ static int verify_tenant(mmr_store *st, const char *tenant, const uint8_t *pk,
 			memset(c->root, 0, MMR_HASH_LEN);
 		if (v->problem)
 			continue;
+		if (!pk) { /* nothing to check its signature against: not signed */
+			problem(v, tenant, "checkpoint", c->size,
+				"チェックポイント (大きさ %" PRId64
+				") の署名を確かめる鍵がありません (mamori log key)",
+				c->size);
+			continue;
+		}
 		struct mmr_checkpoint cp;
 		mmr_error e2;
 		int prc = mmr_checkpoint_parse(note ? note : "", note ? strlen(note) : 0, pk, &cp,
@@ -2303,6 +2310,27 @@ out:
 		}
 	free(cps);
 	free(w.up);
+	return rc;
+}
+
+int mmr_audit_checkpoints_stored(mmr_store *st, const char *tenant, int64_t *n, mmr_error *err)
+{
+	static const char q_all[] = "SELECT count(*) FROM audit_checkpoints";
+	static const char q_one[] = "SELECT count(*) FROM audit_checkpoints WHERE tenant = $1";
+	mmr_stmt *s;
+	int rc = mmr_db_prepare(st->db, tenant ? q_one : q_all, &s, err);
+	if (rc)
+		return rc;
+	if (tenant)
+		mmr_stmt_text(s, 1, tenant);
+	if ((rc = mmr_stmt_step(s, err)) == MMR_DB_ROW) {
+		*n = mmr_col_int(s, 0);
+		rc = MMR_OK;
+	} else if (rc == MMR_DB_DONE) {
+		*n = 0;
+		rc = MMR_OK;
+	}
+	mmr_stmt_reset(s);
 	return rc;
 }
 

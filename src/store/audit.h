@@ -101,6 +101,8 @@ int mmr_audit_checkpoint_all(mmr_store *st, const struct mmr_log_key *key, size_
  * sign a new one if its log grew. */
 int mmr_audit_checkpoint_due(mmr_store *st, const struct mmr_log_key *key, int64_t now_ms,
 			     size_t *made, mmr_error *err);
+/* How many checkpoints are stored, of `tenant` or (NULL) of every tenant. */
+int mmr_audit_checkpoints_stored(mmr_store *st, const char *tenant, int64_t *n, mmr_error *err);
 /* The latest stored checkpoint, checked against `pk` when non-NULL:
  * {"tenant","size","root","note","created_at","verified":bool|null}, or
  * MMR_ENOTFOUND. */
@@ -127,6 +129,9 @@ int mmr_audit_consistency(mmr_store *st, const char *tenant, int64_t m, int64_t 
  * helper thread while the next rows are read, so `progress` may be called
  * from that thread: never two calls at once, and all before this returns. */
 typedef void (*mmr_audit_progress_fn)(void *ud, int64_t done, int64_t total);
+/* `pk` may be NULL only where no checkpoint is stored (see
+ * mmr_audit_checkpoints_stored): a checkpoint met without a key to check it
+ * against is a problem of kind "checkpoint", never taken as signed. */
 int mmr_audit_verify(mmr_store *st, const char *tenant, const uint8_t *pk,
 		     mmr_audit_progress_fn progress, void *ud, json_t **report, mmr_error *err);
 

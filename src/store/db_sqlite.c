@@ -2,6 +2,7 @@
  * db_sqlite.c — the SQLite backend of db.h: WAL, foreign keys on, a busy
  * timeout so that concurrent writers wait instead of failing.
  */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,15 @@ int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err)
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 mmr_walbuf_vfs());
 	if (rc != SQLITE_OK) {
-		mmr_error_set(err, MMR_EIO, "データベース \"%s\" を開けません: %s", path,
-			      conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc));
+		/* the system's reason when there is one: a missing directory
+		 * reads "unable to open database file" alone otherwise */
+		int sys = conn ? sqlite3_system_errno(conn) : 0;
+		mmr_error_set(err, MMR_EIO, "データベース \"%s\" を開けません: %s%s%s%s", path,
+			      conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc), sys ? " (" : "",
+			      sys == ENOENT ? "そのディレクトリがありません"
+			      : sys	    ? strerror(sys)
+					    : "",
+			      sys ? ")" : "");
 		sqlite3_close_v2(conn);
 		return MMR_EIO;
 	}

@@ -159,6 +159,34 @@ static void checkpoint(struct fx *f, const char *tenant)
 	json_decref(cp);
 }
 
+/* verify without a key (pk NULL): the trees of a log with no checkpoint
+ * hold; once a checkpoint is stored, it is a problem, never taken as signed */
+static void keyless_verify(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	append_n(f, "toyohashi", 12, NULL);
+	int64_t n = -1;
+	must(mmr_audit_checkpoints_stored(f->st, NULL, &n, &err), &err);
+	assert_int_equal(n, 0);
+	json_t *rep = NULL;
+	must(mmr_audit_verify(f->st, NULL, NULL, NULL, NULL, &rep, &err), &err);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	checkpoint(f, "toyohashi");
+	must(mmr_audit_checkpoints_stored(f->st, "toyohashi", &n, &err), &err);
+	assert_int_equal(n, 1);
+	must(mmr_audit_checkpoints_stored(f->st, "other", &n, &err), &err);
+	assert_int_equal(n, 0);
+	must(mmr_audit_verify(f->st, NULL, NULL, NULL, NULL, &rep, &err), &err);
+	json_t *pb = json_object_get(rep, "problem");
+	assert_true(json_is_false(json_object_get(rep, "ok")));
+	assert_string_equal(json_string_value(json_object_get(pb, "kind")), "checkpoint");
+	assert_int_equal(json_integer_value(json_object_get(pb, "index")), 13);
+	json_decref(rep);
+	verify_ok(f); /* with the key it holds */
+}
+
 static void append_proofs_checkpoints(void **state)
 {
 	struct fx *f = *state;
@@ -1356,6 +1384,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(append_proofs_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_transaction, setup, teardown),
 		cmocka_unit_test(tamper),
+		cmocka_unit_test_setup_teardown(keyless_verify, setup, teardown),
 		cmocka_unit_test(leaf_data_escapes),
 		cmocka_unit_test_setup_teardown(export_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(services_record, setup, teardown),

@@ -127,6 +127,10 @@ def main():
     for login, role in [("admin1", "ciso"), ("aud1", "auditor"), ("staff1", "staff")]:
         run("user", "add", "--db", db, "--tenant", "toyohashi", "--login", login, "--role",
             role, "--password-stdin", stdin=PASSWORD + "\n")
+    # no key yet and no checkpoint: verify checks the trees alone (exit 0)
+    r = run("log", "verify", "--db", db)
+    check("検証できました" in r.stdout and "チェックポイントはまだありません" in r.stdout,
+          "keyless verify before any checkpoint: " + r.stdout)
     # the key: created 0600 by `mamori log key`
     r = run("log", "key", "--tenant", "toyohashi")
     check(oct(os.stat(env["MAMORI_LOG_KEY"]).st_mode & 0o777) == "0o600", "key mode 0600")
@@ -239,6 +243,10 @@ def body(port, db):
 
 def cli(db):
     r = run("log", "checkpoint", "--db", db)
+    # checkpoints stored: without the key they cannot be checked (exit 2, the key named)
+    nokey = dict(os.environ, MAMORI_LOG_KEY=os.environ["MAMORI_LOG_KEY"] + ".missing")
+    r = run("log", "verify", "--db", db, env=nokey, expect=2)
+    check(".missing" in r.stderr and "mamori log key" in r.stderr, "keyless verify refused: " + r.stderr)
     r = run("log", "verify", "--db", db)
     check("検証できました" in r.stdout, "verify ok: " + r.stdout)
     r = run("log", "proof", "--db", db, "--tenant", "toyohashi", "--index", "2")
