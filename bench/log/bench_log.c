@@ -172,6 +172,7 @@ struct gjob {
 	mmr_audit_group *g;
 	struct row *rows; /* NULL: appends; else raw inserts of these rows */
 	int64_t base, first, n, step, off;
+	double cpu_s; /* this caller's CPU time, when it has ended */
 };
 
 struct raw_work {
@@ -209,22 +210,32 @@ static void *gthread(void *arg)
 		if (rc)
 			die(rc, &err, j->rows ? "group raw insert" : "group append");
 	}
+	j->cpu_s = cpu_s(CLOCK_THREAD_CPUTIME_ID);
 	return NULL;
 }
+
+/* CPU seconds of the last group_run: its callers', and the process's in
+ * all (the rest is the group's threads': committer, syncers, checkpointer) */
+static double run_callers_cpu, run_all_cpu;
 
 static double group_run(mmr_audit_group *g, struct row *rows, int64_t base, int64_t first,
 			int64_t n)
 {
 	pthread_t t[MAX_THREADS];
 	struct gjob j[MAX_THREADS];
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (int i = 0; i < THREADS; i++) {
-		j[i] = (struct gjob){g, rows, base, first, n, THREADS, i};
+		j[i] = (struct gjob){g, rows, base, first, n, THREADS, i, 0};
 		pthread_create(&t[i], NULL, gthread, &j[i]);
 	}
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
-	return (double)n / (now_s() - t0);
+	double wall = now_s() - t0;
+	run_all_cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	run_callers_cpu = 0;
+	for (int i = 0; i < THREADS; i++)
+		run_callers_cpu += j[i].cpu_s;
+	return (double)n / wall;
 }
 
 /* the rows of leaves [from, from + n) as stored */
@@ -562,7 +573,7 @@ int main(int argc, char **argv)
 		if ((rc = mmr_audit_group_open(dbp, NULL, &g, &err)))
 			die(rc, &err, "group");
 		double a_wall = 0, a_work = 0, a_commit = 0; /* the append rounds' */
-		double a_flush_s = 0;
+		double a_flush_s = 0, a_callers_cpu = 0, a_all_cpu = 0;
 		uint64_t a_flushes = 0;
 		for (int r = 0; r < rounds; r++) {
 			int64_t before = next;
@@ -571,6 +582,8 @@ int main(int argc, char **argv)
 			mmr_audit_group_times(g, &w0, &c0);
 			mmr_audit_group_flushes(g, &n0, &f0);
 			double rate = group_run(g, NULL, 0, next, round);
+			a_callers_cpu += run_callers_cpu;
+			a_all_cpu += run_all_cpu;
 			mmr_audit_group_times(g, &w1, &c1);
 			mmr_audit_group_flushes(g, &n1, &f1);
 			a_flushes += n1 - n0;
@@ -619,6 +632,13 @@ int main(int argc, char **argv)
 		       a_flushes ? a_flush_s / (double)a_flushes * 1e3 : 0.0,
 		       a_flushes ? (double)(rounds * round) / (double)a_flushes : 0.0,
 		       a_flushes ? (double)a_flushes / a_wall : 0.0);
+		printf("log.group_cpu_us: %.1f us of CPU an append: %.1f the callers' (asking, "
+		       "sleeping until answered, being woken, waking two more: the kernel's part "
+		       "mostly), %.1f the group's threads'; %.2f cores busy of %ld\n",
+		       a_all_cpu / (double)(rounds * round) * 1e6,
+		       a_callers_cpu / (double)(rounds * round) * 1e6,
+		       (a_all_cpu - a_callers_cpu) / (double)(rounds * round) * 1e6,
+		       a_all_cpu / a_wall, sysconf(_SC_NPROCESSORS_ONLN));
 		printf("log.group_work_us: %.1f us (statements per append in the group)\n",
 		       a_work / (double)(rounds * round) * 1e6);
 		printf("log.group_commit_ms: %.2f ms (per group transaction, all rounds)\n",
