@@ -140,7 +140,7 @@ def run_backend(name, db, tmp):
         # the same requests paced at the goal's rate: each connection waits
         # 1 ms after each answer (wrk's delay()), with as many connections as
         # bring the rate to 20,000/s or just above (40 first, then more in
-        # proportion to the rate seen, up to three tries): p99 at the goal's
+        # proportion to the rate seen, at most 80, up to three tries): p99 at the goal's
         # rate rather than at saturation, where wrk and the server share the
         # 2 cores and p99 is scheduling jitter
         paced_lua = os.path.join(tmp, "decide_paced.lua")
@@ -152,7 +152,7 @@ def run_backend(name, db, tmp):
             rps, p99 = wrk("http://127.0.0.1:%d/api/v1/decide" % port, paced_lua, conns=conns)
             if rps >= 20000:
                 break
-            conns = min(200, int(conns * 20500 / max(rps, 1)) + 1)
+            conns = min(80, int(conns * 20500 / max(rps, 1)) + 1)
         print("http.decide_paced_per_s[%s]: %.0f req/s (1 ms between a connection's requests, "
               "%d connections; goal rate 20000, ratio %.2f)" % (name, rps, conns, rps / 20000))
         print("http.decide_paced_p99_ms[%s]: %.2f ms (at that rate; goal < 5, ratio %.2f)"
