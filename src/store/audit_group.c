@@ -85,16 +85,22 @@ struct syncer {
 struct mmr_audit_group {
 	mmr_store *st;
 	pthread_t thread;
+	/* Two locks: `lock` guards only the queue (the callers take it once an
+	 * append, 128 of them at once in bench_log), `slock` everything the
+	 * group's own threads share (the syncers', the checkpointer's, the
+	 * figures), so that a syncer taking a committed batch or answering
+	 * callers never waits behind callers queueing. */
 	pthread_mutex_t lock;
 	pthread_cond_t queued; /* the committer waits for work */
 	struct request *head, *tail;
 	bool stop;
+	pthread_mutex_t slock;
 	uint64_t commits, works;
-	double work_s, commit_s; /* the committer's, read under lock */
+	double work_s, commit_s; /* the committer's, read under slock */
 	struct request **tree;	 /* the committer's: a batch by position */
 	size_t cap_tree;
 	struct mmr_audit_event *evs; /* the committer's: APPEND_RUN events (NULL: none) */
-	/* SQLite: the syncers (see the top and syncer()); under lock but
+	/* SQLite: the syncers (see the top and syncer()); under slock but
 	 * for syncers[] */
 	char wal[4096]; /* the -wal file's path ("" on PostgreSQL: no syncer) */
 	struct syncer syncers[SYNCERS];
@@ -114,8 +120,8 @@ struct mmr_audit_group {
 	pthread_cond_t ckpt_due; /* it waits for CKPT_FRAMES new frames */
 	bool ckpt_stop;
 	sqlite3 *ckpt;	/* its connection (NULL: none yet) */
-	int wal_frames; /* frames in the WAL after the last commit (under lock) */
-	int ckpt_at;	/* wal_frames at the checkpointer's last (under lock) */
+	int wal_frames; /* frames in the WAL after the last commit (under slock) */
+	int ckpt_at;	/* wal_frames at the checkpointer's last (under slock) */
 	uint64_t ckpts_ckpter, ckpts_committer;
 };
 
@@ -266,14 +272,14 @@ static void *checkpointer(void *arg)
 {
 	mmr_audit_group *g = arg;
 	pthread_setname_np(pthread_self(), "mamori-ckpt"); /* for top, perf */
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	for (;;) {
 		while (!g->ckpt_stop && g->wal_frames - g->ckpt_at < CKPT_FRAMES)
-			pthread_cond_wait(&g->ckpt_due, &g->lock);
+			pthread_cond_wait(&g->ckpt_due, &g->slock);
 		if (g->ckpt_stop)
 			break;
 		int frames = g->wal_frames;
-		pthread_mutex_unlock(&g->lock);
+		pthread_mutex_unlock(&g->slock);
 		if (!g->ckpt) {
 			const char *file =
 				sqlite3_db_filename(mmr_db_native(mmr_store_db(g->st)), "main");
@@ -289,11 +295,11 @@ static void *checkpointer(void *arg)
 		bool ok = g->ckpt &&
 			  sqlite3_wal_checkpoint_v2(g->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE,
 						    NULL, NULL) == SQLITE_OK;
-		pthread_mutex_lock(&g->lock);
+		pthread_mutex_lock(&g->slock);
 		g->ckpt_at = frames < g->wal_frames ? frames : g->wal_frames;
 		g->ckpts_ckpter += ok;
 	}
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 	return NULL;
 }
 
@@ -305,14 +311,14 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 	bool restart = frames >= WAL_RESTART &&
 		       sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) ==
 			       SQLITE_OK;
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	g->wal_frames = frames;
 	g->ckpts_committer += restart;
 	if (frames < g->ckpt_at) /* the WAL started over */
 		g->ckpt_at = 0;
 	if (frames - g->ckpt_at >= CKPT_FRAMES)
 		pthread_cond_signal(&g->ckpt_due);
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 	return SQLITE_OK;
 }
 
@@ -328,16 +334,16 @@ static void *syncer(void *arg)
 	struct syncer *sy = arg;
 	mmr_audit_group *g = sy->g;
 	pthread_setname_np(pthread_self(), "mamori-sync");
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	for (;;) {
 		while (g->claimed == g->batch_seq && !g->sync_stop)
-			pthread_cond_wait(&g->committed, &g->lock);
+			pthread_cond_wait(&g->committed, &g->slock);
 		if (g->claimed == g->batch_seq)
 			break; /* stopped, and every batch is covered */
 		uint64_t upto = g->batch_seq;
 		g->claimed = upto;
 		int e = g->sync_err;
-		pthread_mutex_unlock(&g->lock);
+		pthread_mutex_unlock(&g->slock);
 		double took = -1; /* the flush's seconds; -1: none made */
 		if (!e && sy->fd < 0 && (sy->fd = open(g->wal, O_RDONLY | O_CLOEXEC)) < 0) {
 			e = errno;
@@ -347,7 +353,7 @@ static void *syncer(void *arg)
 				e = errno;
 			took = mono_s() - t0;
 		}
-		pthread_mutex_lock(&g->lock);
+		pthread_mutex_lock(&g->slock);
 		if (took >= 0) {
 			g->flushes++;
 			g->flush_s += took;
@@ -374,7 +380,7 @@ static void *syncer(void *arg)
 		*tail = NULL;
 		if (!g->sync_head)
 			g->sync_tail = NULL;
-		pthread_mutex_unlock(&g->lock);
+		pthread_mutex_unlock(&g->slock);
 		for (struct request *r = list; e && r; r = r->next)
 			if (r->rc == MMR_OK) {
 				r->rc = MMR_EIO;
@@ -385,30 +391,30 @@ static void *syncer(void *arg)
 			}
 		if (n)
 			wake(list, n, &sy->tree, &sy->cap);
-		pthread_mutex_lock(&g->lock);
+		pthread_mutex_lock(&g->slock);
 	}
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 	return NULL;
 }
 
 /* Raise one of the group's threads' stop flag, wake it where it waits, and
  * wait until it has ended. */
-static void thread_stop(mmr_audit_group *g, bool *stop, pthread_cond_t *wait, pthread_t t)
+static void thread_stop(pthread_mutex_t *lock, bool *stop, pthread_cond_t *wait, pthread_t t)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(lock);
 	*stop = true;
 	pthread_cond_signal(wait);
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(lock);
 	pthread_join(t, NULL);
 }
 
 /* Let the syncers answer what they hold, then end them. */
 static void syncer_stop(mmr_audit_group *g)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	g->sync_stop = true;
 	pthread_cond_broadcast(&g->committed);
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 	for (int i = 0; i < g->nsyncers; i++) {
 		struct syncer *sy = &g->syncers[i];
 		pthread_join(sy->thread, NULL);
@@ -424,7 +430,7 @@ static void ckpter_stop(mmr_audit_group *g)
 {
 	if (!g->ckpting)
 		return;
-	thread_stop(g, &g->ckpt_stop, &g->ckpt_due, g->ckpter);
+	thread_stop(&g->slock, &g->ckpt_stop, &g->ckpt_due, g->ckpter);
 	g->ckpting = false;
 	sqlite3_close(g->ckpt);
 	g->ckpt = NULL;
@@ -448,15 +454,14 @@ static void *committer(void *arg)
 		uint64_t n = 0;
 		for (struct request *r = batch; r; r = r->next)
 			n++;
-		pthread_mutex_lock(&g->lock); /* counted before any caller returns */
+		bool handed = g->nsyncers && !batch_failed(batch);
+		pthread_mutex_lock(&g->slock); /* counted before any caller returns */
 		g->commits++;
 		g->works += n;
 		g->work_s += work_s;
 		g->commit_s += commit_s;
-		pthread_mutex_unlock(&g->lock);
-		if (g->nsyncers && !batch_failed(batch)) {
+		if (handed) {
 			/* committed, not yet durable: a syncer answers them */
-			pthread_mutex_lock(&g->lock);
 			if (g->sync_tail)
 				g->sync_tail->next = batch;
 			else
@@ -467,10 +472,10 @@ static void *committer(void *arg)
 				t->next->seq = seq;
 			g->sync_tail = t;
 			pthread_cond_signal(&g->committed);
-			pthread_mutex_unlock(&g->lock);
-		} else {
-			wake(batch, n, &g->tree, &g->cap_tree);
 		}
+		pthread_mutex_unlock(&g->slock);
+		if (!handed)
+			wake(batch, n, &g->tree, &g->cap_tree);
 		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -493,6 +498,7 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 	}
 	g->evs = calloc(APPEND_RUN, sizeof *g->evs); /* without: appends one by one */
 	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_init(&g->slock, NULL);
 	pthread_cond_init(&g->queued, NULL);
 	pthread_cond_init(&g->committed, NULL);
 	pthread_cond_init(&g->ckpt_due, NULL);
@@ -525,6 +531,7 @@ int mmr_audit_group_open(const char *target, const char *policy_dir, mmr_audit_g
 		ckpter_stop(g);
 		mmr_store_close(g->st);
 		pthread_mutex_destroy(&g->lock);
+		pthread_mutex_destroy(&g->slock);
 		pthread_cond_destroy(&g->queued);
 		pthread_cond_destroy(&g->committed);
 		pthread_cond_destroy(&g->ckpt_due);
@@ -541,11 +548,12 @@ void mmr_audit_group_close(mmr_audit_group *g)
 {
 	if (!g)
 		return;
-	thread_stop(g, &g->stop, &g->queued, g->thread);
+	thread_stop(&g->lock, &g->stop, &g->queued, g->thread);
 	syncer_stop(g); /* after the committer: it hands the syncer its last */
 	ckpter_stop(g);
 	mmr_store_close(g->st);
 	pthread_mutex_destroy(&g->lock);
+	pthread_mutex_destroy(&g->slock);
 	pthread_cond_destroy(&g->queued);
 	pthread_cond_destroy(&g->committed);
 	pthread_cond_destroy(&g->ckpt_due);
@@ -605,35 +613,35 @@ int mmr_audit_group_append(mmr_audit_group *g, const struct mmr_audit_event *ev,
 
 void mmr_audit_group_times(mmr_audit_group *g, double *work_s, double *commit_s)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	*work_s = g->work_s;
 	*commit_s = g->commit_s;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 }
 
 void mmr_audit_group_counts(mmr_audit_group *g, uint64_t *commits, uint64_t *works)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	*commits = g->commits;
 	*works = g->works;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 }
 
 void mmr_audit_group_flushes(mmr_audit_group *g, uint64_t *flushes, double *flush_s)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	*flushes = g->flushes;
 	*flush_s = g->flush_s;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 }
 
 void mmr_audit_group_checkpoints(mmr_audit_group *g, uint64_t *by_checkpointer,
 				 uint64_t *by_committer)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->slock);
 	*by_checkpointer = g->ckpts_ckpter;
 	*by_committer = g->ckpts_committer;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->slock);
 }
 
 void mmr_audit_group_attach(mmr_audit_group *g, mmr_store *st)
