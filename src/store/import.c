@@ -104,6 +104,9 @@ struct importer {
 	bool bulk;
 	json_t **objs;
 	size_t *rown, nobjs, capobjs;
+	/* PostgreSQL: the same rows written while the file is still read (the
+	 * server inserts them meanwhile; mmr_ledger_bulk_open) */
+	mmr_bulk *stream;
 };
 
 static bool label_match(const char *labels, const char *field, const char *h)
@@ -286,8 +289,12 @@ static int create_row(struct importer *im, size_t rown, json_t *obj, mmr_error *
 static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error *err)
 {
 	struct importer *im = ud;
-	if (rown == 1 && !im->nhead)
-		return header(im, n, f, err);
+	if (rown == 1 && !im->nhead) {
+		int rc = header(im, n, f, err);
+		if (im->stream && json_array_size(im->errors))
+			mmr_ledger_bulk_stop(im->stream);
+		return rc;
+	}
 	im->total++;
 	json_t *obj = json_object(), *cls = json_object();
 	bool bad = false;
@@ -387,6 +394,8 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		json_decref(cls);
 	if (bad) {
 		json_decref(obj);
+		if (im->stream) /* nothing will be kept: stop writing */
+			mmr_ledger_bulk_stop(im->stream);
 		return MMR_OK;
 	}
 	if (im->bulk) {
@@ -406,6 +415,16 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		}
 		im->objs[im->nobjs] = obj;
 		im->rown[im->nobjs++] = rown;
+		if (!im->stream)
+			return MMR_OK;
+		mmr_error e;
+		int rc = mmr_ledger_bulk_add(im->stream, obj, &e);
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			*err = e;
+			return rc;
+		}
+		if (rc)
+			row_error(im, rown, &e);
 		return MMR_OK;
 	}
 	int rc = create_row(im, rown, obj, err);
@@ -436,8 +455,14 @@ static int write_bulk(struct importer *im, mmr_error *err)
 {
 	bool good = json_array_size(im->errors) == 0;
 	mmr_error e;
-	int rc = mmr_ledger_create_many(im->st, im->who, im->kind, im->objs, im->nobjs, good,
-					bulk_bad, im, im->progress, im->ud, &e);
+	int rc;
+	if (im->stream) { /* checked already, written but for the last piece */
+		rc = mmr_ledger_bulk_close(im->stream, good, &e);
+		im->stream = NULL;
+	} else {
+		rc = mmr_ledger_create_many(im->st, im->who, im->kind, im->objs, im->nobjs, good,
+					    bulk_bad, im, im->progress, im->ud, &e);
+	}
 	if (!rc) {
 		if (good)
 			im->imported = im->nobjs;
@@ -447,7 +472,7 @@ static int write_bulk(struct importer *im, mmr_error *err)
 		*err = e;
 		return rc;
 	}
-	if (rc == MMR_EINVAL && json_array_size(im->errors))
+	if (json_array_size(im->errors))
 		return MMR_OK; /* the bad rows are listed */
 	if ((rc = plan_each(im->st, err)))
 		return rc;
@@ -539,6 +564,16 @@ static void sort_errors(json_t *errors)
 	free(v);
 }
 
+/* At most this many rows follow the header of the CSV text: its lines (a
+ * quoted cell may hold more). */
+static size_t csv_rows_at_most(const char *buf, size_t len)
+{
+	size_t lines = len && buf[len - 1] != '\n';
+	for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	return lines ? lines - 1 : 0;
+}
+
 static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
 		      size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
 		      size_t *imported, mmr_error *err)
@@ -590,9 +625,15 @@ static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, con
 	 * PostgreSQL keeps them: there a failed statement ends the transaction,
 	 * and the rows after it could not be checked any more. */
 	st->bulk = mmr_db_kind(st->db) == MMR_DB_SQLITE;
-	rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
+	rc = im.bulk && !st->bulk ? mmr_ledger_bulk_open(st, who, kind, csv_rows_at_most(buf, len),
+							 progress, ud, &im.stream, err)
+				  : MMR_OK;
+	if (!rc)
+		rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
 	if (!rc && im.bulk)
 		rc = write_bulk(&im, err);
+	mmr_error ignored;
+	mmr_ledger_bulk_close(im.stream, false, &ignored); /* when stopped early */
 	st->bulk = false;
 	for (size_t i = 0; i < im.nobjs; i++)
 		json_decref(im.objs[i]);
