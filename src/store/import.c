@@ -105,8 +105,13 @@ struct importer {
 	json_t **objs;
 	size_t *rown, nobjs, capobjs;
 	/* PostgreSQL: the same rows written while the file is still read (the
-	 * server inserts them meanwhile; mmr_ledger_bulk_open) */
+	 * server inserts them meanwhile; mmr_ledger_bulk_open), not kept here:
+	 * how many were good, and the file, read once more if the database
+	 * refuses the stream */
 	mmr_bulk *stream;
+	size_t streamed;
+	const char *buf;
+	size_t len;
 };
 
 static bool label_match(const char *labels, const char *field, const char *h)
@@ -398,6 +403,20 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 			mmr_ledger_bulk_stop(im->stream);
 		return MMR_OK;
 	}
+	if (im->stream) { /* written by the stream, which keeps it till then */
+		mmr_error e;
+		int rc = mmr_ledger_bulk_add(im->stream, obj, &e);
+		json_decref(obj);
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			*err = e;
+			return rc;
+		}
+		if (rc)
+			row_error(im, rown, &e);
+		else
+			im->streamed++;
+		return MMR_OK;
+	}
 	if (im->bulk) {
 		if (im->nobjs == im->capobjs) {
 			size_t cap = im->capobjs ? im->capobjs * 2 : 1024;
@@ -415,16 +434,6 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		}
 		im->objs[im->nobjs] = obj;
 		im->rown[im->nobjs++] = rown;
-		if (!im->stream)
-			return MMR_OK;
-		mmr_error e;
-		int rc = mmr_ledger_bulk_add(im->stream, obj, &e);
-		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
-			*err = e;
-			return rc;
-		}
-		if (rc)
-			row_error(im, rown, &e);
 		return MMR_OK;
 	}
 	int rc = create_row(im, rown, obj, err);
@@ -453,10 +462,10 @@ static int plan_each(mmr_store *st, mmr_error *err)
  * one by one, so that the row is named. */
 static int write_bulk(struct importer *im, mmr_error *err)
 {
-	bool good = json_array_size(im->errors) == 0;
+	bool good = json_array_size(im->errors) == 0, streamed = im->stream != NULL;
 	mmr_error e;
 	int rc;
-	if (im->stream) { /* checked already, written but for the last piece */
+	if (streamed) { /* checked already, written but for the last piece */
 		rc = mmr_ledger_bulk_close(im->stream, good, &e);
 		im->stream = NULL;
 	} else {
@@ -465,7 +474,7 @@ static int write_bulk(struct importer *im, mmr_error *err)
 	}
 	if (!rc) {
 		if (good)
-			im->imported = im->nobjs;
+			im->imported = streamed ? im->streamed : im->nobjs;
 		return MMR_OK;
 	}
 	if (rc == MMR_ENOMEM || rc == MMR_EIO) {
@@ -476,6 +485,12 @@ static int write_bulk(struct importer *im, mmr_error *err)
 		return MMR_OK; /* the bad rows are listed */
 	if ((rc = plan_each(im->st, err)))
 		return rc;
+	if (streamed) { /* the file once more, each row written as it is read */
+		im->bulk = false;
+		im->nhead = 0;
+		im->total = 0;
+		return mmr_csv_parse(im->buf, im->len, NULL, row, im, err);
+	}
 	for (size_t i = 0; i < im->nobjs; i++)
 		if ((rc = create_row(im, im->rown[i], im->objs[i], err)))
 			return rc;
@@ -585,6 +600,8 @@ static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, con
 			      .kind = kind,
 			      .progress = progress,
 			      .ud = ud,
+			      .buf = buf,
+			      .len = len,
 			      .max_errors = 1000};
 	if (!strcmp(kind, "assets"))
 		im.cols = asset_cols, im.ncols = sizeof asset_cols / sizeof asset_cols[0];

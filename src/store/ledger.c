@@ -1848,6 +1848,10 @@ static int bulk_flush(mmr_bulk *b, mmr_error *err)
 		json_decref(after);
 		json_decref(h);
 		snprintf(b->oid[r], sizeof b->oid[r], "%" PRId64, b->ids[r]);
+		/* written and digested: the object is not needed any more (a
+		 * large import holds one piece of objects, not the file's) */
+		json_decref(b->objs[r]);
+		b->objs[r] = NULL;
 	}
 	b->sent = to;
 	if (b->progress)
@@ -1869,6 +1873,8 @@ int mmr_ledger_bulk_add(mmr_bulk *b, json_t *obj, mmr_error *err)
 		bulk_stop(b, MMR_EINVAL);
 		return rc;
 	}
+	if (!b->writing) /* only checked */
+		return MMR_OK;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 1024;
 		json_t **o = realloc(b->objs, cap * sizeof *o);
@@ -1889,7 +1895,7 @@ int mmr_ledger_bulk_add(mmr_bulk *b, json_t *obj, mmr_error *err)
 		b->cap = cap;
 	}
 	b->objs[b->n++] = json_incref(obj);
-	if (b->writing && b->n - b->sent >= BULK_CHUNK)
+	if (b->n - b->sent >= BULK_CHUNK)
 		return bulk_flush(b, err);
 	return MMR_OK;
 }
@@ -1956,7 +1962,7 @@ out:
 		mmr_db_copy_end(db, MMR_EINVAL, &e);
 		mmr_db_rollback(db);
 	}
-	for (size_t r = 0; r < b->n; r++)
+	for (size_t r = b->sent; r < b->n; r++)
 		json_decref(b->objs[r]);
 	free(b->objs);
 	free(b->ids);
