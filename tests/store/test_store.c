@@ -941,6 +941,47 @@ static void bulk_stream(void **state)
 	audit_whole(f);
 }
 
+/* An asset's class rows name their asset (PostgreSQL: statement triggers,
+ * migration 0013; SQLite: the foreign key): a row naming no asset is
+ * refused, deleting the asset deletes its classes, and an asset with classes
+ * keeps its key. */
+static void asset_classes_key(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	mmr_stmt *s;
+	int64_t a = create_id(f, &f->sys, "assets",
+			      "{\"name\":\"鍵の資産\",\"kind\":\"information\","
+			      "\"classification\":{\"importance\":\"II\"}}");
+	int64_t b = create_id(f, &f->sys, "assets",
+			      "{\"name\":\"残る資産\",\"kind\":\"information\","
+			      "\"classification\":{\"importance\":\"III\"}}");
+	static const char q_ins[] = "INSERT INTO asset_classes (tenant, asset_id, axis, level) "
+				    "VALUES ($1, $2, 'x', 'I')";
+	must(mmr_db_prepare(db, q_ins, &s, &err), &err);
+	mmr_stmt_text(s, 1, "toyohashi");
+	mmr_stmt_int(s, 2, b + 1000000);
+	assert_int_not_equal(mmr_stmt_run(s, &err), MMR_OK);
+	must(mmr_db_prepare(db, q_ins, &s, &err), &err);
+	mmr_stmt_text(s, 1, "other"); /* another tenant's row of this id */
+	mmr_stmt_int(s, 2, b);
+	assert_int_not_equal(mmr_stmt_run(s, &err), MMR_OK);
+	static const char q_key[] = "UPDATE assets SET id = id + 1000000 WHERE id = $1";
+	must(mmr_db_prepare(db, q_key, &s, &err), &err);
+	mmr_stmt_int(s, 1, b);
+	assert_int_not_equal(mmr_stmt_run(s, &err), MMR_OK);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", a, &err), &err);
+	static const char q_cls[] = "SELECT count(*), sum(CASE WHEN asset_id = $1 THEN 1 ELSE 0 "
+				    "END) FROM asset_classes";
+	must(mmr_db_prepare(db, q_cls, &s, &err), &err);
+	mmr_stmt_int(s, 1, b);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), 1);
+	assert_int_equal(mmr_col_int(s, 1), 1);
+	mmr_stmt_reset(s);
+}
+
 int main(int argc, char **argv)
 {
 	int bad = sfx_args(argc, argv, "store");
@@ -957,6 +998,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(bulk_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(asset_classes_key, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	sfx_remove();
