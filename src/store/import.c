@@ -4,7 +4,12 @@
  * Import is all or nothing: every row is written inside one transaction,
  * each in its own savepoint so that a bad row is reported (row, column,
  * reason) and the others are still checked; if any row is bad, nothing is
- * kept. Columns are named in the header by their Japanese label (名称,
+ * kept. Assets and systems are written together instead: on SQLite after the
+ * whole file was checked, on PostgreSQL while it is still read (the server
+ * inserts the rows checked so far while the next ones are read); a bad row
+ * stops and undoes that writing, the rows after it are still checked, and a
+ * refusal only the database sees (a name already taken) is named by writing
+ * the rows once more one by one. Columns are named in the header by their Japanese label (名称,
  * 所管課, …) or their field name (name, unit_id, …); classification columns
  * by the axis's Japanese name (重要性分類) or id (importance, class.importance).
  */
@@ -457,9 +462,10 @@ static int plan_each(mmr_store *st, mmr_error *err)
 	return mmr_db_exec(st->db, "SET LOCAL plan_cache_mode = force_custom_plan", err);
 }
 
-/* The rows kept for the end (im->bulk), all at once; when the bulk write
- * fails on something its validation could not see (a name already taken),
- * one by one, so that the row is named. */
+/* The rows kept for the end (im->bulk), all at once — or, streamed, the
+ * last piece of them; when the bulk write fails on something its validation
+ * could not see (a name already taken), one by one, so that the row is
+ * named. */
 static int write_bulk(struct importer *im, mmr_error *err)
 {
 	bool good = json_array_size(im->errors) == 0, streamed = im->stream != NULL;

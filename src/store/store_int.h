@@ -87,7 +87,8 @@ int mmr_ledger_create_many(mmr_store *st, const mmr_actor *who, const char *kind
  * transaction; `expect`: a bound on the objects to come, for which ids are
  * taken at once — ids beyond the objects given stay unused) answers a handle
  * that mmr_ledger_bulk_close frees. mmr_ledger_bulk_add validates `obj` as
- * mmr_ledger_create_many does (normalising it, and keeping a reference):
+ * mmr_ledger_create_many does (normalising it; a reference is kept until it
+ * is written):
  * MMR_OK when it is good, its refusal (err filled: MMR_EINVAL, MMR_ELIMIT,
  * MMR_EDENIED) — after which nothing more is written and what was is undone,
  * but later objects are still checked — or MMR_ENOMEM / MMR_EIO to stop.
