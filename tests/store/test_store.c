@@ -939,6 +939,30 @@ static void bulk_stream(void **state)
 	must(mmr_ledger_total(f->st, "toyohashi", "systems", &total, &err), &err);
 	assert_int_equal(total, ROWS + 1);
 	audit_whole(f);
+
+	/* copies of an original, more than the stream writes before a copy's
+	 * check gathers statistics (PostgreSQL: ANALYZE mid-way) */
+	static const char q_orig[] = "SELECT id FROM assets WHERE name = '流0001'";
+	must(mmr_db_prepare(db, q_orig, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	int64_t orig = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	len = (size_t)snprintf(csv, cap, "名称,種別,重要性分類,所管課,原本\n");
+	for (int i = 0; i < ROWS; i++)
+		len += (size_t)snprintf(csv + len, cap - len,
+					"写し%04d,information,II,市民課,%" PRId64 "\n", i, orig);
+	must(mmr_import_csv(f->st, &f->sys, "assets", csv, len, NULL, NULL, &errors, &n, &err),
+	     &err);
+	json_decref(errors);
+	assert_int_equal(n, ROWS);
+	static const char q_copies[] = "SELECT count(*) FROM assets a JOIN asset_classes c ON "
+				       "c.asset_id = a.id WHERE a.copy_of = $1 AND c.level = 'II'";
+	must(mmr_db_prepare(db, q_copies, &s, &err), &err);
+	mmr_stmt_int(s, 1, orig);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	mmr_stmt_reset(s);
+	audit_whole(f);
 }
 
 /* An asset's class rows name their asset (PostgreSQL: statement triggers,
