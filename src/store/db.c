@@ -59,6 +59,7 @@ void *mmr_db_native(mmr_db *db)
 
 int mmr_db_exec(mmr_db *db, const char *sql, mmr_error *err)
 {
+	mmr_db_copy_yield(db);
 	return db->ops->exec(db, sql, err);
 }
 
@@ -75,6 +76,7 @@ static const char q_rollback_to[] = "ROLLBACK TO SAVEPOINT mmr_nested";
 
 static int tx_run(mmr_db *db, const char *sql, mmr_error *err)
 {
+	mmr_db_copy_yield(db);
 	if (db->kind != MMR_DB_SQLITE)
 		return db->ops->exec(db, sql, err);
 	mmr_error scratch;
@@ -178,6 +180,7 @@ int mmr_db_prepare(mmr_db *db, const char *sql, mmr_stmt **out, mmr_error *err)
 	st->db = db;
 	st->sql = sql;
 	st->index = (int)db->n_cache;
+	mmr_db_copy_yield(db);
 	int rc = db->ops->prepare(db, st, err);
 	if (rc) {
 		free(st);
@@ -233,6 +236,8 @@ void mmr_stmt_null(mmr_stmt *st, int i)
 
 int mmr_stmt_step(mmr_stmt *st, mmr_error *err)
 {
+	if (!st->executed)
+		mmr_db_copy_yield(st->db);
 	return st->db->ops->step(st, err);
 }
 
@@ -281,6 +286,7 @@ int mmr_stmt_send(mmr_stmt *st, mmr_error *err)
 {
 	if (!st->db->ops->send)
 		return mmr_stmt_run(st, err);
+	mmr_db_copy_yield(st->db);
 	int rc = st->db->ops->send(st, err);
 	for (int i = 1; i <= st->nparams; i++)
 		param_clear(st, i);

@@ -109,6 +109,18 @@ int mmr_stmt_finish(mmr_stmt *st, mmr_error *err);
  * mmr_db_copy_end must be called (also after a failed put); nothing else may
  * use the connection in between. */
 int mmr_db_copy_begin(mmr_db *db, const char *sql, mmr_error *err);
+/* A COPY that other statements may interrupt (the streamed import, whose
+ * validation of the next rows may query while the rows before are being
+ * inserted). It must run inside a savepoint of its own (mmr_db_begin nested
+ * in a transaction), MMR_EINVAL otherwise. Any other use of the connection
+ * meanwhile (a statement reaching the server, mmr_db_exec, a transaction
+ * command) first ends the COPY statement — a pause, which waits for the
+ * server to insert what it was sent — and the next mmr_db_copy_put starts
+ * the same COPY again. A piece that failed when paused is rolled back to the
+ * COPY's savepoint (so that the statement that paused it runs), and its error
+ * is answered by every later put and by mmr_db_copy_end. Otherwise as
+ * mmr_db_copy_begin; mmr_db_copy_end ends it. */
+int mmr_db_copy_begin_pausable(mmr_db *db, const char *sql, mmr_error *err);
 int mmr_db_copy_put(mmr_db *db, const char *rows, size_t len, mmr_error *err);
 int mmr_db_copy_end(mmr_db *db, int rc, mmr_error *err);
 

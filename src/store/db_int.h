@@ -49,7 +49,28 @@ struct mmr_db {
 	 * still what the open transaction holds */
 	uint64_t epoch;
 	bool copy_failed; /* PostgreSQL: a put of the COPY in progress failed */
+	/* PostgreSQL, a pausable COPY (mmr_db_copy_begin_pausable): its
+	 * statement (NULL when none), whether that statement is open on the
+	 * server now, the transaction depth it runs at, and how a piece of it
+	 * ended when a piece failed (kept for the next put and the end) */
+	const char *copy_sql;
+	bool copy_live;
+	int copy_depth;
+	int copy_rc;
+	mmr_error copy_err;
 };
+
+/* PostgreSQL: end the open piece of a pausable COPY before the connection
+ * is used for something else (db.c calls it wherever a statement reaches the
+ * server). A piece that failed is kept in copy_rc and rolled back to the
+ * COPY's savepoint, so that the statement which paused it runs in a usable
+ * transaction. */
+void mmr_db_copy_pause(mmr_db *db);
+static inline void mmr_db_copy_yield(mmr_db *db)
+{
+	if (db->copy_live)
+		mmr_db_copy_pause(db);
+}
 
 int mmr_db_open_sqlite(const char *path, mmr_db *db, mmr_error *err);
 int mmr_db_open_pg(const char *uri, mmr_db *db, mmr_error *err);

@@ -3,6 +3,7 @@
  * server-side prepared once per connection; parameters travel as text and
  * the server infers their types; results are read whole, then walked.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -40,12 +41,9 @@ static int pg_exec(mmr_db *db, const char *sql, mmr_error *err)
 	return rc;
 }
 
-int mmr_db_copy_begin(mmr_db *db, const char *sql, mmr_error *err)
+/* Start the COPY statement `sql`: MMR_OK when the server waits for rows. */
+static int copy_start(mmr_db *db, const char *sql, mmr_error *err)
 {
-	if (db->kind != MMR_DB_POSTGRES) {
-		mmr_error_set(err, MMR_EINVAL, "COPY は PostgreSQL でだけ使えます");
-		return MMR_EINVAL;
-	}
 	db->copy_failed = false;
 	PGresult *res = PQexec(db->conn, sql);
 	int rc = MMR_OK;
@@ -55,8 +53,87 @@ int mmr_db_copy_begin(mmr_db *db, const char *sql, mmr_error *err)
 	return rc;
 }
 
+/* End the open COPY statement (abandoned: none of its rows kept) and read
+ * its result: MMR_OK, or its error in *err. */
+static int copy_close(mmr_db *db, bool abandon, mmr_error *err)
+{
+	db->copy_failed = false;
+	int crc = MMR_OK;
+	if (PQputCopyEnd(db->conn, abandon ? "abandoned by the client" : NULL) == -1 &&
+	    PQstatus(db->conn) != CONNECTION_OK)
+		crc = pg_result_error(NULL, db->conn, err);
+	PGresult *res;
+	while ((res = PQgetResult(db->conn))) {
+		ExecStatusType s = PQresultStatus(res);
+		if (!crc && s != PGRES_COMMAND_OK)
+			crc = pg_result_error(res, db->conn, err);
+		PQclear(res);
+	}
+	return crc;
+}
+
+int mmr_db_copy_begin(mmr_db *db, const char *sql, mmr_error *err)
+{
+	if (db->kind != MMR_DB_POSTGRES) {
+		mmr_error_set(err, MMR_EINVAL, "COPY は PostgreSQL でだけ使えます");
+		return MMR_EINVAL;
+	}
+	return copy_start(db, sql, err);
+}
+
+int mmr_db_copy_begin_pausable(mmr_db *db, const char *sql, mmr_error *err)
+{
+	if (db->kind != MMR_DB_POSTGRES || db->depth < 2) {
+		mmr_error_set(
+			err, MMR_EINVAL,
+			"中断できる COPY は PostgreSQL の入れ子のトランザクションでだけ使えます");
+		return MMR_EINVAL;
+	}
+	assert(!db->copy_sql);
+	db->copy_sql = sql;
+	db->copy_depth = db->depth;
+	db->copy_rc = MMR_OK;
+	int rc = copy_start(db, sql, err);
+	if (rc)
+		db->copy_sql = NULL;
+	else
+		db->copy_live = true;
+	return rc;
+}
+
+void mmr_db_copy_pause(mmr_db *db)
+{
+	assert(db->copy_live && db->depth == db->copy_depth);
+	db->copy_live = false;
+	mmr_error e;
+	int rc = copy_close(db, false, &e);
+	if (rc && !db->copy_rc) {
+		db->copy_rc = rc;
+		db->copy_err = e;
+		/* the savepoint is kept (mmr_db_rollback of the caller releases
+		 * it); cached statements hold no result of the failed piece */
+		mmr_error ignored;
+		pg_exec(db, "ROLLBACK TO SAVEPOINT mmr_nested", &ignored);
+		db->epoch++;
+	}
+}
+
 int mmr_db_copy_put(mmr_db *db, const char *rows, size_t len, mmr_error *err)
 {
+	if (db->copy_sql && !db->copy_live) { /* paused: a new piece */
+		if (db->copy_rc) {
+			*err = db->copy_err;
+			return db->copy_rc;
+		}
+		assert(db->depth == db->copy_depth);
+		int rc = copy_start(db, db->copy_sql, err);
+		if (rc) {
+			db->copy_rc = rc;
+			db->copy_err = *err;
+			return rc;
+		}
+		db->copy_live = true;
+	}
 	while (len) { /* (libpq takes an int length) */
 		int n = len > (1u << 30) ? 1 << 30 : (int)len;
 		if (PQputCopyData(db->conn, rows, n) != 1) {
@@ -74,21 +151,24 @@ int mmr_db_copy_put(mmr_db *db, const char *rows, size_t len, mmr_error *err)
 
 int mmr_db_copy_end(mmr_db *db, int rc, mmr_error *err)
 {
+	bool pausable = db->copy_sql != NULL, live = !pausable || db->copy_live;
+	int prc = pausable ? db->copy_rc : MMR_OK;
+	mmr_error pe;
+	if (prc)
+		pe = db->copy_err;
+	db->copy_sql = NULL;
+	db->copy_live = false;
+	db->copy_rc = MMR_OK;
 	bool abandon = rc && !db->copy_failed;
-	db->copy_failed = false;
 	mmr_error e;
-	int crc = MMR_OK;
-	if (PQputCopyEnd(db->conn, abandon ? "abandoned by the client" : NULL) == -1 &&
-	    PQstatus(db->conn) != CONNECTION_OK)
-		crc = pg_result_error(NULL, db->conn, &e);
-	PGresult *res;
-	while ((res = PQgetResult(db->conn))) {
-		ExecStatusType s = PQresultStatus(res);
-		if (!crc && s != PGRES_COMMAND_OK)
-			crc = pg_result_error(res, db->conn, &e);
-		PQclear(res);
+	int crc = live ? copy_close(db, abandon, &e) : MMR_OK;
+	if (abandon)
+		return rc;
+	if (prc) { /* a piece before failed first */
+		*err = pe;
+		return prc;
 	}
-	if (abandon || !crc)
+	if (!crc)
 		return rc;
 	*err = e;
 	return crc;

@@ -4,7 +4,12 @@
  * Import is all or nothing: every row is written inside one transaction,
  * each in its own savepoint so that a bad row is reported (row, column,
  * reason) and the others are still checked; if any row is bad, nothing is
- * kept. Columns are named in the header by their Japanese label (名称,
+ * kept. Assets and systems are written together instead: on SQLite after the
+ * whole file was checked, on PostgreSQL while it is still read (the server
+ * inserts the rows checked so far while the next ones are read); a bad row
+ * stops and undoes that writing, the rows after it are still checked, and a
+ * refusal only the database sees (a name already taken) is named by writing
+ * the rows once more one by one. Columns are named in the header by their Japanese label (名称,
  * 所管課, …) or their field name (name, unit_id, …); classification columns
  * by the axis's Japanese name (重要性分類) or id (importance, class.importance).
  */
@@ -104,6 +109,14 @@ struct importer {
 	bool bulk;
 	json_t **objs;
 	size_t *rown, nobjs, capobjs;
+	/* PostgreSQL: the same rows written while the file is still read (the
+	 * server inserts them meanwhile; mmr_ledger_bulk_open), not kept here:
+	 * how many were good, and the file, read once more if the database
+	 * refuses the stream */
+	mmr_bulk *stream;
+	size_t streamed;
+	const char *buf;
+	size_t len;
 };
 
 static bool label_match(const char *labels, const char *field, const char *h)
@@ -286,8 +299,12 @@ static int create_row(struct importer *im, size_t rown, json_t *obj, mmr_error *
 static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error *err)
 {
 	struct importer *im = ud;
-	if (rown == 1 && !im->nhead)
-		return header(im, n, f, err);
+	if (rown == 1 && !im->nhead) {
+		int rc = header(im, n, f, err);
+		if (im->stream && json_array_size(im->errors))
+			mmr_ledger_bulk_stop(im->stream);
+		return rc;
+	}
 	im->total++;
 	json_t *obj = json_object(), *cls = json_object();
 	bool bad = false;
@@ -387,6 +404,22 @@ static int row(void *ud, size_t rown, size_t n, const char *const *f, mmr_error 
 		json_decref(cls);
 	if (bad) {
 		json_decref(obj);
+		if (im->stream) /* nothing will be kept: stop writing */
+			mmr_ledger_bulk_stop(im->stream);
+		return MMR_OK;
+	}
+	if (im->stream) { /* written by the stream, which keeps it till then */
+		mmr_error e;
+		int rc = mmr_ledger_bulk_add(im->stream, obj, &e);
+		json_decref(obj);
+		if (rc == MMR_ENOMEM || rc == MMR_EIO) {
+			*err = e;
+			return rc;
+		}
+		if (rc)
+			row_error(im, rown, &e);
+		else
+			im->streamed++;
 		return MMR_OK;
 	}
 	if (im->bulk) {
@@ -429,28 +462,41 @@ static int plan_each(mmr_store *st, mmr_error *err)
 	return mmr_db_exec(st->db, "SET LOCAL plan_cache_mode = force_custom_plan", err);
 }
 
-/* The rows kept for the end (im->bulk), all at once; when the bulk write
- * fails on something its validation could not see (a name already taken),
- * one by one, so that the row is named. */
+/* The rows kept for the end (im->bulk), all at once — or, streamed, the
+ * last piece of them; when the bulk write fails on something its validation
+ * could not see (a name already taken), one by one, so that the row is
+ * named. */
 static int write_bulk(struct importer *im, mmr_error *err)
 {
-	bool good = json_array_size(im->errors) == 0;
+	bool good = json_array_size(im->errors) == 0, streamed = im->stream != NULL;
 	mmr_error e;
-	int rc = mmr_ledger_create_many(im->st, im->who, im->kind, im->objs, im->nobjs, good,
-					bulk_bad, im, im->progress, im->ud, &e);
+	int rc;
+	if (streamed) { /* checked already, written but for the last piece */
+		rc = mmr_ledger_bulk_close(im->stream, good, &e);
+		im->stream = NULL;
+	} else {
+		rc = mmr_ledger_create_many(im->st, im->who, im->kind, im->objs, im->nobjs, good,
+					    bulk_bad, im, im->progress, im->ud, &e);
+	}
 	if (!rc) {
 		if (good)
-			im->imported = im->nobjs;
+			im->imported = streamed ? im->streamed : im->nobjs;
 		return MMR_OK;
 	}
 	if (rc == MMR_ENOMEM || rc == MMR_EIO) {
 		*err = e;
 		return rc;
 	}
-	if (rc == MMR_EINVAL && json_array_size(im->errors))
+	if (json_array_size(im->errors))
 		return MMR_OK; /* the bad rows are listed */
 	if ((rc = plan_each(im->st, err)))
 		return rc;
+	if (streamed) { /* the file once more, each row written as it is read */
+		im->bulk = false;
+		im->nhead = 0;
+		im->total = 0;
+		return mmr_csv_parse(im->buf, im->len, NULL, row, im, err);
+	}
 	for (size_t i = 0; i < im->nobjs; i++)
 		if ((rc = create_row(im, im->rown[i], im->objs[i], err)))
 			return rc;
@@ -539,6 +585,16 @@ static void sort_errors(json_t *errors)
 	free(v);
 }
 
+/* At most this many rows follow the header of the CSV text: its lines (a
+ * quoted cell may hold more). */
+static size_t csv_rows_at_most(const char *buf, size_t len)
+{
+	size_t lines = len && buf[len - 1] != '\n';
+	for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	return lines ? lines - 1 : 0;
+}
+
 static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, const char *buf,
 		      size_t len, mmr_import_progress_fn progress, void *ud, json_t **errors,
 		      size_t *imported, mmr_error *err)
@@ -550,6 +606,8 @@ static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, con
 			      .kind = kind,
 			      .progress = progress,
 			      .ud = ud,
+			      .buf = buf,
+			      .len = len,
 			      .max_errors = 1000};
 	if (!strcmp(kind, "assets"))
 		im.cols = asset_cols, im.ncols = sizeof asset_cols / sizeof asset_cols[0];
@@ -590,9 +648,15 @@ static int import_csv(mmr_store *st, const mmr_actor *who, const char *kind, con
 	 * PostgreSQL keeps them: there a failed statement ends the transaction,
 	 * and the rows after it could not be checked any more. */
 	st->bulk = mmr_db_kind(st->db) == MMR_DB_SQLITE;
-	rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
+	rc = im.bulk && !st->bulk ? mmr_ledger_bulk_open(st, who, kind, csv_rows_at_most(buf, len),
+							 progress, ud, &im.stream, err)
+				  : MMR_OK;
+	if (!rc)
+		rc = mmr_csv_parse(buf, len, NULL, row, &im, err);
 	if (!rc && im.bulk)
 		rc = write_bulk(&im, err);
+	mmr_error ignored;
+	mmr_ledger_bulk_close(im.stream, false, &ignored); /* when stopped early */
 	st->bulk = false;
 	for (size_t i = 0; i < im.nobjs; i++)
 		json_decref(im.objs[i]);

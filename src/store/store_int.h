@@ -81,4 +81,32 @@ int mmr_ledger_create_many(mmr_store *st, const mmr_actor *who, const char *kind
 			   json_t *const *objs, size_t n, bool write, mmr_bulk_bad_fn bad, void *ud,
 			   mmr_import_progress_fn progress, void *pud, mmr_error *err);
 
+/* The same written while the objects still come (the CSV import on
+ * PostgreSQL: the server inserts the rows while the caller reads and checks
+ * the next ones). mmr_ledger_bulk_open (PostgreSQL, inside the caller's
+ * transaction; `expect`: a bound on the objects to come, for which ids are
+ * taken at once — ids beyond the objects given stay unused) answers a handle
+ * that mmr_ledger_bulk_close frees. mmr_ledger_bulk_add validates `obj` as
+ * mmr_ledger_create_many does (normalising it; a reference is kept until it
+ * is written):
+ * MMR_OK when it is good, its refusal (err filled: MMR_EINVAL, MMR_ELIMIT,
+ * MMR_EDENIED) — after which nothing more is written and what was is undone,
+ * but later objects are still checked — or MMR_ENOMEM / MMR_EIO to stop.
+ * While every object is good, they are written a piece at a time inside a
+ * savepoint, by a COPY that the checks' queries may pause. mmr_ledger_bulk_
+ * close with `write` writes the rest, the assets' classes and one audit leaf
+ * each and answers MMR_OK, or undoes the writing and answers why: an object
+ * was refused, or a failure only the database saw (a name already taken) —
+ * the caller may then create the objects one by one to name the row.
+ * Without `write` it undoes the writing. */
+typedef struct mmr_bulk mmr_bulk;
+int mmr_ledger_bulk_open(mmr_store *st, const mmr_actor *who, const char *kind, size_t expect,
+			 mmr_import_progress_fn progress, void *pud, mmr_bulk **out,
+			 mmr_error *err);
+int mmr_ledger_bulk_add(mmr_bulk *b, json_t *obj, mmr_error *err);
+/* Nothing more is written, what was is undone (the caller found a bad row
+ * of its own); later objects are still checked by mmr_ledger_bulk_add. */
+void mmr_ledger_bulk_stop(mmr_bulk *b);
+int mmr_ledger_bulk_close(mmr_bulk *b, bool write, mmr_error *err);
+
 #endif

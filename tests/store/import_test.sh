@@ -50,6 +50,35 @@ grep -q "何も取り込みませんでした" "$T/err" || fail "says nothing wa
 grep -q "正しい行" "$T/b.csv" && fail "the good row of a bad file was imported"
 counts_agree 3 "after a refused import"
 
+# bad rows late in a large file (PostgreSQL writes the rows while it reads
+# the file): every one named, nothing kept; then a system name already
+# taken, late in a large file, named by its row
+python3 -c "
+import sys
+w = sys.stdout.write
+w('名称,種別,重要性分類,所管課\\n')
+for i in range(6000):
+    w('後の行%04d,information,%s,%s\\n' % (i, 'V' if i == 5990 else 'I', '無い課' if i == 4500 else ('財政課' if i >= 3000 else '市民課')))
+" > "$T/late.csv"
+set +e
+"$M" import assets --db "$DB" --tenant toyohashi "$T/late.csv" 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "late bad rows exit $rc"
+grep -qF '4502 行目 [所管課]: 組織 "無い課" が見つかりません' "$T/err" || fail "late bad unit: $(cat "$T/err")"
+grep -qF '5992 行目 [重要性分類]: レベル "V" は軸 "importance" にありません' "$T/err" || fail "late bad level: $(cat "$T/err")"
+grep -q "何も取り込みませんでした" "$T/err" || fail "late bad rows: says nothing was imported"
+counts_agree 3 "after a refused large import"
+python3 -c "
+import sys
+sys.stdout.write('システム名,ネットワーク\\n' + ''.join('系%04d,lgwan\\n' % i for i in range(4000)) + '系0100,lgwan\\n')
+" > "$T/sys.csv"
+set +e
+"$M" import systems --db "$DB" --tenant toyohashi "$T/sys.csv" 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "duplicate system exit $rc"
+grep -q "4002 行目 \[システム名\]" "$T/err" || fail "duplicate system not named: $(cat "$T/err")"
+[ "$(sql "SELECT count(*) FROM systems WHERE tenant = 'toyohashi'")" = 0 ] || fail "systems kept"
+
 # an oversized file is refused before anything is parsed
 python3 -c "import sys; sys.stdout.write('名称,種別,重要性分類\n' + 'x,information,I\n' * 4500000)" > "$T/big.csv"
 set +e

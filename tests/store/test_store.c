@@ -820,6 +820,192 @@ static void bulk_copy(void **state)
 	assert_int_equal(total, ROWS + 1);
 }
 
+/* The error at `i` of an import's list: its row and column. */
+static void error_is(json_t *errors, size_t i, json_int_t row, const char *column)
+{
+	json_t *e = json_array_get(errors, i);
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "row")), row);
+	assert_string_equal(json_string_value(json_object_get(e, "column")), column);
+}
+
+/* On PostgreSQL a bulk import is written while the file is still read
+ * (mmr_ledger_bulk_add), its COPY paused whenever a check queries (a unit
+ * named for the first time late in the file). It keeps the contract of the
+ * whole-file write: a good file is kept whole, with its classes and leaves;
+ * a file with bad rows late, after many rows were sent, keeps nothing and
+ * lists every bad row, also those after the first; a name only the
+ * database refuses, in a piece sent while later rows were read, and then a
+ * failed piece paused by a check, still names its row and keeps nothing.
+ * SQLite, which writes at the end, must answer the same. */
+static void bulk_stream(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	json_t *errors = NULL;
+	size_t n = 0;
+	enum { ROWS = 3000 };
+	static char csv[(ROWS + 1000) * 96];
+	size_t cap = sizeof csv, len;
+	int64_t total = 0;
+	mmr_db *db = mmr_store_db(f->st);
+	mmr_stmt *s;
+
+	/* good, a unit first named at row 2502: a pause, then more pieces */
+	len = (size_t)snprintf(csv, cap, "名称,種別,重要性分類,所管課\n");
+	for (int i = 0; i < ROWS; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "流%04d,information,%s,%s\n", i,
+					i % 2 ? "II" : "IV", i < 2500 ? "市民課" : "情報企画課");
+	must(mmr_import_csv(f->st, &f->sys, "assets", csv, len, NULL, NULL, &errors, &n, &err),
+	     &err);
+	json_decref(errors);
+	assert_int_equal(n, ROWS);
+	must(mmr_ledger_total(f->st, "toyohashi", "assets", &total, &err), &err);
+	assert_int_equal(total, ROWS);
+	static const char q_units[] =
+		"SELECT count(*), sum(CASE WHEN unit_id = $1 THEN 1 ELSE 0 END) FROM assets";
+	must(mmr_db_prepare(db, q_units, &s, &err), &err);
+	mmr_stmt_int(s, 1, f->sec_a);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	assert_int_equal(mmr_col_int(s, 1), ROWS - 2500);
+	mmr_stmt_reset(s);
+	static const char q_cls[] = "SELECT count(*) FROM asset_classes";
+	must(mmr_db_prepare(db, q_cls, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	mmr_stmt_reset(s);
+	audit_whole(f);
+
+	/* bad rows late (a unit that does not exist at row 3502, a level the
+	 * axis lacks at row 3992, after a pause at row 3002): both listed,
+	 * nothing kept */
+	len = (size_t)snprintf(csv, cap, "名称,種別,重要性分類,所管課\n");
+	for (int i = 0; i < ROWS + 1000; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "後%04d,information,%s,%s\n", i,
+					i == 3990 ? "V" : "I",
+					i == 3500  ? "存在しない課"
+					: i < 3000 ? "市民課"
+						   : "情報企画課");
+	assert_int_equal(
+		mmr_import_csv(f->st, &f->sys, "assets", csv, len, NULL, NULL, &errors, &n, &err),
+		MMR_EINVAL);
+	assert_int_equal(json_array_size(errors), 2);
+	error_is(errors, 0, 3502, "所管課");
+	error_is(errors, 1, 3992, "重要性分類");
+	json_decref(errors);
+	must(mmr_ledger_total(f->st, "toyohashi", "assets", &total, &err), &err);
+	assert_int_equal(total, ROWS);
+	must(mmr_db_prepare(db, q_cls, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	mmr_stmt_reset(s);
+	audit_whole(f);
+
+	/* systems: a name taken already at row 1102, in a piece sent while
+	 * later rows were read, and a unit first named at row 2502 (its check
+	 * pauses the failed COPY): the row named, nothing kept */
+	static const char one[] = "システム名,ネットワーク\n既存系,lgwan\n";
+	must(mmr_import_csv(f->st, &f->sys, "systems", one, strlen(one), NULL, NULL, &errors, &n,
+			    &err),
+	     &err);
+	json_decref(errors);
+	len = (size_t)snprintf(csv, cap, "システム名,ネットワーク,所管課\n");
+	for (int i = 0; i < ROWS; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "流系%04d", i);
+		len += (size_t)snprintf(csv + len, cap - len, "%s,lgwan,%s\n",
+					i == 1100 ? "既存系" : name,
+					i < 2500 ? "市民課" : "情報企画課");
+	}
+	assert_int_equal(
+		mmr_import_csv(f->st, &f->sys, "systems", csv, len, NULL, NULL, &errors, &n, &err),
+		MMR_EINVAL);
+	assert_int_equal(json_array_size(errors), 1);
+	error_is(errors, 0, 1102, "システム名");
+	json_decref(errors);
+	must(mmr_ledger_total(f->st, "toyohashi", "systems", &total, &err), &err);
+	assert_int_equal(total, 1);
+	audit_whole(f);
+	/* the same file with the name free is kept whole */
+	len = (size_t)snprintf(csv, cap, "システム名,ネットワーク,所管課\n");
+	for (int i = 0; i < ROWS; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "流系%04d,lgwan,%s\n", i,
+					i < 2500 ? "市民課" : "情報企画課");
+	must(mmr_import_csv(f->st, &f->sys, "systems", csv, len, NULL, NULL, &errors, &n, &err),
+	     &err);
+	json_decref(errors);
+	assert_int_equal(n, ROWS);
+	must(mmr_ledger_total(f->st, "toyohashi", "systems", &total, &err), &err);
+	assert_int_equal(total, ROWS + 1);
+	audit_whole(f);
+
+	/* copies of an original, more than the stream writes before a copy's
+	 * check gathers statistics (PostgreSQL: ANALYZE mid-way) */
+	static const char q_orig[] = "SELECT id FROM assets WHERE name = '流0001'";
+	must(mmr_db_prepare(db, q_orig, &s, &err), &err);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	int64_t orig = mmr_col_int(s, 0);
+	mmr_stmt_reset(s);
+	len = (size_t)snprintf(csv, cap, "名称,種別,重要性分類,所管課,原本\n");
+	for (int i = 0; i < ROWS; i++)
+		len += (size_t)snprintf(csv + len, cap - len,
+					"写し%04d,information,II,市民課,%" PRId64 "\n", i, orig);
+	must(mmr_import_csv(f->st, &f->sys, "assets", csv, len, NULL, NULL, &errors, &n, &err),
+	     &err);
+	json_decref(errors);
+	assert_int_equal(n, ROWS);
+	static const char q_copies[] = "SELECT count(*) FROM assets a JOIN asset_classes c ON "
+				       "c.asset_id = a.id WHERE a.copy_of = $1 AND c.level = 'II'";
+	must(mmr_db_prepare(db, q_copies, &s, &err), &err);
+	mmr_stmt_int(s, 1, orig);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), ROWS);
+	mmr_stmt_reset(s);
+	audit_whole(f);
+}
+
+/* An asset's class rows name their asset (PostgreSQL: statement triggers,
+ * migration 0013; SQLite: the foreign key): a row naming no asset is
+ * refused, deleting the asset deletes its classes, and an asset with classes
+ * keeps its key. */
+static void asset_classes_key(void **state)
+{
+	struct fx *f = *state;
+	mmr_error err;
+	mmr_db *db = mmr_store_db(f->st);
+	mmr_stmt *s;
+	int64_t a = create_id(f, &f->sys, "assets",
+			      "{\"name\":\"鍵の資産\",\"kind\":\"information\","
+			      "\"classification\":{\"importance\":\"II\"}}");
+	int64_t b = create_id(f, &f->sys, "assets",
+			      "{\"name\":\"残る資産\",\"kind\":\"information\","
+			      "\"classification\":{\"importance\":\"III\"}}");
+	static const char q_ins[] = "INSERT INTO asset_classes (tenant, asset_id, axis, level) "
+				    "VALUES ($1, $2, 'x', 'I')";
+	must(mmr_db_prepare(db, q_ins, &s, &err), &err);
+	mmr_stmt_text(s, 1, "toyohashi");
+	mmr_stmt_int(s, 2, b + 1000000);
+	assert_int_not_equal(mmr_stmt_run(s, &err), MMR_OK);
+	must(mmr_db_prepare(db, q_ins, &s, &err), &err);
+	mmr_stmt_text(s, 1, "other"); /* another tenant's row of this id */
+	mmr_stmt_int(s, 2, b);
+	assert_int_not_equal(mmr_stmt_run(s, &err), MMR_OK);
+	static const char q_key[] = "UPDATE assets SET id = id + 1000000 WHERE id = $1";
+	must(mmr_db_prepare(db, q_key, &s, &err), &err);
+	mmr_stmt_int(s, 1, b);
+	assert_int_not_equal(mmr_stmt_run(s, &err), MMR_OK);
+	must(mmr_ledger_delete(f->st, &f->sys, "assets", a, &err), &err);
+	static const char q_cls[] = "SELECT count(*), sum(CASE WHEN asset_id = $1 THEN 1 ELSE 0 "
+				    "END) FROM asset_classes";
+	must(mmr_db_prepare(db, q_cls, &s, &err), &err);
+	mmr_stmt_int(s, 1, b);
+	assert_int_equal(mmr_stmt_step(s, &err), MMR_DB_ROW);
+	assert_int_equal(mmr_col_int(s, 0), 1);
+	assert_int_equal(mmr_col_int(s, 1), 1);
+	mmr_stmt_reset(s);
+}
+
 int main(int argc, char **argv)
 {
 	int bad = sfx_args(argc, argv, "store");
@@ -835,6 +1021,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(users_and_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(asset_classes_key, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name(argv[2], tests, NULL, NULL);
 	sfx_remove();
