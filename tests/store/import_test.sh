@@ -8,6 +8,15 @@ D="$ROOT/tests/data/store/import"
 T=$(mktemp -d /tmp/mamori-import.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# refused KIND FILE WHAT: `mamori import KIND FILE` must exit 2 (bad input),
+# its messages in $T/err
+refused() {
+	set +e
+	"$M" import "$1" --db "$DB" --tenant toyohashi "$2" 2>"$T/err"
+	rc=$?
+	set -e
+	[ $rc -eq 2 ] || fail "$3 exit $rc"
+}
 DB="${3:-$T/m.db}" # a SQLite file, or the postgres:// URI of tests/pgtmp.sh
 "$M" init --db "$DB" >/dev/null
 "$M" tenant add --db "$DB" --id toyohashi --profile "$ROOT/policy/toyohashi.yaml" >/dev/null
@@ -37,10 +46,7 @@ counts_agree() {
 counts_agree 3 "after the CP932 import"
 
 # a file with bad rows: each named (row, column, reason), nothing imported
-set +e
-"$M" import assets --db "$DB" --tenant toyohashi "$D/assets-bad.csv" 2>"$T/err"; rc=$?
-set -e
-[ $rc -eq 2 ] || fail "bad rows exit $rc"
+refused assets "$D/assets-bad.csv" "bad rows"
 while IFS= read -r line; do
 	grep -qF "$line" "$T/err" || fail "missing error line: $line (got: $(cat "$T/err"))"
 done < "$D/assets-bad.expect"
@@ -60,10 +66,7 @@ w('名称,種別,重要性分類,所管課\\n')
 for i in range(6000):
     w('後の行%04d,information,%s,%s\\n' % (i, 'V' if i == 5990 else 'I', '無い課' if i == 4500 else ('財政課' if i >= 3000 else '市民課')))
 " > "$T/late.csv"
-set +e
-"$M" import assets --db "$DB" --tenant toyohashi "$T/late.csv" 2>"$T/err"; rc=$?
-set -e
-[ $rc -eq 2 ] || fail "late bad rows exit $rc"
+refused assets "$T/late.csv" "late bad rows"
 grep -qF '4502 行目 [所管課]: 組織 "無い課" が見つかりません' "$T/err" || fail "late bad unit: $(cat "$T/err")"
 grep -qF '5992 行目 [重要性分類]: レベル "V" は軸 "importance" にありません' "$T/err" || fail "late bad level: $(cat "$T/err")"
 grep -q "何も取り込みませんでした" "$T/err" || fail "late bad rows: says nothing was imported"
@@ -72,19 +75,13 @@ python3 -c "
 import sys
 sys.stdout.write('システム名,ネットワーク\\n' + ''.join('系%04d,lgwan\\n' % i for i in range(4000)) + '系0100,lgwan\\n')
 " > "$T/sys.csv"
-set +e
-"$M" import systems --db "$DB" --tenant toyohashi "$T/sys.csv" 2>"$T/err"; rc=$?
-set -e
-[ $rc -eq 2 ] || fail "duplicate system exit $rc"
+refused systems "$T/sys.csv" "duplicate system"
 grep -q "4002 行目 \[システム名\]" "$T/err" || fail "duplicate system not named: $(cat "$T/err")"
 [ "$(sql "SELECT count(*) FROM systems WHERE tenant = 'toyohashi'")" = 0 ] || fail "systems kept"
 
 # an oversized file is refused before anything is parsed
 python3 -c "import sys; sys.stdout.write('名称,種別,重要性分類\n' + 'x,information,I\n' * 4500000)" > "$T/big.csv"
-set +e
-"$M" import assets --db "$DB" --tenant toyohashi "$T/big.csv" 2>"$T/err"; rc=$?
-set -e
-[ $rc -eq 2 ] || fail "oversized exit $rc"
+refused assets "$T/big.csv" "oversized"
 grep -q "64 MiB" "$T/err" || fail "oversized message: $(cat "$T/err")"
 
 # XLSX export opens as a workbook holding the Japanese text
