@@ -233,9 +233,10 @@ static int do_verify(const struct opts *o, mmr_store *st)
 	mmr_error err;
 	int rc = mmr_log_key_load(o->key, false, &key, &err);
 	/* without the key, only a log that holds no checkpoint yet (a fresh
-	 * `init --demo`) can be verified: its trees, and nothing signed */
+	 * `init --demo`) can be verified: its trees, and nothing signed. A key
+	 * named by --key must be there. */
 	bool keyless = false;
-	if (rc == MMR_ENOTFOUND) {
+	if (rc == MMR_ENOTFOUND && !o->key) {
 		int64_t stored = 0;
 		mmr_error e2;
 		int crc = mmr_audit_checkpoints_stored(st, o->tenant, &stored, &e2);
@@ -278,12 +279,16 @@ static int do_verify(const struct opts *o, mmr_store *st)
 			 json_string_value(json_object_get(pb, "message")));
 		code = 1;
 	} else if (!o->json) {
-		printf("検証できました: %" JSON_INTEGER_FORMAT
-		       " 件の記録とすべてのチェックポイントが成り立っています (ok)\n",
-		       json_integer_value(json_object_get(rep, "leaves")));
-		if (keyless)
-			printf("署名付きチェックポイントはまだありません。署名鍵 (%s) "
+		if (!keyless)
+			printf("検証できました: %" JSON_INTEGER_FORMAT
+			       " 件の記録とすべてのチェックポイントが成り立っています (ok)\n",
+			       json_integer_value(json_object_get(rep, "leaves")));
+		else
+			printf("検証できました: %" JSON_INTEGER_FORMAT
+			       " 件の記録の木が成り立っています (ok)。"
+			       "署名付きチェックポイントはまだありません。署名鍵 (%s) "
 			       "がないので、記録の木だけを確かめました (no checkpoint yet)\n",
+			       json_integer_value(json_object_get(rep, "leaves")),
 			       mmr_log_key_path(o->key));
 	}
 	json_decref(rep);

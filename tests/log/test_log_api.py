@@ -131,6 +131,9 @@ def main():
     r = run("log", "verify", "--db", db)
     check("検証できました" in r.stdout and "チェックポイントはまだありません" in r.stdout,
           "keyless verify before any checkpoint: " + r.stdout)
+    # a key named by --key must be there, checkpoints or not
+    r = run("log", "verify", "--db", db, "--key", os.path.join(tmp, "no.key"), expect=2)
+    check("no.key" in r.stderr, "--key missing is an error: " + r.stderr)
     # the key: created 0600 by `mamori log key`
     r = run("log", "key", "--tenant", "toyohashi")
     check(oct(os.stat(env["MAMORI_LOG_KEY"]).st_mode & 0o777) == "0o600", "key mode 0600")
